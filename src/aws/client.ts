@@ -1,0 +1,148 @@
+import {
+  AmplifyBackendClient,
+  CloneBackendCommand,
+  CreateBackendAPICommand,
+  CreateBackendAuthCommand,
+  CreateBackendCommand,
+  CreateBackendConfigCommand,
+  CreateBackendStorageCommand,
+  CreateTokenCommand,
+  DeleteBackendAPICommand,
+  DeleteBackendAuthCommand,
+  DeleteBackendCommand,
+  DeleteBackendStorageCommand,
+  DeleteTokenCommand,
+  GenerateBackendAPIModelsCommand,
+  GetBackendAPICommand,
+  GetBackendAPIModelsCommand,
+  GetBackendAuthCommand,
+  GetBackendCommand,
+  GetBackendJobCommand,
+  GetBackendStorageCommand,
+  GetTokenCommand,
+  ImportBackendAuthCommand,
+  ImportBackendStorageCommand,
+  ListBackendJobsCommand,
+  ListS3BucketsCommand,
+  RemoveAllBackendsCommand,
+  RemoveBackendConfigCommand,
+  UpdateBackendAPICommand,
+  UpdateBackendAuthCommand,
+  UpdateBackendConfigCommand,
+  UpdateBackendJobCommand,
+  UpdateBackendStorageCommand,
+  type $Command,
+} from '@aws-sdk/client-amplifybackend';
+import { toUpstreamError } from './errors.js';
+
+const commands = {
+  CloneBackend: CloneBackendCommand,
+  CreateBackend: CreateBackendCommand,
+  CreateBackendAPI: CreateBackendAPICommand,
+  CreateBackendAuth: CreateBackendAuthCommand,
+  CreateBackendConfig: CreateBackendConfigCommand,
+  CreateBackendStorage: CreateBackendStorageCommand,
+  CreateToken: CreateTokenCommand,
+  DeleteBackend: DeleteBackendCommand,
+  DeleteBackendAPI: DeleteBackendAPICommand,
+  DeleteBackendAuth: DeleteBackendAuthCommand,
+  DeleteBackendStorage: DeleteBackendStorageCommand,
+  DeleteToken: DeleteTokenCommand,
+  GenerateBackendAPIModels: GenerateBackendAPIModelsCommand,
+  GetBackend: GetBackendCommand,
+  GetBackendAPI: GetBackendAPICommand,
+  GetBackendAPIModels: GetBackendAPIModelsCommand,
+  GetBackendAuth: GetBackendAuthCommand,
+  GetBackendJob: GetBackendJobCommand,
+  GetBackendStorage: GetBackendStorageCommand,
+  GetToken: GetTokenCommand,
+  ImportBackendAuth: ImportBackendAuthCommand,
+  ImportBackendStorage: ImportBackendStorageCommand,
+  ListBackendJobs: ListBackendJobsCommand,
+  ListS3Buckets: ListS3BucketsCommand,
+  RemoveAllBackends: RemoveAllBackendsCommand,
+  RemoveBackendConfig: RemoveBackendConfigCommand,
+  UpdateBackendAPI: UpdateBackendAPICommand,
+  UpdateBackendAuth: UpdateBackendAuthCommand,
+  UpdateBackendConfig: UpdateBackendConfigCommand,
+  UpdateBackendJob: UpdateBackendJobCommand,
+  UpdateBackendStorage: UpdateBackendStorageCommand,
+} as const;
+
+type Commands = typeof commands;
+export type OperationName = keyof Commands;
+export type OperationInput<K extends OperationName> = ConstructorParameters<Commands[K]>[0];
+export type OperationOutput<K extends OperationName> =
+  InstanceType<Commands[K]> extends $Command<any, infer O, any, any, any> ? Omit<O, '$metadata'> : never;
+
+export const operationNames = Object.keys(commands) as OperationName[];
+
+export interface AwsOptions {
+  /** Region to sign for. With an `endpoint` and no region, 'us-east-1'. */
+  region?: string;
+  /**
+   * An AmplifyBackend endpoint (the emulator, or a proxy). Without it the SDK resolves the
+   * regional AWS endpoint, or `AWS_ENDPOINT_URL_AMPLIFYBACKEND` when that is set.
+   */
+  endpoint?: string;
+  /** Without them, the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Total attempts per call, the first included, with the SDK's standard backoff. @default 3 */
+  maxAttempts?: number;
+  /** Abort an upstream request that has not answered in time. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Told of every upstream call once it settles, for metrics and tests. */
+  onCall?: (event: UpstreamCallEvent) => void;
+}
+
+export interface UpstreamCallEvent {
+  operation: OperationName;
+  ok: boolean;
+  errorCode?: string;
+  durationMs: number;
+  attempts: number;
+}
+
+export interface AmplifyBackend {
+  call<K extends OperationName>(operation: K, input: OperationInput<K>, options?: { signal?: AbortSignal }): Promise<OperationOutput<K>>;
+  destroy(): void;
+}
+
+/** The one place that sends AmplifyBackend commands; failures come out as `UpstreamError`. */
+export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
+  const client = new AmplifyBackendClient({
+    region: options.region ?? (options.endpoint ? 'us-east-1' : undefined),
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts ?? 3,
+    // The SDK builds its own node:http handler from these options.
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      connectionTimeout: Math.min(options.requestTimeoutMs ?? 10_000, 5_000),
+    },
+  });
+
+  return {
+    async call(operation, input, callOptions) {
+      const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
+      const started = performance.now();
+      try {
+        const output = await client.send(new Command(input), { abortSignal: callOptions?.signal });
+        const { $metadata, ...rest } = output as { $metadata?: { attempts?: number } };
+        options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts: $metadata?.attempts ?? 1 });
+        return rest as never;
+      } catch (error) {
+        const upstream = toUpstreamError(operation, error);
+        options.onCall?.({
+          operation,
+          ok: false,
+          errorCode: upstream.code,
+          durationMs: performance.now() - started,
+          attempts: upstream.attempts,
+        });
+        throw upstream;
+      }
+    },
+    destroy: () => client.destroy(),
+  };
+}

@@ -1,0 +1,61 @@
+import { badRequest } from './errors.js';
+import type { Member, Shape } from './model.js';
+
+/** Checks a decoded JSON body against the operation's members; throws a 400 naming the member. */
+export function validateMembers(value: Record<string, unknown>, members: Record<string, Member>, path = ''): void {
+  for (const [name, member] of Object.entries(members)) {
+    const at = path ? `${path}.${name}` : name;
+    const v = value[name];
+    if (v === undefined || v === null) {
+      if (member.required) throw badRequest(`Missing required member ${at}`);
+      continue;
+    }
+    validateShape(v, member.shape, at);
+  }
+}
+
+function validateShape(v: unknown, shape: Shape, at: string): void {
+  switch (shape.kind) {
+    case 'string':
+      if (typeof v !== 'string') throw typeError(at, 'a string', v);
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') throw typeError(at, 'a boolean', v);
+      return;
+    case 'double':
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError(at, 'a number', v);
+      return;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(at, 'an integer', v);
+      if ((shape.min !== undefined && v < shape.min) || (shape.max !== undefined && v > shape.max)) {
+        throw badRequest(`Member ${at} must be between ${shape.min} and ${shape.max}, got ${v}`);
+      }
+      return;
+    case 'enum':
+      if (typeof v !== 'string' || !shape.values.includes(v)) {
+        throw badRequest(
+          `Invalid value ${JSON.stringify(v)} for member ${at} (${shape.name}): expected one of ${shape.values.join(', ')}`,
+        );
+      }
+      return;
+    case 'list':
+      if (!Array.isArray(v)) throw typeError(at, 'a list', v);
+      v.forEach((item, i) => {
+        if (item === null || item === undefined) throw badRequest(`Member ${at}[${i}] must not be null`);
+        validateShape(item, shape.member, `${at}[${i}]`);
+      });
+      return;
+    case 'structure':
+      if (!isObject(v)) throw typeError(at, 'an object', v);
+      validateMembers(v, shape.members, at);
+      return;
+  }
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'null' : `${typeof v}`);
+
+const typeError = (at: string, expected: string, v: unknown) =>
+  badRequest(`Member ${at} must be ${expected}, got ${describe(v)}`);
