@@ -12,7 +12,5 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    reporters: process.env.CI ? ['default', 'json'] : ['default'],
-    outputFile: { json: '.vitest-report.json' },
   },
 });
