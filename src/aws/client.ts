@@ -34,6 +34,7 @@ import {
   type $Command,
 } from '@aws-sdk/client-amplifybackend';
 import { toUpstreamError } from './errors.js';
+import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
 
 const commands = {
   CloneBackend: CloneBackendCommand,
@@ -71,9 +72,13 @@ const commands = {
 
 type Commands = typeof commands;
 export type OperationName = keyof Commands;
-export type OperationInput<K extends OperationName> = ConstructorParameters<Commands[K]>[0];
-export type OperationOutput<K extends OperationName> =
+type SdkInput<K extends OperationName> = ConstructorParameters<Commands[K]>[0];
+type SdkOutput<K extends OperationName> =
   InstanceType<Commands[K]> extends $Command<any, infer O, any, any, any> ? Omit<O, '$metadata'> : never;
+/** An operation's input, camelCased (`{ appId, backendEnvironmentName }`). */
+export type OperationInput<K extends OperationName> = CamelInput<SdkInput<K>>;
+/** An operation's output, camelCased, without the SDK's `$metadata`. */
+export type OperationOutput<K extends OperationName> = Camel<SdkOutput<K>>;
 
 export const operationNames = Object.keys(commands) as OperationName[];
 
@@ -127,10 +132,10 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
       const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
       const started = performance.now();
       try {
-        const output = await client.send(new Command(input), { abortSignal: callOptions?.signal });
-        const { $metadata, ...rest } = output as { $metadata?: { attempts?: number } };
-        options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts: $metadata?.attempts ?? 1 });
-        return rest as never;
+        const output = await client.send(new Command(toSdk(input)), { abortSignal: callOptions?.signal });
+        const attempts = (output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts });
+        return fromSdk(output) as OperationOutput<typeof operation>;
       } catch (error) {
         const upstream = toUpstreamError(operation, error);
         options.onCall?.({

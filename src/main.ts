@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createGateway } from './server.js';
+
+// `npm start`: the gateway, on the embedded emulator unless AWS settings are given.
+async function main() {
+  const config = loadConfig(process.env);
+  const gateway = await createGateway(config);
+  const url = await gateway.start();
+  console.log(`amplifybackend-graphql gateway: ${url} (GraphiQL in a browser)`);
+  if (gateway.emulator) {
+    console.log(`embedded AmplifyBackend emulator: ${gateway.emulator.url} (demo apps d1todoapp00001, d2gallery00002)`);
+    console.log('  no AWS settings given: set AWS_REGION or AWS_ENDPOINT_URL_AMPLIFYBACKEND to use a real endpoint');
+  } else {
+    console.log(`upstream: AmplifyBackend ${config.upstream.kind === 'aws' ? (config.upstream.endpoint ?? `in ${config.upstream.region ?? 'the default region'}`) : ''}`);
+  }
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`amplifybackend-graphql: ${error.message}`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`amplifybackend-graphql: ${(error as Error).message}: set PORT (or EMULATOR_PORT) to a free port`);
+  } else {
+    console.error('amplifybackend-graphql: failed to start:', error);
+  }
+  process.exit(1);
+});

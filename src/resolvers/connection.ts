@@ -1,0 +1,76 @@
+import { badUserInput } from '../errors.js';
+
+// Upstream pages (ListBackendJobs, ListS3Buckets) resume only from page tokens, so an edge's
+// cursor names the page it came from and how far into that page it sits.
+interface Position {
+  t?: string;
+  o: number;
+}
+
+const encodeCursor = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
+    if (Number.isInteger(p.o) && p.o >= 0 && (p.t === undefined || typeof p.t === 'string')) return p;
+  } catch {
+    // fall through
+  }
+  throw badUserInput(`Invalid cursor "${cursor}"`, 'after');
+}
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Connection<N> {
+  edges: { cursor: string; node: N }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 10;
+
+/**
+ * A forward-only Relay connection over an upstream that pages with tokens. `fetchPage(token, want)`
+ * gets the page starting at `token`; `want` is how many items of it are needed (a hint for
+ * upstreams that take a page size).
+ */
+export async function forwardConnection<T, N>(
+  args: ConnectionArgs,
+  fetchPage: (token: string | undefined, want: number) => Promise<{ items: T[]; nextToken?: string }>,
+  toNode: (item: T) => N,
+): Promise<Connection<N>> {
+  const first = args.first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+    throw badUserInput(`first must be from 0 to ${MAX_PAGE}, got ${first}`, 'first');
+  }
+  let { t: token, o: offset } = args.after ? decodeCursor(args.after) : { t: undefined, o: 0 };
+  const edges: Connection<N>['edges'] = [];
+  let hasNextPage = false;
+  while (edges.length < first) {
+    const need = first - edges.length;
+    // One more than needed tells whether anything follows without another call.
+    const page = await fetchPage(token, offset + need + 1);
+    const taken = page.items.slice(offset, offset + need);
+    taken.forEach((item, i) => edges.push({ cursor: encodeCursor({ t: token, o: offset + i + 1 }), node: toNode(item) }));
+    if (offset + need < page.items.length) {
+      hasNextPage = true;
+      break;
+    }
+    if (!page.nextToken) break;
+    token = page.nextToken;
+    offset = 0;
+    if (edges.length >= first) hasNextPage = true;
+  }
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

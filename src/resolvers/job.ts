@@ -1,0 +1,127 @@
+import type { Context } from '../context.js';
+import { isNotFound } from '../errors.js';
+import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
+import { forwardConnection, type ConnectionArgs } from './connection.js';
+import type { EnvironmentRef } from './environment.js';
+
+/** A job known by its key; `known` holds what a response already said of it. */
+export interface JobRef {
+  appId: string;
+  environmentName: string;
+  jobId: string;
+  known?: Partial<Job>;
+}
+
+export type JobState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'UNKNOWN';
+
+/** The service's status is a free string; these are the ones it is known to send. */
+export function jobState(status: string | undefined | null): JobState {
+  switch (status?.toUpperCase()) {
+    case 'IN_PROGRESS':
+    case 'PENDING':
+    case 'STARTED':
+    case 'RUNNING':
+      return 'IN_PROGRESS';
+    case 'COMPLETED':
+    case 'COMPLETE':
+    case 'SUCCEEDED':
+    case 'SUCCESS':
+      return 'COMPLETED';
+    case 'FAILED':
+    case 'FAILURE':
+    case 'ERROR':
+    case 'CANCELLED':
+    case 'CANCELED':
+      return 'FAILED';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+export const isDoneState = (state: JobState) => state === 'COMPLETED' || state === 'FAILED';
+
+/** The job a write operation started, from its response; `null` when it started none. */
+export function jobFromResponse(
+  out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
+  fallbackEnvironment: string | undefined,
+): JobRef | null {
+  const environmentName = out.backendEnvironmentName ?? fallbackEnvironment;
+  if (!out.jobId || !out.appId || !environmentName) return null;
+  return {
+    appId: out.appId,
+    environmentName,
+    jobId: out.jobId,
+    known: { status: out.status, operation: out.operation, error: out.error },
+  };
+}
+
+const jobRef = (appId: string, environmentName: string, job: Job): JobRef => ({
+  appId,
+  environmentName,
+  jobId: job.jobId ?? '',
+  known: job,
+});
+
+const load = (job: JobRef, ctx: Context) => ctx.loaders.job.load(job);
+
+/** A field of the job: from what is already known, else from the loader. */
+export async function jobField<K extends keyof Job>(job: JobRef, field: K, ctx: Context): Promise<Job[K] | null> {
+  if (job.known && job.known[field] !== undefined) return job.known[field] as Job[K];
+  return (await load(job, ctx))[field] ?? null;
+}
+
+/** `null` for a job the service does not know. */
+export async function backendJob(args: { appId: string; environmentName: string; jobId: string }, ctx: Context): Promise<JobRef | null> {
+  try {
+    const job = await ctx.loaders.job.load(args);
+    return jobRef(args.appId, args.environmentName, job);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+export const environmentJob = (env: EnvironmentRef, args: { jobId: string }, ctx: Context) =>
+  backendJob({ appId: env.appId, environmentName: env.name, jobId: args.jobId }, ctx);
+
+export function environmentJobs(
+  env: EnvironmentRef,
+  args: ConnectionArgs & { status?: string | null; operation?: string | null },
+  ctx: Context,
+) {
+  return forwardConnection(
+    args,
+    async (nextToken, want) => {
+      const page = await ctx.loaders.jobsPage.load({
+        appId: env.appId,
+        environmentName: env.name,
+        maxResults: Math.min(JOBS_PAGE_SIZE, want),
+        nextToken,
+        status: args.status ?? undefined,
+        operation: args.operation ?? undefined,
+      });
+      return { items: page.jobs ?? [], nextToken: page.nextToken };
+    },
+    (job) => jobRef(env.appId, env.name, job),
+  );
+}
+
+export async function updateBackendJob(
+  input: { appId: string; environmentName: string; jobId: string; operation?: string | null; status?: string | null },
+  ctx: Context,
+) {
+  const out = await ctx.aws.call('UpdateBackendJob', {
+    appId: input.appId,
+    backendEnvironmentName: input.environmentName,
+    jobId: input.jobId,
+    operation: input.operation ?? undefined,
+    status: input.status ?? undefined,
+  });
+  const key = { appId: input.appId, environmentName: input.environmentName, jobId: input.jobId };
+  ctx.loaders.job.clear(key).prime(key, out);
+  ctx.loaders.jobsPage.clearAll();
+  return {
+    job: jobRef(input.appId, input.environmentName, { ...out, jobId: out.jobId ?? input.jobId }),
+    environment: { appId: input.appId, name: input.environmentName },
+  };
+}

@@ -1,0 +1,211 @@
+import { Mode, ResolutionStrategy, Status } from '../aws/enums.js';
+import {
+  apiConfig,
+  apiModels,
+  createBackendApi,
+  deleteBackendApi,
+  generateBackendApiModels,
+  parseModels,
+  updateBackendApi,
+  type ApiConfig,
+  type ApiConfigInput,
+} from '../resolvers/api.js';
+import { resource, type ResourceRef } from '../resolvers/environment.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { nonEmpty, transformSchema } from './validation.js';
+
+export const ApiAuthMode = builder.enumType('ApiAuthMode', { values: Object.values(Mode) });
+export const ResolutionStrategyEnum = builder.enumType('ResolutionStrategy', { values: Object.values(ResolutionStrategy) });
+export const ApiModelsStatus = builder.enumType('ApiModelsStatus', {
+  description: 'LATEST when the models were generated from the current transform schema.',
+  values: Object.values(Status),
+});
+
+type AuthType = NonNullable<ApiConfig['defaultAuthType']>;
+type AuthSettings = NonNullable<AuthType['settings']>;
+
+const BackendApiAuthSettings = builder.objectRef<AuthSettings>('BackendApiAuthSettings').implement({
+  fields: (t) => ({
+    cognitoUserPoolId: t.exposeString('cognitoUserPoolId', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    expirationTime: t.exposeFloat('expirationTime', { nullable: true, description: 'API key lifetime, in days.' }),
+    openIDAuthTTL: t.exposeString('openIDAuthTTL', { nullable: true }),
+    openIDClientId: t.exposeString('openIDClientId', { nullable: true }),
+    openIDIatTTL: t.exposeString('openIDIatTTL', { nullable: true }),
+    openIDIssueURL: t.exposeString('openIDIssueURL', { nullable: true }),
+    openIDProviderName: t.exposeString('openIDProviderName', { nullable: true }),
+  }),
+});
+
+const BackendApiAuthType = builder.objectRef<AuthType>('BackendApiAuthType').implement({
+  fields: (t) => ({
+    mode: t.expose('mode', { type: ApiAuthMode, nullable: true }),
+    settings: t.expose('settings', { type: BackendApiAuthSettings, nullable: true }),
+  }),
+});
+
+const BackendApiConfig = builder.objectRef<ApiConfig>('BackendApiConfig').implement({
+  fields: (t) => ({
+    apiName: t.exposeString('apiName', { nullable: true }),
+    service: t.exposeString('service', { nullable: true }),
+    transformSchema: t.exposeString('transformSchema', { nullable: true, description: 'The GraphQL schema Amplify transforms.' }),
+    defaultAuthType: t.expose('defaultAuthType', { type: BackendApiAuthType, nullable: true }),
+    additionalAuthTypes: t.field({
+      type: [BackendApiAuthType],
+      resolve: (c) => (c.additionalAuthTypes ?? []) as AuthType[],
+    }),
+    conflictResolution: t.field({
+      type: ResolutionStrategyEnum,
+      nullable: true,
+      resolve: (c) => c.conflictResolution?.resolutionStrategy ?? null,
+    }),
+  }),
+});
+
+type Models = Awaited<ReturnType<typeof apiModels>>;
+
+const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement({
+  description: 'DataStore models generated from the transform schema (GetBackendAPIModels).',
+  fields: (t) => ({
+    status: t.expose('status', { type: ApiModelsStatus, nullable: true }),
+    models: t.field({ type: 'JSON', nullable: true, resolve: (m) => parseModels(m.models) }),
+    modelsRaw: t.exposeString('models', { nullable: true }),
+    modelIntrospectionSchema: t.field({
+      type: 'JSON',
+      nullable: true,
+      resolve: (m) => parseModels(m.modelIntrospectionSchema),
+    }),
+  }),
+});
+
+export const BackendApi = builder.objectRef<ResourceRef>('BackendApi');
+
+builder.node(BackendApi, {
+  description: 'A GraphQL API (AppSync) resource of an environment.',
+  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'api', r.resourceName, ctx)),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    environmentName: t.exposeString('environmentName'),
+    resourceName: t.exposeString('resourceName'),
+    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    config: t.field({
+      type: BackendApiConfig,
+      nullable: true,
+      description: 'GetBackendAPI.',
+      resolve: (r, _a, ctx) => apiConfig(r, ctx),
+    }),
+    models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => apiModels(r, ctx) }),
+  }),
+});
+
+const BackendApiAuthSettingsInput = builder.inputType('BackendApiAuthSettingsInput', {
+  fields: (t) => ({
+    cognitoUserPoolId: t.string({ validate: nonEmpty }),
+    description: t.string(),
+    expirationTime: t.float({ description: 'API key lifetime, in days.' }),
+    openIDAuthTTL: t.string(),
+    openIDClientId: t.string(),
+    openIDIatTTL: t.string(),
+    openIDIssueURL: t.string(),
+    openIDProviderName: t.string(),
+  }),
+});
+
+const BackendApiAuthTypeInput = builder.inputType('BackendApiAuthTypeInput', {
+  fields: (t) => ({
+    mode: t.field({ type: ApiAuthMode, required: true }),
+    settings: t.field({ type: BackendApiAuthSettingsInput }),
+  }),
+});
+
+const BackendApiConfigInput = builder.inputType('BackendApiConfigInput', {
+  fields: (t) => ({
+    apiName: t.string({ validate: nonEmpty }),
+    service: t.string({ description: "Defaults to 'AppSync'." }),
+    transformSchema: t.string({ validate: transformSchema }),
+    defaultAuthType: t.field({ type: BackendApiAuthTypeInput }),
+    additionalAuthTypes: t.field({ type: [BackendApiAuthTypeInput] }),
+    conflictResolution: t.field({ type: ResolutionStrategyEnum }),
+  }),
+});
+
+// GraphQL flattens conflictResolution to its one member; the service nests it.
+const toApiConfig = (config: typeof BackendApiConfigInput.$inferInput): ApiConfigInput => {
+  const { conflictResolution, ...rest } = config;
+  return { ...rest, ...(conflictResolution ? { conflictResolution: { resolutionStrategy: conflictResolution } } : {}) };
+};
+
+const CreateBackendApiPayload = resourcePayload('CreateBackendApiPayload', { field: 'api', type: BackendApi });
+
+builder.mutationField('createBackendApi', (t) =>
+  t.field({
+    type: CreateBackendApiPayload,
+    description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateBackendApiInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: true }),
+            config: f.field({ type: BackendApiConfigInput, required: true }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => createBackendApi({ ...input, config: toApiConfig(input.config) }, ctx),
+  }),
+);
+
+builder.mutationField('updateBackendApi', (t) =>
+  t.field({
+    type: resourcePayload('UpdateBackendApiPayload', { field: 'api', type: BackendApi }),
+    description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('UpdateBackendApiInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: false }),
+            config: f.field({ type: BackendApiConfigInput }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      updateBackendApi({ ...input, config: input.config ? toApiConfig(input.config) : null }, ctx),
+  }),
+);
+
+builder.mutationField('deleteBackendApi', (t) =>
+  t.field({
+    type: resourcePayload('DeleteBackendApiPayload', { field: 'api', type: BackendApi }),
+    description: 'Removes a GraphQL API from an environment (DeleteBackendAPI).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('DeleteBackendApiInput', {
+          fields: (f) => resourceKeyFields(f, { creating: false }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => deleteBackendApi(input, ctx),
+  }),
+);
+
+builder.mutationField('generateBackendApiModels', (t) =>
+  t.field({
+    type: resourcePayload('GenerateBackendApiModelsPayload', { field: 'api', type: BackendApi }),
+    description: "Generates DataStore models from an API's transform schema (GenerateBackendAPIModels).",
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('GenerateBackendApiModelsInput', {
+          fields: (f) => resourceKeyFields(f, { creating: false }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => generateBackendApiModels(input, ctx),
+  }),
+);

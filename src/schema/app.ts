@@ -1,0 +1,204 @@
+import {
+  app,
+  appName,
+  createBackend,
+  createBackendConfig,
+  environment,
+  environments,
+  removeAllBackends,
+  removeBackendConfig,
+  updateBackendConfig,
+  type AppRef,
+  type BackendConfig,
+} from '../resolvers/app.js';
+import type { JobRef } from '../resolvers/job.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { BackendJob } from './job.js';
+import { newEnvironmentName, nonEmpty, pathValue } from './validation.js';
+
+export const App = builder.objectRef<AppRef>('App');
+
+builder.node(App, {
+  description: 'An Amplify app and its backend environments.',
+  id: { resolve: (a) => a.appId },
+  loadOne: (appId, ctx) => app({ appId }, ctx),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    appName: t.string({ nullable: true, resolve: (a, _args, ctx) => appName(a, ctx) }),
+    environments: t.field({
+      type: [BackendEnvironment],
+      resolve: (a, _args, ctx) => environments(a, ctx),
+    }),
+    environment: t.field({
+      type: BackendEnvironment,
+      nullable: true,
+      args: { name: t.arg.string({ required: true }) },
+      resolve: (a, args, ctx) => environment(a, args, ctx),
+    }),
+  }),
+});
+
+builder.queryField('app', (t) =>
+  t.field({
+    type: App,
+    nullable: true,
+    description: 'An app by id (GetBackend); null when the service does not know it.',
+    args: { appId: t.arg.id({ required: true, validate: pathValue }) },
+    resolve: (_root, args, ctx) => app(args, ctx),
+  }),
+);
+
+const LoginAuthConfig = builder.objectRef<NonNullable<BackendConfig['loginAuthConfig']>>('LoginAuthConfig').implement({
+  fields: (t) => ({
+    awsCognitoIdentityPoolId: t.exposeString('awsCognitoIdentityPoolId', { nullable: true }),
+    awsCognitoRegion: t.exposeString('awsCognitoRegion', { nullable: true }),
+    awsUserPoolsId: t.exposeString('awsUserPoolsId', { nullable: true }),
+    awsUserPoolsWebClientId: t.exposeString('awsUserPoolsWebClientId', { nullable: true }),
+  }),
+});
+
+const BackendConfigRef = builder.objectRef<BackendConfig>('BackendConfig').implement({
+  description: 'The Admin UI configuration of an app.',
+  fields: (t) => ({
+    appId: t.exposeID('appId', { nullable: true }),
+    backendManagerAppId: t.exposeString('backendManagerAppId', { nullable: true }),
+    loginAuthConfig: t.expose('loginAuthConfig', { type: LoginAuthConfig, nullable: true }),
+    error: t.exposeString('error', { nullable: true }),
+  }),
+});
+
+const LoginAuthConfigInput = builder.inputType('LoginAuthConfigInput', {
+  fields: (t) => ({
+    awsCognitoIdentityPoolId: t.string({ validate: nonEmpty }),
+    awsCognitoRegion: t.string({ validate: nonEmpty }),
+    awsUserPoolsId: t.string({ validate: nonEmpty }),
+    awsUserPoolsWebClientId: t.string({ validate: nonEmpty }),
+  }),
+});
+
+interface AppPayloadShape {
+  app: AppRef;
+  environment?: { appId: string; name: string };
+  job?: JobRef | null;
+}
+
+const CreateBackendPayload = builder.objectRef<AppPayloadShape>('CreateBackendPayload').implement({
+  fields: (t) => ({
+    app: t.expose('app', { type: App }),
+    environment: t.field({ type: BackendEnvironment, resolve: (p) => p.environment! }),
+    job: t.expose('job', { type: BackendJob, nullable: true }),
+  }),
+});
+
+const AppJobPayload = (name: string) =>
+  builder.objectRef<AppPayloadShape>(name).implement({
+    fields: (t) => ({
+      app: t.expose('app', { type: App }),
+      job: t.expose('job', { type: BackendJob, nullable: true }),
+    }),
+  });
+
+builder.mutationField('createBackend', (t) =>
+  t.field({
+    type: CreateBackendPayload,
+    description: 'Creates a backend environment for an app (CreateBackend); the environment appears when its job completes.',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateBackendInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            appName: f.string({ required: true, validate: nonEmpty }),
+            environmentName: f.string({ required: true, validate: newEnvironmentName }),
+            resourceName: f.string({ validate: nonEmpty }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => createBackend(input, ctx),
+  }),
+);
+
+builder.mutationField('removeAllBackends', (t) =>
+  t.field({
+    type: AppJobPayload('RemoveAllBackendsPayload'),
+    description: 'Removes every backend environment of an app, and the app itself with cleanAmplifyApp (RemoveAllBackends).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('RemoveAllBackendsInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            cleanAmplifyApp: f.boolean(),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => removeAllBackends(input, ctx),
+  }),
+);
+
+builder.mutationField('createBackendConfig', (t) =>
+  t.field({
+    type: AppJobPayload('CreateBackendConfigPayload'),
+    description: 'Creates the Admin UI configuration of an app (CreateBackendConfig).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateBackendConfigInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            backendManagerAppId: f.string({ validate: pathValue }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => createBackendConfig(input, ctx),
+  }),
+);
+
+builder.mutationField('updateBackendConfig', (t) =>
+  t.field({
+    type: builder.objectRef<{ app: AppRef; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        config: p.expose('config', { type: BackendConfigRef }),
+      }),
+    }),
+    description: 'Updates the Admin UI login configuration of an app (UpdateBackendConfig).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('UpdateBackendConfigInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            loginAuthConfig: f.field({ type: LoginAuthConfigInput }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => updateBackendConfig(input, ctx),
+  }),
+);
+
+builder.mutationField('removeBackendConfig', (t) =>
+  t.field({
+    type: builder.objectRef<{ app: AppRef; error: string | null }>('RemoveBackendConfigPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        error: p.exposeString('error', { nullable: true }),
+      }),
+    }),
+    description: 'Removes the Admin UI configuration of an app (RemoveBackendConfig).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('RemoveBackendConfigInput', {
+          fields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => removeBackendConfig(input, ctx),
+  }),
+);

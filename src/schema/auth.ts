@@ -1,0 +1,370 @@
+import {
+  AdditionalConstraintsElement,
+  AuthResources,
+  DeliveryMethod,
+  MFAMode,
+  MfaTypesElement,
+  OAuthGrantType,
+  OAuthScopesElement,
+  RequiredSignUpAttributesElement,
+  Service,
+  SignInMethod,
+} from '../aws/enums.js';
+import {
+  authConfig,
+  createBackendAuth,
+  deleteBackendAuth,
+  importBackendAuth,
+  updateBackendAuth,
+  type AuthConfig,
+} from '../resolvers/auth.js';
+import { resource, type ResourceRef } from '../resolvers/environment.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { environmentKeyFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
+
+export const AuthResourcesEnum = builder.enumType('AuthResources', { values: Object.values(AuthResources) });
+export const AuthService = builder.enumType('AuthService', { values: Object.values(Service) });
+export const DeliveryMethodEnum = builder.enumType('DeliveryMethod', { values: Object.values(DeliveryMethod) });
+export const MfaMode = builder.enumType('MfaMode', { values: Object.values(MFAMode) });
+export const MfaType = builder.enumType('MfaType', { values: Object.values(MfaTypesElement) });
+export const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', { values: Object.values(OAuthGrantType) });
+export const OAuthScope = builder.enumType('OAuthScope', { values: Object.values(OAuthScopesElement) });
+export const PasswordConstraint = builder.enumType('PasswordConstraint', { values: Object.values(AdditionalConstraintsElement) });
+export const SignInMethodEnum = builder.enumType('SignInMethod', { values: Object.values(SignInMethod) });
+export const SignUpAttribute = builder.enumType('SignUpAttribute', { values: Object.values(RequiredSignUpAttributesElement) });
+
+// --- outputs: what GetBackendAuth says, with secrets reduced to whether they are set ------------
+
+type UserPool = NonNullable<AuthConfig['userPoolConfigs']>;
+type OAuth = NonNullable<UserPool['oAuth']>;
+type Social = NonNullable<OAuth['socialProviderSettings']>;
+type SocialProvider = NonNullable<Social['facebook']>;
+type AppleProvider = NonNullable<Social['signInWithApple']>;
+type Message = NonNullable<UserPool['verificationMessage']>;
+type Mfa = NonNullable<UserPool['mfa']>;
+
+const EmailSettings = builder.objectRef<NonNullable<Message['emailSettings']>>('EmailSettings').implement({
+  fields: (t) => ({
+    emailSubject: t.exposeString('emailSubject', { nullable: true }),
+    emailMessage: t.exposeString('emailMessage', { nullable: true }),
+  }),
+});
+
+const SmsSettings = builder.objectRef<NonNullable<Message['smsSettings']>>('SmsSettings').implement({
+  fields: (t) => ({ smsMessage: t.exposeString('smsMessage', { nullable: true }) }),
+});
+
+const BackendAuthMessageConfig = builder.objectRef<Partial<Message>>('BackendAuthMessageConfig').implement({
+  description: 'How a verification or password-reset code is sent.',
+  fields: (t) => ({
+    deliveryMethod: t.expose('deliveryMethod', { type: DeliveryMethodEnum, nullable: true }),
+    emailSettings: t.expose('emailSettings', { type: EmailSettings, nullable: true }),
+    smsSettings: t.expose('smsSettings', { type: SmsSettings, nullable: true }),
+  }),
+});
+
+const BackendAuthMfaSettings = builder.objectRef<NonNullable<Mfa['settings']>>('BackendAuthMfaSettings').implement({
+  fields: (t) => ({
+    mfaTypes: t.field({ type: [MfaType], nullable: true, resolve: (s) => s.mfaTypes ?? null }),
+    smsMessage: t.exposeString('smsMessage', { nullable: true }),
+  }),
+});
+
+const BackendAuthMfaConfig = builder.objectRef<Mfa>('BackendAuthMfaConfig').implement({
+  fields: (t) => ({
+    mfaMode: t.expose('mfaMode', { type: MfaMode, nullable: true }),
+    settings: t.expose('settings', { type: BackendAuthMfaSettings, nullable: true }),
+  }),
+});
+
+const SocialProviderConfig = builder.objectRef<SocialProvider>('SocialProviderConfig').implement({
+  fields: (t) => ({
+    clientId: t.exposeString('clientId', { nullable: true }),
+    clientSecretSet: t.boolean({
+      description: 'Whether a client secret is set. The secret itself is write-only.',
+      resolve: (p) => Boolean(p.clientSecret),
+    }),
+  }),
+});
+
+const AppleProviderConfig = builder.objectRef<AppleProvider>('AppleProviderConfig').implement({
+  fields: (t) => ({
+    clientId: t.exposeString('clientId', { nullable: true }),
+    keyId: t.exposeString('keyId', { nullable: true }),
+    teamId: t.exposeString('teamId', { nullable: true }),
+    privateKeySet: t.boolean({
+      description: 'Whether a private key is set. The key itself is write-only.',
+      resolve: (p) => Boolean(p.privateKey),
+    }),
+  }),
+});
+
+const SocialProviderSettings = builder.objectRef<Social>('SocialProviderSettings').implement({
+  fields: (t) => ({
+    facebook: t.expose('facebook', { type: SocialProviderConfig, nullable: true }),
+    google: t.expose('google', { type: SocialProviderConfig, nullable: true }),
+    loginWithAmazon: t.expose('loginWithAmazon', { type: SocialProviderConfig, nullable: true }),
+    signInWithApple: t.expose('signInWithApple', { type: AppleProviderConfig, nullable: true }),
+  }),
+});
+
+const BackendAuthOAuthConfig = builder.objectRef<OAuth>('BackendAuthOAuthConfig').implement({
+  fields: (t) => ({
+    domainPrefix: t.exposeString('domainPrefix', { nullable: true }),
+    oAuthGrantType: t.expose('oAuthGrantType', { type: OAuthGrantTypeEnum, nullable: true }),
+    oAuthScopes: t.field({ type: [OAuthScope], resolve: (o) => o.oAuthScopes ?? [] }),
+    redirectSignInURIs: t.stringList({ resolve: (o) => o.redirectSignInURIs ?? [] }),
+    redirectSignOutURIs: t.stringList({ resolve: (o) => o.redirectSignOutURIs ?? [] }),
+    socialProviderSettings: t.expose('socialProviderSettings', { type: SocialProviderSettings, nullable: true }),
+  }),
+});
+
+const BackendAuthPasswordPolicy = builder.objectRef<NonNullable<UserPool['passwordPolicy']>>('BackendAuthPasswordPolicy').implement({
+  fields: (t) => ({
+    minimumLength: t.exposeFloat('minimumLength', { nullable: true }),
+    additionalConstraints: t.field({
+      type: [PasswordConstraint],
+      resolve: (p) => p.additionalConstraints ?? [],
+    }),
+  }),
+});
+
+const BackendAuthUserPoolConfig = builder.objectRef<UserPool>('BackendAuthUserPoolConfig').implement({
+  fields: (t) => ({
+    userPoolName: t.exposeString('userPoolName', { nullable: true }),
+    signInMethod: t.expose('signInMethod', { type: SignInMethodEnum, nullable: true }),
+    requiredSignUpAttributes: t.field({ type: [SignUpAttribute], resolve: (u) => u.requiredSignUpAttributes ?? [] }),
+    forgotPassword: t.expose('forgotPassword', { type: BackendAuthMessageConfig, nullable: true }),
+    verificationMessage: t.expose('verificationMessage', { type: BackendAuthMessageConfig, nullable: true }),
+    mfa: t.expose('mfa', { type: BackendAuthMfaConfig, nullable: true }),
+    oAuth: t.expose('oAuth', { type: BackendAuthOAuthConfig, nullable: true }),
+    passwordPolicy: t.expose('passwordPolicy', { type: BackendAuthPasswordPolicy, nullable: true }),
+  }),
+});
+
+const BackendAuthIdentityPoolConfig = builder
+  .objectRef<NonNullable<AuthConfig['identityPoolConfigs']>>('BackendAuthIdentityPoolConfig')
+  .implement({
+    fields: (t) => ({
+      identityPoolName: t.exposeString('identityPoolName', { nullable: true }),
+      unauthenticatedLogin: t.exposeBoolean('unauthenticatedLogin', { nullable: true }),
+    }),
+  });
+
+const BackendAuthConfig = builder.objectRef<AuthConfig>('BackendAuthConfig').implement({
+  fields: (t) => ({
+    authResources: t.expose('authResources', { type: AuthResourcesEnum, nullable: true }),
+    service: t.expose('service', { type: AuthService, nullable: true }),
+    identityPoolConfigs: t.expose('identityPoolConfigs', { type: BackendAuthIdentityPoolConfig, nullable: true }),
+    userPoolConfigs: t.expose('userPoolConfigs', { type: BackendAuthUserPoolConfig, nullable: true }),
+  }),
+});
+
+export const BackendAuth = builder.objectRef<ResourceRef>('BackendAuth');
+
+builder.node(BackendAuth, {
+  description: 'The Cognito auth resource of an environment.',
+  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'auth', r.resourceName, ctx)),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    environmentName: t.exposeString('environmentName'),
+    resourceName: t.exposeString('resourceName'),
+    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    config: t.field({
+      type: BackendAuthConfig,
+      nullable: true,
+      description: 'GetBackendAuth, without secrets.',
+      resolve: (r, _a, ctx) => authConfig(r, ctx),
+    }),
+  }),
+});
+
+// --- inputs: the create shape requires what the service requires, the update shape little -------
+
+const EmailSettingsInput = builder.inputType('EmailSettingsInput', {
+  fields: (t) => ({ emailSubject: t.string(), emailMessage: t.string() }),
+});
+const SmsSettingsInput = builder.inputType('SmsSettingsInput', { fields: (t) => ({ smsMessage: t.string() }) });
+
+const messageInput = (name: string, deliveryRequired: boolean) =>
+  builder.inputType(name, {
+    fields: (t) => ({
+      deliveryMethod: t.field({ type: DeliveryMethodEnum, required: deliveryRequired }),
+      emailSettings: t.field({ type: EmailSettingsInput }),
+      smsSettings: t.field({ type: SmsSettingsInput }),
+    }),
+  });
+
+const MfaSettingsInput = builder.inputType('BackendAuthMfaSettingsInput', {
+  fields: (t) => ({ mfaTypes: t.field({ type: [MfaType] }), smsMessage: t.string() }),
+});
+
+const SocialProviderInput = builder.inputType('SocialProviderConfigInput', {
+  description: 'A social identity provider. The secret is write-only: no query returns it.',
+  fields: (t) => ({
+    clientId: t.string({ required: true, validate: nonEmpty }),
+    clientSecret: t.string({ required: true, validate: nonEmpty }),
+  }),
+});
+
+const AppleProviderInput = builder.inputType('AppleProviderConfigInput', {
+  description: 'Sign in with Apple. The private key is write-only: no query returns it.',
+  fields: (t) => ({
+    clientId: t.string({ required: true, validate: nonEmpty }),
+    keyId: t.string({ required: true, validate: nonEmpty }),
+    teamId: t.string({ required: true, validate: nonEmpty }),
+    privateKey: t.string({ required: true, validate: nonEmpty }),
+  }),
+});
+
+const SocialProviderSettingsInput = builder.inputType('SocialProviderSettingsInput', {
+  fields: (t) => ({
+    facebook: t.field({ type: SocialProviderInput }),
+    google: t.field({ type: SocialProviderInput }),
+    loginWithAmazon: t.field({ type: SocialProviderInput }),
+    signInWithApple: t.field({ type: AppleProviderInput }),
+  }),
+});
+
+function authInputs(prefix: 'Create' | 'Update') {
+  const creating = prefix === 'Create';
+  const oAuth = builder.inputType(`${prefix}BackendAuthOAuthConfigInput`, {
+    fields: (t) => ({
+      domainPrefix: t.string({ validate: nonEmpty }),
+      oAuthGrantType: t.field({ type: OAuthGrantTypeEnum, required: creating }),
+      oAuthScopes: t.field({ type: [OAuthScope], required: creating }),
+      redirectSignInURIs: t.stringList({ required: creating, validate: redirectUris }),
+      redirectSignOutURIs: t.stringList({ required: creating, validate: redirectUris }),
+      socialProviderSettings: t.field({ type: SocialProviderSettingsInput }),
+    }),
+  });
+  const userPool = builder.inputType(`${prefix}BackendAuthUserPoolConfigInput`, {
+    fields: (t) => ({
+      ...(creating
+        ? {
+            userPoolName: t.string({ required: true, validate: nonEmpty }),
+            signInMethod: t.field({ type: SignInMethodEnum, required: true }),
+            requiredSignUpAttributes: t.field({ type: [SignUpAttribute], required: true }),
+          }
+        : {}),
+      forgotPassword: t.field({ type: messageInput(`${prefix}BackendAuthForgotPasswordInput`, creating) }),
+      verificationMessage: t.field({ type: messageInput(`${prefix}BackendAuthVerificationMessageInput`, true) }),
+      mfa: t.field({
+        type: builder.inputType(`${prefix}BackendAuthMfaConfigInput`, {
+          fields: (f) => ({
+            mfaMode: f.field({ type: MfaMode, required: creating }),
+            settings: f.field({ type: MfaSettingsInput }),
+          }),
+        }),
+      }),
+      oAuth: t.field({ type: oAuth }),
+      passwordPolicy: t.field({
+        type: builder.inputType(`${prefix}BackendAuthPasswordPolicyInput`, {
+          fields: (f) => ({
+            minimumLength: f.int({ required: creating, validate: passwordMinimumLength }),
+            additionalConstraints: f.field({ type: [PasswordConstraint] }),
+          }),
+        }),
+      }),
+    }),
+  });
+  const identityPool = creating
+    ? builder.inputType('CreateBackendAuthIdentityPoolConfigInput', {
+        fields: (t) => ({
+          identityPoolName: t.string({ required: true, validate: nonEmpty }),
+          unauthenticatedLogin: t.boolean({ required: true }),
+        }),
+      })
+    : builder.inputType('UpdateBackendAuthIdentityPoolConfigInput', {
+        fields: (t) => ({ unauthenticatedLogin: t.boolean() }),
+      });
+  return builder.inputType(`${prefix}BackendAuthConfigInput`, {
+    fields: (t) => ({
+      authResources: t.field({ type: AuthResourcesEnum, required: true }),
+      service: t.field({ type: AuthService, required: true }),
+      identityPoolConfigs: t.field({ type: identityPool }),
+      userPoolConfigs: t.field({ type: userPool, required: true }),
+    }),
+  });
+}
+
+const CreateBackendAuthConfigInput = authInputs('Create');
+const UpdateBackendAuthConfigInput = authInputs('Update');
+
+builder.mutationField('createBackendAuth', (t) =>
+  t.field({
+    type: resourcePayload('CreateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+    description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateBackendAuthInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: true }),
+            config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
+          }),
+        }),
+      }),
+    },
+    // The input types are built by one function for both shapes, so TypeScript sees optional what
+    // GraphQL already requires; the schema is what guarantees the SDK shape here.
+    resolve: (_root, { input }, ctx) => createBackendAuth(input as never, ctx),
+  }),
+);
+
+builder.mutationField('updateBackendAuth', (t) =>
+  t.field({
+    type: resourcePayload('UpdateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+    description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('UpdateBackendAuthInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: false }),
+            config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => updateBackendAuth(input as never, ctx),
+  }),
+);
+
+builder.mutationField('deleteBackendAuth', (t) =>
+  t.field({
+    type: resourcePayload('DeleteBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+    description: 'Removes the auth resource of an environment (DeleteBackendAuth).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('DeleteBackendAuthInput', { fields: (f) => resourceKeyFields(f, { creating: false }) }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => deleteBackendAuth(input, ctx),
+  }),
+);
+
+builder.mutationField('importBackendAuth', (t) =>
+  t.field({
+    type: resourcePayload('ImportBackendAuthPayload'),
+    description: 'Uses an existing Cognito user pool as the auth of an environment (ImportBackendAuth).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('ImportBackendAuthInput', {
+          fields: (f) => ({
+            ...environmentKeyFields(f),
+            userPoolId: f.string({ required: true, validate: pathValue }),
+            webClientId: f.string({ required: true, validate: pathValue }),
+            nativeClientId: f.string({ required: true, validate: pathValue }),
+            identityPoolId: f.string({ validate: pathValue }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => importBackendAuth(input, ctx),
+  }),
+);

@@ -1,0 +1,160 @@
+import {
+  amplifyMetaConfig,
+  amplifyMetaConfigRaw,
+  backendEnvironment,
+  cloneBackend,
+  deleteBackend,
+  featureFlags,
+  resource,
+  resources,
+  type EnvironmentRef,
+} from '../resolvers/environment.js';
+import { environmentJob, environmentJobs, type JobRef } from '../resolvers/job.js';
+import { BackendApi } from './api.js';
+import { App } from './app.js';
+import { BackendAuth } from './auth.js';
+import { builder } from './builder.js';
+import { BackendJob, BackendJobConnection } from './job.js';
+import { keyId, parseKeyId } from './node-id.js';
+import { BackendStorage } from './storage.js';
+import { newEnvironmentName, pathValue } from './validation.js';
+
+export const BackendEnvironment = builder.objectRef<EnvironmentRef>('BackendEnvironment');
+
+builder.node(BackendEnvironment, {
+  description: 'A backend environment of an app, with its API, auth and storage resources.',
+  id: { resolve: (e) => keyId(e.appId, e.name) },
+  loadOne: (id, ctx) => backendEnvironment(parseKeyId(id, ['appId', 'name'] as const), ctx),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    name: t.exposeString('name'),
+    app: t.field({ type: App, resolve: (e) => ({ appId: e.appId }) }),
+    amplifyMetaConfig: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The amplify-meta of the environment, parsed.',
+      resolve: (e, _a, ctx) => amplifyMetaConfig(e, ctx),
+    }),
+    amplifyMetaConfigRaw: t.string({
+      nullable: true,
+      description: 'The amplify-meta of the environment, as the service sends it (a JSON string).',
+      resolve: (e, _a, ctx) => amplifyMetaConfigRaw(e, ctx),
+    }),
+    featureFlags: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The Amplify feature flags of the environment, parsed.',
+      resolve: (e, _a, ctx) => featureFlags(e, ctx),
+    }),
+    apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => resources(e, 'api', ctx) }),
+    api: t.field({
+      type: BackendApi,
+      nullable: true,
+      args: { resourceName: t.arg.string({ required: true }) },
+      resolve: (e, args, ctx) => resource(e, 'api', args.resourceName, ctx),
+    }),
+    auth: t.field({
+      type: BackendAuth,
+      nullable: true,
+      description: 'The auth resource; Amplify allows one per environment.',
+      resolve: async (e, _a, ctx) => (await resources(e, 'auth', ctx))[0] ?? null,
+    }),
+    storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => resources(e, 'storage', ctx) }),
+    storage: t.field({
+      type: BackendStorage,
+      nullable: true,
+      args: { resourceName: t.arg.string({ required: true }) },
+      resolve: (e, args, ctx) => resource(e, 'storage', args.resourceName, ctx),
+    }),
+    jobs: t.field({
+      type: BackendJobConnection,
+      description: 'Jobs of the environment, newest first (ListBackendJobs).',
+      args: {
+        first: t.arg.int({ description: 'At most 100. Default 10.' }),
+        after: t.arg.string(),
+        status: t.arg.string({ description: "Only jobs with this raw status, e.g. 'IN_PROGRESS'." }),
+        operation: t.arg.string({ description: "Only jobs of this operation, e.g. 'CreateBackendAuth'." }),
+      },
+      resolve: (e, args, ctx) => environmentJobs(e, args, ctx),
+    }),
+    job: t.field({
+      type: BackendJob,
+      nullable: true,
+      args: { jobId: t.arg.id({ required: true, validate: pathValue }) },
+      resolve: (e, args, ctx) => environmentJob(e, args, ctx),
+    }),
+  }),
+});
+
+builder.queryField('backendEnvironment', (t) =>
+  t.field({
+    type: BackendEnvironment,
+    nullable: true,
+    description: 'An environment by app id and name (GetBackend); null when the service does not know it.',
+    args: {
+      appId: t.arg.id({ required: true, validate: pathValue }),
+      name: t.arg.string({ required: true, validate: pathValue }),
+    },
+    resolve: (_root, args, ctx) => backendEnvironment(args, ctx),
+  }),
+);
+
+interface EnvironmentPayloadShape {
+  app: { appId: string };
+  environment: EnvironmentRef;
+  targetEnvironment?: EnvironmentRef;
+  job: JobRef | null;
+}
+
+builder.mutationField('cloneBackend', (t) =>
+  t.field({
+    type: builder.objectRef<EnvironmentPayloadShape>('CloneBackendPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        environment: p.expose('environment', { type: BackendEnvironment }),
+        targetEnvironment: p.field({ type: BackendEnvironment, resolve: (x) => x.targetEnvironment! }),
+        job: p.expose('job', { type: BackendJob, nullable: true }),
+      }),
+    }),
+    description: 'Copies an environment to a new one (CloneBackend); the copy appears when its job completes.',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CloneBackendInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            environmentName: f.string({ required: true, validate: pathValue }),
+            targetEnvironmentName: f.string({ required: true, validate: newEnvironmentName }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => cloneBackend(input, ctx),
+  }),
+);
+
+builder.mutationField('deleteBackend', (t) =>
+  t.field({
+    type: builder.objectRef<EnvironmentPayloadShape>('DeleteBackendPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        environment: p.expose('environment', { type: BackendEnvironment }),
+        job: p.expose('job', { type: BackendJob, nullable: true }),
+      }),
+    }),
+    description: 'Deletes a backend environment (DeleteBackend) when its job completes.',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('DeleteBackendInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            environmentName: f.string({ required: true, validate: pathValue }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => deleteBackend(input, ctx),
+  }),
+);
+

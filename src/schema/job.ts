@@ -1,0 +1,99 @@
+import {
+  backendJob,
+  isDoneState,
+  jobField,
+  jobState,
+  updateBackendJob,
+  type JobRef,
+} from '../resolvers/job.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { keyId, parseKeyId } from './node-id.js';
+import { nonEmpty, pathValue } from './validation.js';
+
+export const JobStateEnum = builder.enumType('JobState', {
+  description: "A job's status, normalised: the service's own status is a free string.",
+  values: {
+    IN_PROGRESS: { description: 'Still running.' },
+    COMPLETED: { description: 'Finished and applied.' },
+    FAILED: { description: 'Finished without applying; see `error`.' },
+    UNKNOWN: { description: 'A status this gateway does not recognise; see `status`.' },
+  } as const,
+});
+
+export const BackendJob = builder.objectRef<JobRef>('BackendJob');
+
+builder.node(BackendJob, {
+  description: 'An asynchronous job started by a write operation.',
+  id: { resolve: (j) => keyId(j.appId, j.environmentName, j.jobId) },
+  loadOne: (id, ctx) => backendJob(parseKeyId(id, ['appId', 'environmentName', 'jobId'] as const), ctx),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    environmentName: t.exposeString('environmentName'),
+    jobId: t.exposeID('jobId'),
+    operation: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'operation', ctx) }),
+    status: t.string({
+      nullable: true,
+      description: 'The status exactly as the service reports it.',
+      resolve: (j, _a, ctx) => jobField(j, 'status', ctx),
+    }),
+    state: t.field({
+      type: JobStateEnum,
+      resolve: async (j, _a, ctx) => jobState(await jobField(j, 'status', ctx)),
+    }),
+    isDone: t.boolean({
+      description: 'True once the job has COMPLETED or FAILED.',
+      resolve: async (j, _a, ctx) => isDoneState(jobState(await jobField(j, 'status', ctx))),
+    }),
+    createTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'createTime', ctx) }),
+    updateTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'updateTime', ctx) }),
+    error: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'error', ctx) }),
+    environment: t.field({
+      type: BackendEnvironment,
+      resolve: (j) => ({ appId: j.appId, name: j.environmentName }),
+    }),
+  }),
+});
+
+export const BackendJobConnection = builder.connectionObject({ type: BackendJob, name: 'BackendJobConnection' });
+
+builder.queryField('backendJob', (t) =>
+  t.field({
+    type: BackendJob,
+    nullable: true,
+    description: 'A job by its key (GetBackendJob); null when the service does not know it.',
+    args: {
+      appId: t.arg.id({ required: true, validate: pathValue }),
+      environmentName: t.arg.string({ required: true, validate: pathValue }),
+      jobId: t.arg.id({ required: true, validate: pathValue }),
+    },
+    resolve: (_root, args, ctx) => backendJob(args, ctx),
+  }),
+);
+
+builder.mutationField('updateBackendJob', (t) =>
+  t.field({
+    type: builder.objectRef<{ job: JobRef; environment: { appId: string; name: string } }>('UpdateBackendJobPayload').implement({
+      fields: (p) => ({
+        job: p.expose('job', { type: BackendJob }),
+        environment: p.expose('environment', { type: BackendEnvironment }),
+      }),
+    }),
+    description: "Sets a job's operation or status (UpdateBackendJob).",
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('UpdateBackendJobInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            environmentName: f.string({ required: true, validate: pathValue }),
+            jobId: f.id({ required: true, validate: pathValue }),
+            operation: f.string({ validate: nonEmpty }),
+            status: f.string({ validate: nonEmpty }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => updateBackendJob(input, ctx),
+  }),
+);

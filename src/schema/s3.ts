@@ -1,0 +1,24 @@
+import { s3Buckets, type S3Bucket } from '../resolvers/s3.js';
+import { builder } from './builder.js';
+
+const S3BucketRef = builder.objectRef<S3Bucket>('S3Bucket').implement({
+  description: 'An S3 bucket of the account, as storage can import it.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    creationDate: t.exposeString('creationDate', { nullable: true }),
+  }),
+});
+
+const S3BucketConnection = builder.connectionObject({ type: S3BucketRef, name: 'S3BucketConnection' });
+
+builder.queryField('s3Buckets', (t) =>
+  t.field({
+    type: S3BucketConnection,
+    description: 'The S3 buckets of the account (ListS3Buckets).',
+    args: {
+      first: t.arg.int({ description: 'At most 100. Default 10.' }),
+      after: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => s3Buckets(args, ctx),
+  }),
+);

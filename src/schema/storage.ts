@@ -1,0 +1,154 @@
+import { AuthenticatedElement, ServiceName } from '../aws/enums.js';
+import { resource, type ResourceRef } from '../resolvers/environment.js';
+import {
+  createBackendStorage,
+  deleteBackendStorage,
+  importBackendStorage,
+  storageConfig,
+  updateBackendStorage,
+} from '../resolvers/storage.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { environmentKeyFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { pathValue } from './validation.js';
+
+export const StorageService = builder.enumType('StorageService', { values: Object.values(ServiceName) });
+// The model has two enums with the same three values (Authenticated/UnAuthenticatedElement).
+export const StorageAccess = builder.enumType('StorageAccess', { values: Object.values(AuthenticatedElement) });
+
+type Config = NonNullable<Awaited<ReturnType<typeof storageConfig>>>;
+
+const BackendStoragePermissions = builder
+  .objectRef<NonNullable<Config['permissions']>>('BackendStoragePermissions')
+  .implement({
+    fields: (t) => ({
+      authenticated: t.field({ type: [StorageAccess], resolve: (p) => p.authenticated ?? [] }),
+      unAuthenticated: t.field({ type: [StorageAccess], resolve: (p) => p.unAuthenticated ?? [] }),
+    }),
+  });
+
+const BackendStorageConfig = builder.objectRef<Config>('BackendStorageConfig').implement({
+  fields: (t) => ({
+    bucketName: t.exposeString('bucketName', { nullable: true }),
+    imported: t.boolean({ resolve: (c) => c.imported ?? false }),
+    serviceName: t.expose('serviceName', { type: StorageService, nullable: true }),
+    permissions: t.expose('permissions', { type: BackendStoragePermissions, nullable: true }),
+  }),
+});
+
+export const BackendStorage = builder.objectRef<ResourceRef>('BackendStorage');
+
+builder.node(BackendStorage, {
+  description: 'An S3 storage resource of an environment.',
+  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'storage', r.resourceName, ctx)),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    environmentName: t.exposeString('environmentName'),
+    resourceName: t.exposeString('resourceName'),
+    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    config: t.field({
+      type: BackendStorageConfig,
+      nullable: true,
+      description: 'GetBackendStorage.',
+      resolve: (r, _a, ctx) => storageConfig(r, ctx),
+    }),
+  }),
+});
+
+const BackendStoragePermissionsInput = builder.inputType('BackendStoragePermissionsInput', {
+  fields: (t) => ({
+    authenticated: t.field({ type: [StorageAccess], required: true }),
+    unAuthenticated: t.field({ type: [StorageAccess] }),
+  }),
+});
+
+const storageConfigInput = (name: string, withBucket: boolean) =>
+  builder.inputType(name, {
+    fields: (t) => ({
+      ...(withBucket ? { bucketName: t.string({ validate: pathValue }) } : {}),
+      permissions: t.field({ type: BackendStoragePermissionsInput, required: true }),
+      serviceName: t.field({ type: StorageService, defaultValue: 'S3' }),
+    }),
+  });
+
+const CreateBackendStorageConfigInput = storageConfigInput('CreateBackendStorageConfigInput', true);
+const UpdateBackendStorageConfigInput = storageConfigInput('UpdateBackendStorageConfigInput', false);
+
+const withService = <C extends { serviceName?: 'S3' | null }>(config: C) => ({ ...config, serviceName: config.serviceName ?? 'S3' });
+
+builder.mutationField('createBackendStorage', (t) =>
+  t.field({
+    type: resourcePayload('CreateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+    description: 'Adds S3 storage to an environment (CreateBackendStorage).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateBackendStorageInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: true }),
+            config: f.field({ type: CreateBackendStorageConfigInput, required: true }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => createBackendStorage({ ...input, config: withService(input.config) }, ctx),
+  }),
+);
+
+builder.mutationField('updateBackendStorage', (t) =>
+  t.field({
+    type: resourcePayload('UpdateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+    description: 'Changes the permissions of a storage resource (UpdateBackendStorage).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('UpdateBackendStorageInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: false }),
+            config: f.field({ type: UpdateBackendStorageConfigInput, required: true }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => updateBackendStorage({ ...input, config: withService(input.config) }, ctx),
+  }),
+);
+
+builder.mutationField('deleteBackendStorage', (t) =>
+  t.field({
+    type: resourcePayload('DeleteBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+    description: 'Removes a storage resource from an environment (DeleteBackendStorage).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('DeleteBackendStorageInput', {
+          fields: (f) => ({
+            ...resourceKeyFields(f, { creating: false }),
+            serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => deleteBackendStorage(withService(input), ctx),
+  }),
+);
+
+builder.mutationField('importBackendStorage', (t) =>
+  t.field({
+    type: resourcePayload('ImportBackendStoragePayload'),
+    description: 'Uses an existing S3 bucket as storage of an environment (ImportBackendStorage).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('ImportBackendStorageInput', {
+          fields: (f) => ({
+            ...environmentKeyFields(f),
+            bucketName: f.string({ required: true, validate: pathValue }),
+            serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => importBackendStorage(withService(input), ctx),
+  }),
+);

@@ -1,0 +1,78 @@
+import { adminToken, createToken, deleteToken, type AdminToken } from '../resolvers/token.js';
+import { App } from './app.js';
+import { builder } from './builder.js';
+import { keyId, parseKeyId } from './node-id.js';
+import { pathValue } from './validation.js';
+
+export const AdminTokenRef = builder.objectRef<AdminToken>('AdminToken');
+
+builder.node(AdminTokenRef, {
+  description: 'An Admin UI login challenge (CreateToken / GetToken); it expires after `ttl` seconds.',
+  id: { resolve: (t) => keyId(t.appId, t.sessionId) },
+  loadOne: (id, ctx) => adminToken(parseKeyId(id, ['appId', 'sessionId'] as const), ctx),
+  fields: (t) => ({
+    appId: t.exposeID('appId'),
+    sessionId: t.exposeID('sessionId'),
+    challengeCode: t.exposeString('challengeCode'),
+    ttl: t.exposeString('ttl', { description: 'Lifetime in seconds, as the service sends it.' }),
+    app: t.field({ type: App, resolve: (tok) => ({ appId: tok.appId }) }),
+  }),
+});
+
+builder.queryField('adminToken', (t) =>
+  t.field({
+    type: AdminTokenRef,
+    nullable: true,
+    description: 'A login challenge by session (GetToken); null when unknown or expired.',
+    args: {
+      appId: t.arg.id({ required: true, validate: pathValue }),
+      sessionId: t.arg.id({ required: true, validate: pathValue }),
+    },
+    resolve: (_root, args, ctx) => adminToken(args, ctx),
+  }),
+);
+
+builder.mutationField('createToken', (t) =>
+  t.field({
+    type: builder.objectRef<{ app: { appId: string }; token: AdminToken }>('CreateTokenPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        token: p.expose('token', { type: AdminTokenRef }),
+      }),
+    }),
+    description: 'Starts an Admin UI login challenge (CreateToken).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('CreateTokenInput', {
+          fields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => createToken(input, ctx),
+  }),
+);
+
+builder.mutationField('deleteToken', (t) =>
+  t.field({
+    type: builder.objectRef<{ app: { appId: string }; isSuccess: boolean }>('DeleteTokenPayload').implement({
+      fields: (p) => ({
+        app: p.expose('app', { type: App }),
+        isSuccess: p.exposeBoolean('isSuccess'),
+      }),
+    }),
+    description: 'Ends an Admin UI login challenge (DeleteToken).',
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType('DeleteTokenInput', {
+          fields: (f) => ({
+            appId: f.id({ required: true, validate: pathValue }),
+            sessionId: f.id({ required: true, validate: pathValue }),
+          }),
+        }),
+      }),
+    },
+    resolve: (_root, { input }, ctx) => deleteToken(input, ctx),
+  }),
+);

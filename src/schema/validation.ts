@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+// Checks made before any upstream call, so a bad input costs nothing and says what is wrong.
+
+/** Any id or name that travels in a URI path. */
+export const pathValue = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .refine((v) => v.trim() === v && !/[/\s]/.test(v), 'must not contain "/" or white space');
+
+/** Amplify's rule for environment names, checked where one is created. */
+export const newEnvironmentName = z
+  .string()
+  .regex(/^[a-z]{2,10}$/, 'must be 2 to 10 lowercase letters (an Amplify environment name)');
+
+/** Amplify's rule for resource names, checked where one is created. */
+export const newResourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,128}$/, 'must be 1 to 128 letters and digits (an Amplify resource name)');
+
+export const nonEmpty = z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters');
+
+export const redirectUris = z
+  .array(z.url({ error: 'must be absolute URLs' }))
+  .min(1, 'must name at least one URL')
+  .max(100, 'must name at most 100 URLs');
+
+// Cognito's bounds for a password policy.
+export const passwordMinimumLength = z
+  .number()
+  .int('must be a whole number')
+  .min(6, 'must be from 6 to 99')
+  .max(99, 'must be from 6 to 99');
+
+export const transformSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(1024 * 1024, 'must be at most 1 MiB');
