@@ -47,6 +47,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
         ? structuredClone(options.seed)
         : emptyState();
   const initial = (options.stateFile && (await loadStateFile(options.stateFile))) || seedState();
+  if (initial.clock !== undefined && initial.clock > clock.now()) clock.advance(initial.clock - clock.now());
   const store = createStore(
     { clock, jobDurationMs: options.jobDurationMs, tokenTtlSeconds: options.tokenTtlSeconds, region: options.region },
     initial,

@@ -11,6 +11,8 @@ export interface EmulatorState {
   jobs: Record<string, JobRecord>;
   tokens: Record<string, TokenRecord>;
   buckets: Record<string, BucketRecord>;
+  /** The emulator's clock when saved, so a restarted manual clock does not run backwards. */
+  clock?: number;
 }
 
 export interface AppRecord {
@@ -333,7 +335,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     get revision() {
       return revision;
     },
-    snapshot: (): EmulatorState => structuredClone(state),
+    snapshot: (): EmulatorState => ({ ...structuredClone(state), clock: clock.now() }),
     replace(next: EmulatorState) {
       state = structuredClone(next);
       changed();

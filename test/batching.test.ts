@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './helpers.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+beforeEach(() => stack.resetCalls());
+
+const appTree = `
+  appName
+  environments {
+    name
+    apis { resourceName config { apiName } }
+    auth { resourceName config { authResources } }
+    storages { resourceName config { bucketName } }
+    jobs(first: 5) { edges { node { jobId operation state createTime } } }
+  }
+`;
+
+describe('upstream calls per query', () => {
+  it('an app, its environments, their resources and last 5 jobs cost the minimum', async () => {
+    const res = await stack.graphql(`{ app(appId: "d1todoapp00001") { ${appTree} } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.app.environments).toHaveLength(2);
+    // 1 GetBackend for the app, 1 per environment; 1 Get* per resource; 1 ListBackendJobs per environment.
+    expect(stack.calls()).toEqual({
+      GetBackend: 3,
+      GetBackendAPI: 2,
+      GetBackendAuth: 2,
+      GetBackendStorage: 2,
+      ListBackendJobs: 2,
+    });
+  });
+
+  it('asking the same thing twice in one query costs nothing more', async () => {
+    const res = await stack.graphql(`{
+      a: app(appId: "d1todoapp00001") { ${appTree} }
+      b: app(appId: "d1todoapp00001") { ${appTree} }
+    }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.a).toEqual(res.data.b);
+    expect(stack.totalCalls()).toBe(11);
+  });
+
+  it('an environment and its app cost one GetBackend', async () => {
+    const res = await stack.graphql(`{
+      backendEnvironment(appId: "d1todoapp00001", name: "dev") { name app { appName } amplifyMetaConfig }
+    }`);
+    expect(res.data.backendEnvironment.app.appName).toBe('todo-app');
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('several jobs of one environment are read through ListBackendJobs, not one GetBackendJob each', async () => {
+    const listed = await stack.graphql(`{
+      backendEnvironment(appId: "d1todoapp00001", name: "dev") { jobs(first: 5) { edges { node { jobId } } } }
+    }`);
+    const ids: string[] = listed.data.backendEnvironment.jobs.edges.map((e: any) => e.node.jobId);
+    stack.resetCalls();
+    const fields = ids
+      .map((id, i) => `j${i}: backendJob(appId: "d1todoapp00001", environmentName: "dev", jobId: "${id}") { jobId status }`)
+      .join('\n');
+    const res = await stack.graphql(`{ ${fields} }`);
+    expect(res.errors).toBeUndefined();
+    expect(Object.values(res.data).map((j: any) => j.jobId)).toEqual(ids);
+    expect(stack.calls()).toEqual({ ListBackendJobs: 1 });
+  });
+});
