@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PollingOptions } from './jobs/watcher.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -30,6 +31,14 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number;
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql: boolean;
+  /** Redis for job events and poller leases across instances; in memory without it. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel the gateway uses. @default 'amplifybackend-graphql:' */
+  redisPrefix: string;
+  /** How job subscriptions poll upstream. */
+  jobPolling: PollingOptions;
+  /** How long a poller's Redis lease lasts unless renewed; another instance takes over after it. @default 10000 */
+  jobLeaseMs: number;
 }
 
 export const defaultConfig = (): GatewayConfig => ({
@@ -39,6 +48,9 @@ export const defaultConfig = (): GatewayConfig => ({
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
   graphiql: true,
+  redisPrefix: 'amplifybackend-graphql:',
+  jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
+  jobLeaseMs: 10_000,
 });
 
 /** A full config from a partial one, for tests and embedding. */
@@ -73,6 +85,18 @@ const env = z.object({
   UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1, 'UPSTREAM_MAX_ATTEMPTS must be from 1 to 10').max(10, 'UPSTREAM_MAX_ATTEMPTS must be from 1 to 10').default(3),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000').max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000').default(10_000),
   GRAPHIQL: bool('GRAPHIQL').default(true),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'REDIS_URL must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_PREFIX: z.string().min(1).max(100).default('amplifybackend-graphql:'),
+  JOB_POLL_MIN_MS: z.coerce.number().int().min(10, 'JOB_POLL_MIN_MS must be from 10 to 60000').max(60_000, 'JOB_POLL_MIN_MS must be from 10 to 60000').default(1000),
+  JOB_POLL_MAX_MS: z.coerce.number().int().min(10, 'JOB_POLL_MAX_MS must be from 10 to 600000').max(600_000, 'JOB_POLL_MAX_MS must be from 10 to 600000').default(15_000),
+  JOB_POLL_OUTAGE_AFTER: z.coerce.number().int().min(1, 'JOB_POLL_OUTAGE_AFTER must be from 1 to 100').max(100, 'JOB_POLL_OUTAGE_AFTER must be from 1 to 100').default(5),
+  JOB_LEASE_MS: z.coerce.number().int().min(100, 'JOB_LEASE_MS must be from 100 to 600000').max(600_000, 'JOB_LEASE_MS must be from 100 to 600000').default(10_000),
+}).refine((e) => e.JOB_POLL_MAX_MS >= e.JOB_POLL_MIN_MS, {
+  message: 'JOB_POLL_MAX_MS must be at least JOB_POLL_MIN_MS',
+  path: ['JOB_POLL_MAX_MS'],
 });
 
 /** Reads settings from the environment; a bad value throws a ConfigError naming it. */
@@ -98,5 +122,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     upstreamMaxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     graphiql: e.GRAPHIQL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
+    jobLeaseMs: e.JOB_LEASE_MS,
   };
 }

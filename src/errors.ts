@@ -39,5 +39,26 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
       extensions: { ...located?.extensions, ...upstreamExtensions(original) },
     });
   }
-  return yogaMaskError(error, message, isDev);
+  const unquoted = error instanceof GraphQLError ? withoutVariableValue(error) : error;
+  return yogaMaskError(unquoted, message, isDev);
+}
+
+/**
+ * graphql-js quotes the whole invalid value of a variable in its message; an input can carry a
+ * secret (a client secret, a private key), so the message says where and why, not what.
+ */
+function withoutVariableValue(error: GraphQLError): GraphQLError {
+  const reason = error.originalError?.message;
+  const head = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
+  if (!head || reason === undefined || !error.message.endsWith(`; ${reason}`)) return error;
+  const valueAndPath = error.message.slice(0, -(reason.length + 2));
+  const at = / at "[^"]*"$/.exec(valueAndPath)?.[0] ?? ` at "${head[1]}"`;
+  return new GraphQLError(`${head[0].trimEnd()}${at}; ${reason}`, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
 }

@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import { WebSocketServer } from 'ws';
 import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
 import type { GatewayConfig } from './config.js';
 import { createContext } from './context.js';
 import { maskError } from './errors.js';
+import { createEventBus } from './jobs/events.js';
+import { createMemoryLeases, createRedisLeases } from './jobs/lease.js';
+import { createJobWatcher } from './jobs/watcher.js';
 import { schema } from './schema/index.js';
 
 const exampleQuery = `# An app, its environments, their resources and latest jobs.
@@ -55,9 +63,22 @@ export async function createGateway(config: GatewayConfig) {
   };
   const aws = createAmplifyBackend(awsOptions);
 
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const bus = createEventBus({ redis, prefix: config.redisPrefix });
+  const leases = redis
+    ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix })
+    : createMemoryLeases(config.jobLeaseMs);
+  const jobs = createJobWatcher({
+    aws,
+    bus,
+    leases,
+    polling: config.jobPolling,
+    renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
+  });
+
   const yoga = createYoga({
     schema,
-    context: () => createContext(aws),
+    context: () => createContext(aws, jobs),
     maskedErrors: { maskError },
     graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
     landingPage: false,
@@ -71,6 +92,29 @@ export async function createGateway(config: GatewayConfig) {
     socket.once('close', () => sockets.delete(socket));
   });
 
+  // graphql-ws on the same path, through yoga's envelop so both transports share one pipeline.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const ws = useServer(
+    {
+      execute: (args) => (args.rootValue as Enveloped).execute(args),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document: enveloped.parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        const errors = enveloped.validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+    },
+    wss,
+  );
+
   let url: string | undefined;
 
   return {
@@ -78,6 +122,7 @@ export async function createGateway(config: GatewayConfig) {
     aws,
     emulator,
     server,
+    jobs,
     get url() {
       return url;
     },
@@ -95,17 +140,49 @@ export async function createGateway(config: GatewayConfig) {
       url = `http://${shown}:${address.port}/graphql`;
       return url;
     },
-    async stop() {
-      await new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        for (const socket of sockets) socket.destroy();
-      });
+    /**
+     * Stops accepting, completes open subscriptions, stops pollers and releases their leases,
+     * then closes every socket. `abandonLeases` leaves leases to expire, as a crash would.
+     */
+    async stop({ abandonLeases = false }: { abandonLeases?: boolean } = {}) {
+      const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await jobs.stop({ abandon: abandonLeases });
+      // Let the `complete` messages of the ended subscriptions reach their sockets first.
+      await new Promise((resolve) => setImmediate(resolve));
+      await ws.dispose();
+      server.closeIdleConnections();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      await yoga.dispose();
       aws.destroy();
+      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
       await emulator?.stop();
     },
   };
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
+
+type Enveloped = { execute: (args: ExecutionArgs) => never; subscribe: (args: ExecutionArgs) => never };
+
+/** Two connections: one publishes and runs lease scripts, the other is held by SUBSCRIBE. */
+async function connectRedis(url: string) {
+  const connect = async () => {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw new Error(`cannot reach Redis at REDIS_URL (${redact(url)}): ${(error as Error).message}`);
+    }
+    return client;
+  };
+  const publish = await connect();
+  const subscribe = await connect().catch((error: unknown) => {
+    publish.disconnect();
+    throw error;
+  });
+  return { publish, subscribe };
+}
+
+const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');

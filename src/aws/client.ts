@@ -123,6 +123,8 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
     // The SDK builds its own node:http handler from these options.
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the SDK only logs a warning and keeps waiting.
+      throwOnRequestTimeout: true,
       connectionTimeout: Math.min(options.requestTimeoutMs ?? 10_000, 5_000),
     },
   });

@@ -51,8 +51,10 @@ export function toUpstreamError(operation: string, error: unknown): UpstreamErro
     );
   }
   // Transport failures: timeouts, resets, refused connections, aborted requests.
-  const name = e?.name ?? 'Error';
-  const timedOut = name === 'TimeoutError' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? '');
+  // The SDK names a reset connection TimeoutError too (to retry it); it is not one.
+  const reset = e?.code === 'ECONNRESET' || e?.code === 'EPIPE';
+  const name = reset ? e.code! : (e?.name ?? 'Error');
+  const timedOut = !reset && (name === 'TimeoutError' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? ''));
   return new UpstreamError(
     timedOut ? `AmplifyBackend did not answer in time (${operation})` : `AmplifyBackend could not be reached (${operation}): ${e?.message ?? name}`,
     timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR',

@@ -62,7 +62,7 @@ export async function cloneBackend(input: { appId: string; environmentName: stri
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
     targetEnvironment: { appId: input.appId, name: input.targetEnvironmentName },
-    job: jobFromResponse(out, input.environmentName),
+    job: jobFromResponse(out, input.environmentName, ctx),
   };
 }
 
@@ -72,7 +72,7 @@ export async function deleteBackend(input: { appId: string; environmentName: str
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse(out, input.environmentName),
+    job: jobFromResponse(out, input.environmentName, ctx),
   };
 }
 
@@ -110,6 +110,6 @@ export function resourcePayload(
   return {
     environment: { appId: target.appId, name: target.environmentName },
     resource: target,
-    job: jobFromResponse(out, target.environmentName),
+    job: jobFromResponse(out, target.environmentName, ctx),
   };
 }

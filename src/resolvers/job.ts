@@ -1,6 +1,8 @@
+import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
-import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
+import { isDoneStatus, jobVersion, type WatchEvent } from '../jobs/watcher.js';
+import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
 import type { EnvironmentRef } from './environment.js';
 
@@ -44,9 +46,12 @@ export const isDoneState = (state: JobState) => state === 'COMPLETED' || state =
 export function jobFromResponse(
   out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
   fallbackEnvironment: string | undefined,
+  ctx: Context,
 ): JobRef | null {
   const environmentName = out.backendEnvironmentName ?? fallbackEnvironment;
   if (!out.jobId || !out.appId || !environmentName) return null;
+  // Subscribers of this environment should hear of the job soon, not at the next backed-off poll.
+  ctx.jobs.jobStarted({ appId: out.appId, environmentName, jobId: out.jobId });
   return {
     appId: out.appId,
     environmentName,
@@ -120,8 +125,91 @@ export async function updateBackendJob(
   const key = { appId: input.appId, environmentName: input.environmentName, jobId: input.jobId };
   ctx.loaders.job.clear(key).prime(key, out);
   ctx.loaders.jobsPage.clearAll();
+  ctx.jobs.jobStarted(key);
   return {
     job: jobRef(input.appId, input.environmentName, { ...out, jobId: out.jobId ?? input.jobId }),
     environment: { appId: input.appId, name: input.environmentName },
   };
+}
+
+/** What a job subscription emits: a job, or an error to report without ending the stream. */
+export type JobUpdate = JobRef | { error: Error };
+
+function errorOf(event: Extract<WatchEvent, { kind: 'error' | 'notFound' }>) {
+  return event.kind === 'notFound'
+    ? createGraphQLError(event.message, { extensions: { code: 'NOT_FOUND', serviceName: 'AmplifyBackend' } })
+    : createGraphQLError(event.message, { extensions: { code: event.code, serviceName: 'AmplifyBackend' } });
+}
+
+/**
+ * One job: its state at once, then every change, until it is done. An unknown job yields a
+ * NOT_FOUND error and ends. Errors travel as values so that they are masked and mapped like any
+ * resolver error, and a passing outage does not end the stream.
+ */
+export async function* backendJobUpdates(
+  args: { appId: string; environmentName: string; jobId: string },
+  ctx: Context,
+): AsyncGenerator<JobUpdate> {
+  const events = ctx.jobs.watchJob(args);
+  try {
+    let last: string | undefined;
+    for await (const event of events) {
+      if (event.kind === 'notFound') {
+        yield { error: errorOf(event) };
+        return;
+      }
+      if (event.kind === 'error') {
+        yield { error: errorOf(event) };
+        continue;
+      }
+      const job = event.kind === 'snapshot' ? event.jobs[0] : event.job;
+      if (!job || jobVersion(job) === last) continue;
+      last = jobVersion(job);
+      yield jobRef(args.appId, args.environmentName, job);
+      if (isDoneStatus(job.status)) return;
+    }
+  } finally {
+    events.end();
+  }
+}
+
+/**
+ * Every job of an environment: those still running at once, then every new job and every change,
+ * whoever started it, until the client leaves.
+ */
+export async function* backendJobsUpdates(
+  args: { appId: string; environmentName: string },
+  ctx: Context,
+): AsyncGenerator<JobUpdate> {
+  const events = ctx.jobs.watchEnvironment(args);
+  const seen = new Map<string, string>();
+  try {
+    for await (const event of events) {
+      if (event.kind === 'notFound') {
+        yield { error: errorOf(event) };
+        return;
+      }
+      if (event.kind === 'error') {
+        yield { error: errorOf(event) };
+        continue;
+      }
+      // The snapshot lists newest first; running jobs are replayed oldest first.
+      const jobs = event.kind === 'snapshot' ? [...event.jobs].reverse() : [event.job];
+      for (const job of jobs) {
+        if (!job.jobId || seen.get(job.jobId) === jobVersion(job)) continue;
+        seen.set(job.jobId, jobVersion(job));
+        if (event.kind === 'snapshot' && isDoneStatus(job.status)) continue;
+        yield jobRef(args.appId, args.environmentName, job);
+      }
+    }
+  } finally {
+    events.end();
+  }
+}
+
+/** Resolves one emitted update, with fresh loaders for the fields below it. */
+export function resolveJobUpdate(update: JobUpdate, ctx: Context): JobRef {
+  if ('error' in update) throw update.error;
+  ctx.loaders = createLoaders(ctx.aws);
+  return update;
 }

@@ -32,13 +32,28 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('JSON', JSONResolver);
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 // Pothos's own decoding throws a plain error, which would be masked; a bad id is the client's.
 function decodeGlobalId(globalId: string): { typename: string; id: string } {
   const decoded = Buffer.from(globalId, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon <= 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== globalId.replace(/=+$/, '')) {
+  const typename = decoded.slice(0, colon);
+  if (
+    colon <= 0 ||
+    colon === decoded.length - 1 ||
+    Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== globalId.replace(/=+$/, '') ||
+    !isNodeType(typename)
+  ) {
     throw badUserInput(`Invalid global id "${globalId}"`, 'id');
   }
-  return { typename: decoded.slice(0, colon), id: decoded.slice(colon + 1) };
+  return { typename, id: decoded.slice(colon + 1) };
+}
+
+// Pothos answers an id naming no node type with an error that carries no code.
+function isNodeType(typename: string) {
+  const store = builder.configStore;
+  if (!store.hasImplementation(typename)) return false;
+  const config = store.getTypeConfig(typename);
+  return config.kind === 'Object' && config.interfaces.some((i) => store.getTypeConfig(i).name === 'Node');
 }

@@ -1,6 +1,9 @@
 import {
   backendJob,
+  backendJobsUpdates,
+  backendJobUpdates,
   isDoneState,
+  resolveJobUpdate,
   jobField,
   jobState,
   updateBackendJob,
@@ -95,5 +98,36 @@ builder.mutationField('updateBackendJob', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) => updateBackendJob(input, ctx),
+  }),
+);
+
+builder.subscriptionField('backendJob', (t) =>
+  t.field({
+    type: BackendJob,
+    description:
+      'A job at once, then on every change of status, operation or updateTime; completes once it is done. ' +
+      'Upstream has no push: one shared poller per job, whatever the number of subscribers.',
+    args: {
+      appId: t.arg.id({ required: true, validate: pathValue }),
+      environmentName: t.arg.string({ required: true, validate: pathValue }),
+      jobId: t.arg.id({ required: true, validate: pathValue }),
+    },
+    subscribe: (_root, args, ctx) => backendJobUpdates(args, ctx),
+    resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
+  }),
+);
+
+builder.subscriptionField('backendJobs', (t) =>
+  t.field({
+    type: BackendJob,
+    description:
+      'Every new job and every change of a job in an environment, including jobs started outside the gateway; ' +
+      'jobs still running are sent at once.',
+    args: {
+      appId: t.arg.id({ required: true, validate: pathValue }),
+      environmentName: t.arg.string({ required: true, validate: pathValue }),
+    },
+    subscribe: (_root, args, ctx) => backendJobsUpdates(args, ctx),
+    resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
   }),
 );

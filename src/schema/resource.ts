@@ -2,6 +2,7 @@ import type { ObjectRef } from '@pothos/core';
 import type { EnvironmentRef, ResourceRef } from '../resolvers/environment.js';
 import type { JobRef } from '../resolvers/job.js';
 import type { Context } from '../context.js';
+import { isNotFound } from '../errors.js';
 import { builder } from './builder.js';
 import { BackendEnvironment } from './environment.js';
 import { BackendJob } from './job.js';
@@ -43,5 +44,10 @@ export const environmentKeyFields = (t: FieldBuilder) => ({
 /** Node options shared by BackendApi, BackendAuth and BackendStorage. */
 export const resourceNode = (load: (ref: ResourceRef, ctx: Context) => Promise<ResourceRef | null>) => ({
   id: { resolve: (r: ResourceRef) => keyId(r.appId, r.environmentName, r.resourceName) },
-  loadOne: (id: string, ctx: Context) => load(parseKeyId(id, ['appId', 'environmentName', 'resourceName'] as const), ctx),
+  loadOne: (id: string, ctx: Context) =>
+    // A resource of an unknown app or environment is as unknown as any other: null.
+    load(parseKeyId(id, ['appId', 'environmentName', 'resourceName'] as const), ctx).catch((error: unknown) => {
+      if (isNotFound(error)) return null;
+      throw error;
+    }),
 });

@@ -1,3 +1,4 @@
+import { parse } from 'graphql';
 import { z } from 'zod';
 
 // Checks made before any upstream call, so a bad input costs nothing and says what is wrong.
@@ -36,4 +37,11 @@ export const passwordMinimumLength = z
 export const transformSchema = z
   .string()
   .min(1, 'must not be empty')
-  .max(1024 * 1024, 'must be at most 1 MiB');
+  .max(1024 * 1024, 'must be at most 1 MiB')
+  .superRefine((v, ctx) => {
+    try {
+      parse(v, { noLocation: true });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be a GraphQL schema (${(error as Error).message})` });
+    }
+  });
