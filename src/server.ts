@@ -12,6 +12,7 @@ import { createContext } from './context.js';
 import { maskError } from './errors.js';
 import { createEventBus } from './jobs/events.js';
 import { createMemoryLeases, createRedisLeases } from './jobs/lease.js';
+import type { Scheduler } from './jobs/scheduler.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import { schema } from './schema/index.js';
 
@@ -38,7 +39,7 @@ const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessK
  * Builds a gateway: the AWS client, the GraphQL server, and with `upstream.kind: 'embedded'` an
  * in-process AmplifyBackend emulator seeded with demo apps. Nothing is shared between gateways.
  */
-export async function createGateway(config: GatewayConfig) {
+export async function createGateway(config: GatewayConfig, overrides: { scheduler?: Scheduler } = {}) {
   const upstream = config.upstream;
   const emulator =
     upstream.kind === 'embedded'
@@ -74,6 +75,7 @@ export async function createGateway(config: GatewayConfig) {
     leases,
     polling: config.jobPolling,
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
+    scheduler: overrides.scheduler,
   });
 
   const yoga = createYoga({
@@ -116,6 +118,22 @@ export async function createGateway(config: GatewayConfig) {
   );
 
   let url: string | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function stop(abandonLeases: boolean) {
+    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    await jobs.stop({ abandon: abandonLeases });
+    // Let the `complete` messages of the ended subscriptions reach their sockets first.
+    await new Promise((resolve) => setImmediate(resolve));
+    await ws.dispose();
+    server.closeIdleConnections();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+    await yoga.dispose();
+    aws.destroy();
+    if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
+    await emulator?.stop();
+  }
 
   return {
     yoga,
@@ -144,19 +162,9 @@ export async function createGateway(config: GatewayConfig) {
      * Stops accepting, completes open subscriptions, stops pollers and releases their leases,
      * then closes every socket. `abandonLeases` leaves leases to expire, as a crash would.
      */
-    async stop({ abandonLeases = false }: { abandonLeases?: boolean } = {}) {
-      const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-      await jobs.stop({ abandon: abandonLeases });
-      // Let the `complete` messages of the ended subscriptions reach their sockets first.
-      await new Promise((resolve) => setImmediate(resolve));
-      await ws.dispose();
-      server.closeIdleConnections();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-      await yoga.dispose();
-      aws.destroy();
-      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
-      await emulator?.stop();
+    stop({ abandonLeases = false }: { abandonLeases?: boolean } = {}): Promise<void> {
+      stopping ??= stop(abandonLeases);
+      return stopping;
     },
   };
 }

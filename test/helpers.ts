@@ -1,6 +1,7 @@
 import { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
 import { defineConfig, type GatewayConfig } from '../src/config.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
+import type { Scheduler } from '../src/jobs/scheduler.js';
 import { createGateway } from '../src/server.js';
 
 export const fakeCredentials = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
@@ -36,7 +37,7 @@ export const authConfig = () => ({
  * emulator over real HTTP. Queries go in-process through `yoga.fetch`.
  */
 export async function startStack(
-  options: { emulator?: EmulatorOptions; gateway?: Partial<GatewayConfig> } = {},
+  options: { emulator?: EmulatorOptions; gateway?: Partial<GatewayConfig>; scheduler?: Scheduler } = {},
 ) {
   const emulator = await startTestEmulator({ seed: 'demo', ...options.emulator });
   const gateway = await createGateway(
@@ -45,6 +46,7 @@ export async function startStack(
       upstreamMaxAttempts: 1,
       ...options.gateway,
     }),
+    { scheduler: options.scheduler },
   );
 
   async function request(body: unknown, headers: Record<string, string> = {}) {
@@ -88,4 +90,51 @@ export function decodeId(globalId: string): { typename: string; key: string[] } 
   const text = Buffer.from(globalId, 'base64').toString('utf8');
   const colon = text.indexOf(':');
   return { typename: text.slice(0, colon), key: JSON.parse(text.slice(colon + 1)) as string[] };
+}
+
+/**
+ * Timers that fire only when the test says: the gateway's pollers run on it, so a test decides
+ * exactly when upstream is polled. `advance` runs every task that falls due, in time order, and
+ * waits for each.
+ */
+export function createManualScheduler() {
+  let now = 0;
+  let seq = 0;
+  const tasks = new Map<number, { at: number; task: () => unknown }>();
+  return {
+    now: () => now,
+    schedule(task: () => unknown, delayMs: number) {
+      const id = ++seq;
+      tasks.set(id, { at: now + delayMs, task });
+      return id;
+    },
+    cancel(handle: unknown) {
+      tasks.delete(handle as number);
+    },
+    pending: () => tasks.size,
+    async advance(ms = 0) {
+      const until = now + ms;
+      for (;;) {
+        let next: [number, { at: number; task: () => unknown }] | undefined;
+        for (const entry of tasks) if (entry[1].at <= until && (!next || entry[1].at < next[1].at)) next = entry;
+        if (!next) break;
+        tasks.delete(next[0]);
+        now = Math.max(now, next[1].at);
+        await next[1].task();
+      }
+      now = until;
+    },
+  } satisfies Scheduler & Record<string, unknown>;
+}
+
+/**
+ * Lets the event loop turn until `condition` holds: for what arrives over a socket with no event
+ * to await (a subscription reaching the server). Fails after `turns` turns; never sleeps.
+ */
+export async function until(condition: () => boolean, what: string, turns = 5000) {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }

@@ -4,6 +4,7 @@ import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import type { EventBus, JobEvent } from './events.js';
 import type { Leases } from './lease.js';
 import { EventQueue } from './queue.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
 
 export interface PollingOptions {
   /** Poll interval right after a change or a mutation. @default 1000 */
@@ -42,9 +43,10 @@ interface Watch {
   failures: number;
   outageReported: boolean;
   snapshotWanted: boolean;
-  syncRequested: boolean;
-  timer?: NodeJS.Timeout;
+  timer?: unknown;
   ticking: boolean;
+  /** A kick or sync arrived during a tick: tick again right after. */
+  again: boolean;
   unlisten: () => void;
 }
 
@@ -70,8 +72,11 @@ export function createJobWatcher(options: {
   polling: PollingOptions;
   /** Leases are renewed at least this often; Infinity when they never expire (no Redis). */
   renewEveryMs: number;
+  /** @default real timers */
+  scheduler?: Scheduler;
 }) {
   const { aws, bus, leases, polling } = options;
+  const scheduler = options.scheduler ?? realScheduler;
   const watches = new Map<string, Watch>();
   const started = new Map<string, number>();
   let stopped = false;
@@ -112,8 +117,8 @@ export function createJobWatcher(options: {
       failures: 0,
       outageReported: false,
       snapshotWanted: true,
-      syncRequested: false,
       ticking: false,
+      again: false,
       unlisten: () => undefined,
     };
     w.unlisten = bus.listen(envKey, (event) => onEvent(w, event));
@@ -123,7 +128,7 @@ export function createJobWatcher(options: {
   async function dropWatch(w: Watch) {
     if (watches.get(w.key) !== w) return;
     watches.delete(w.key);
-    clearTimeout(w.timer);
+    scheduler.cancel(w.timer);
     w.unlisten();
     if (w.holdsLease) {
       w.holdsLease = false;
@@ -164,23 +169,30 @@ export function createJobWatcher(options: {
         return;
       case 'kick':
         if (event.jobId && w.target.jobId && event.jobId !== w.target.jobId) return;
-        w.interval = polling.minIntervalMs;
-        w.dueAt = 0;
-        if (w.holdsLease) schedule(w, 0);
+        if (w.holdsLease) pollSoon(w);
         return;
       case 'sync':
         if (event.watch !== w.key || !w.holdsLease) return;
         w.snapshotWanted = true;
-        w.dueAt = 0;
-        schedule(w, 0);
+        pollSoon(w);
         return;
     }
   }
 
+  function pollSoon(w: Watch) {
+    w.interval = polling.minIntervalMs;
+    if (w.ticking) {
+      w.again = true;
+      return;
+    }
+    w.dueAt = 0;
+    schedule(w, 0);
+  }
+
   function schedule(w: Watch, delayMs: number) {
     if (stopped || watches.get(w.key) !== w) return;
-    clearTimeout(w.timer);
-    w.timer = setTimeout(() => void tick(w), Math.max(0, delayMs));
+    scheduler.cancel(w.timer);
+    w.timer = scheduler.schedule(() => tick(w), Math.max(0, delayMs));
   }
 
   async function tick(w: Watch) {
@@ -194,22 +206,23 @@ export function createJobWatcher(options: {
       }
       if (stopped || watches.get(w.key) !== w) return;
       if (!w.holdsLease) {
-        // Another instance polls; ask it for the state once, and be ready to take over.
-        if (!w.jobs && !w.syncRequested) {
-          w.syncRequested = true;
-          bus.publish(w.envKey, { kind: 'sync', watch: w.key });
-        }
+        // Another instance polls: ask it for the state until it comes, and be ready to take over.
+        if (!w.jobs && w.notFound === undefined) bus.publish(w.envKey, { kind: 'sync', watch: w.key });
         schedule(w, leases.ttlMs / 4);
         return;
       }
       const finished = w.notFound !== undefined || (w.target.jobId && w.polled && isDoneStatus([...w.polled.values()][0]?.status));
-      if (!finished && Date.now() >= w.dueAt) await poll(w);
+      if (!finished && scheduler.now() >= w.dueAt) await poll(w);
       if (finished && w.snapshotWanted && w.polled) publishSnapshot(w);
-      const untilDue = finished ? Infinity : w.dueAt - Date.now();
+      const untilDue = finished ? Infinity : w.dueAt - scheduler.now();
       const next = Math.min(untilDue, options.renewEveryMs);
       if (Number.isFinite(next)) schedule(w, next);
     } finally {
       w.ticking = false;
+    }
+    if (w.again) {
+      w.again = false;
+      pollSoon(w);
     }
   }
 
@@ -243,7 +256,7 @@ export function createJobWatcher(options: {
       }
       w.polled = polled;
       if (first || w.snapshotWanted) publishSnapshot(w);
-      w.interval = changed && !first ? polling.minIntervalMs : Math.min(w.interval * 1.5, polling.maxIntervalMs);
+      w.interval = changed || first ? polling.minIntervalMs : Math.min(w.interval * 1.5, polling.maxIntervalMs);
     } catch (error) {
       const upstream = error instanceof UpstreamError ? error : undefined;
       if (upstream?.code === 'NOT_FOUND' && !recentlyStarted(w)) {
@@ -262,14 +275,14 @@ export function createJobWatcher(options: {
         });
       }
     } finally {
-      w.dueAt = Date.now() + w.interval;
+      w.dueAt = scheduler.now() + w.interval;
     }
   }
 
   function recentlyStarted(w: Watch) {
     if (!w.target.jobId) return false;
     const until = started.get(w.key);
-    return until !== undefined && until > Date.now();
+    return until !== undefined && until > scheduler.now();
   }
 
   return {
@@ -281,8 +294,8 @@ export function createJobWatcher(options: {
     jobStarted(key: EnvironmentKey & { jobId?: string }) {
       if (key.jobId) {
         const jobWatchKey = `job:${JSON.stringify([key.appId, key.environmentName, key.jobId])}`;
-        started.set(jobWatchKey, Date.now() + STARTED_GRACE_MS);
-        for (const [k, until] of started) if (until <= Date.now()) started.delete(k);
+        started.set(jobWatchKey, scheduler.now() + STARTED_GRACE_MS);
+        for (const [k, until] of started) if (until <= scheduler.now()) started.delete(k);
       }
       if (!stopped) bus.publish(envKeyOf(key), { kind: 'kick', jobId: key.jobId });
     },
@@ -299,7 +312,7 @@ export function createJobWatcher(options: {
     async stop({ abandon = false }: { abandon?: boolean } = {}) {
       stopped = true;
       const all = [...watches.values()];
-      for (const w of all) clearTimeout(w.timer);
+      for (const w of all) scheduler.cancel(w.timer);
       for (const w of all) for (const queue of [...w.subscribers]) queue.end();
       await Promise.all(
         all.map(async (w) => {

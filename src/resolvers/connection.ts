@@ -5,6 +5,8 @@ import { badUserInput } from '../errors.js';
 interface Position {
   t?: string;
   o: number;
+  /** The key of the item the cursor follows, found again if newer items have moved it. */
+  k?: string;
 }
 
 const encodeCursor = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
@@ -12,7 +14,14 @@ const encodeCursor = (p: Position) => Buffer.from(JSON.stringify(p)).toString('b
 function decodeCursor(cursor: string): Position {
   try {
     const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
-    if (Number.isInteger(p.o) && p.o >= 0 && (p.t === undefined || typeof p.t === 'string')) return p;
+    if (
+      Number.isInteger(p.o) &&
+      p.o >= 0 &&
+      (p.t === undefined || typeof p.t === 'string') &&
+      (p.k === undefined || typeof p.k === 'string')
+    ) {
+      return p;
+    }
   } catch {
     // fall through
   }
@@ -35,26 +44,36 @@ export const DEFAULT_PAGE = 10;
 /**
  * A forward-only Relay connection over an upstream that pages with tokens. `fetchPage(token, want)`
  * gets the page starting at `token`; `want` is how many items of it are needed (a hint for
- * upstreams that take a page size).
+ * upstreams that take a page size). With `keyOf`, a cursor also names its item, so that paging goes
+ * on after it even when newer items have shifted the upstream page since.
  */
 export async function forwardConnection<T, N>(
   args: ConnectionArgs,
   fetchPage: (token: string | undefined, want: number) => Promise<{ items: T[]; nextToken?: string }>,
   toNode: (item: T) => N,
+  keyOf?: (item: T) => string | undefined,
 ): Promise<Connection<N>> {
   const first = args.first ?? DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
     throw badUserInput(`first must be from 0 to ${MAX_PAGE}, got ${first}`, 'first');
   }
-  let { t: token, o: offset } = args.after ? decodeCursor(args.after) : { t: undefined, o: 0 };
+  let { t: token, o: offset, k: anchor } = args.after ? decodeCursor(args.after) : { t: undefined, o: 0, k: undefined };
   const edges: Connection<N>['edges'] = [];
   let hasNextPage = false;
   while (edges.length < first) {
     const need = first - edges.length;
     // One more than needed tells whether anything follows without another call.
-    const page = await fetchPage(token, offset + need + 1);
+    // Looking for the cursor's item takes the whole page: it may have moved down since.
+    const page = await fetchPage(token, anchor && keyOf ? Number.MAX_SAFE_INTEGER : offset + need + 1);
+    if (anchor && keyOf) {
+      const at = page.items.findIndex((item) => keyOf(item) === anchor);
+      if (at >= 0) offset = at + 1;
+      anchor = undefined;
+    }
     const taken = page.items.slice(offset, offset + need);
-    taken.forEach((item, i) => edges.push({ cursor: encodeCursor({ t: token, o: offset + i + 1 }), node: toNode(item) }));
+    taken.forEach((item, i) =>
+      edges.push({ cursor: encodeCursor({ t: token, o: offset + i + 1, k: keyOf?.(item) || undefined }), node: toNode(item) }),
+    );
     if (offset + need < page.items.length) {
       hasNextPage = true;
       break;

@@ -1,6 +1,7 @@
 import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
+import type { EventQueue } from '../jobs/queue.js';
 import { isDoneStatus, jobVersion, type WatchEvent } from '../jobs/watcher.js';
 import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
@@ -108,6 +109,7 @@ export function environmentJobs(
       return { items: page.jobs ?? [], nextToken: page.nextToken };
     },
     (job) => jobRef(env.appId, env.name, job),
+    (job) => job.jobId,
   );
 }
 
@@ -146,11 +148,12 @@ function errorOf(event: Extract<WatchEvent, { kind: 'error' | 'notFound' }>) {
  * NOT_FOUND error and ends. Errors travel as values so that they are masked and mapped like any
  * resolver error, and a passing outage does not end the stream.
  */
-export async function* backendJobUpdates(
-  args: { appId: string; environmentName: string; jobId: string },
-  ctx: Context,
-): AsyncGenerator<JobUpdate> {
+export function backendJobUpdates(args: { appId: string; environmentName: string; jobId: string }, ctx: Context) {
   const events = ctx.jobs.watchJob(args);
+  return leavable(events, jobUpdates(args, events));
+}
+
+async function* jobUpdates(args: { appId: string; environmentName: string }, events: EventQueue<WatchEvent>): AsyncGenerator<JobUpdate> {
   try {
     let last: string | undefined;
     for await (const event of events) {
@@ -177,11 +180,12 @@ export async function* backendJobUpdates(
  * Every job of an environment: those still running at once, then every new job and every change,
  * whoever started it, until the client leaves.
  */
-export async function* backendJobsUpdates(
-  args: { appId: string; environmentName: string },
-  ctx: Context,
-): AsyncGenerator<JobUpdate> {
+export function backendJobsUpdates(args: { appId: string; environmentName: string }, ctx: Context) {
   const events = ctx.jobs.watchEnvironment(args);
+  return leavable(events, environmentUpdates(args, events));
+}
+
+async function* environmentUpdates(args: { appId: string; environmentName: string }, events: EventQueue<WatchEvent>): AsyncGenerator<JobUpdate> {
   const seen = new Map<string, string>();
   try {
     for await (const event of events) {
@@ -205,6 +209,27 @@ export async function* backendJobsUpdates(
   } finally {
     events.end();
   }
+}
+
+/**
+ * An async generator waiting for its next event cannot be returned from until that event comes;
+ * ending the queue first lets a leaving client end the subscription (and its poller) at once.
+ */
+function leavable<T>(events: EventQueue<WatchEvent>, updates: AsyncGenerator<T>): AsyncIterableIterator<T> {
+  return {
+    next: () => updates.next(),
+    return: (value?: unknown) => {
+      events.end();
+      return updates.return(value as T);
+    },
+    throw: (error?: unknown) => {
+      events.end();
+      return updates.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /** Resolves one emitted update, with fresh loaders for the fields below it. */

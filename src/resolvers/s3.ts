@@ -14,4 +14,5 @@ export const s3Buckets = (args: ConnectionArgs, ctx: Context) =>
       return { items: page.buckets ?? [], nextToken: page.nextToken };
     },
     (bucket): S3Bucket => ({ name: bucket.name ?? '', creationDate: bucket.creationDate ?? null }),
+    (bucket) => bucket.name,
   );

@@ -1,6 +1,7 @@
-import SchemaBuilder from '@pothos/core';
-import RelayPlugin from '@pothos/plugin-relay';
+import SchemaBuilder, { brandWithType } from '@pothos/core';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
+import type { GraphQLResolveInfo } from 'graphql';
 import { JSONResolver } from 'graphql-scalars';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
@@ -19,6 +20,7 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     decodeGlobalID: decodeGlobalId,
+    nodesQueryOptions: { resolve: (_root, { ids }, ctx, info) => resolveEachNode(ids, ctx, info) },
   },
   validation: {
     validationError: (result) => {
@@ -50,10 +52,25 @@ function decodeGlobalId(globalId: string): { typename: string; id: string } {
   return { typename, id: decoded.slice(colon + 1) };
 }
 
+// Pothos resolves nodes(ids) all or nothing; as in any list, one failing id fails only its slot.
+function resolveEachNode(
+  ids: { typename: string; id: string }[],
+  ctx: Context,
+  info: GraphQLResolveInfo,
+): Promise<unknown>[] {
+  return ids.map(async (id) => {
+    const node = await (await resolveNodes(builder, ctx, info, [id]))[0];
+    // An id already loaded in this request comes from Pothos's cache, maybe not yet branded.
+    brandWithType(node, id.typename as never);
+    return node;
+  });
+}
+
 // Pothos answers an id naming no node type with an error that carries no code.
 function isNodeType(typename: string) {
   const store = builder.configStore;
   if (!store.hasImplementation(typename)) return false;
   const config = store.getTypeConfig(typename);
-  return config.kind === 'Object' && config.interfaces.some((i) => store.getTypeConfig(i).name === 'Node');
+  if (config.kind !== 'Object') return false;
+  return config.interfaces.some((i) => store.getTypeConfig(i).name === 'Node');
 }

@@ -1,0 +1,978 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './helpers.js';
+
+const APP = 'd1todoapp00001';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+beforeEach(() => stack.resetCalls());
+
+const settings = `settings {
+  cognitoUserPoolId description expirationTime
+  openIDAuthTTL openIDClientId openIDIatTTL openIDIssueURL openIDProviderName
+}`;
+const configFields = `config {
+  apiName service transformSchema
+  defaultAuthType { mode ${settings} }
+  additionalAuthTypes { mode ${settings} }
+  conflictResolution
+}`;
+
+const noteSchema = `type Note @model {
+  id: ID!
+  title: String!
+}
+`;
+
+const noteAndTagSchema = `${noteSchema}
+type Tag @model {
+  id: ID!
+  label: String!
+}
+`;
+
+/** The API of an environment: its config and its models. */
+async function readApi(env: string, resourceName: string, fields = configFields) {
+  const res = await stack.graphql(
+    `query($appId: ID!, $env: String!, $name: String!) {
+      backendEnvironment(appId: $appId, name: $env) {
+        api(resourceName: $name) { resourceName ${fields} }
+      }
+    }`,
+    { appId: APP, env, name: resourceName },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment.api;
+}
+
+async function readModels(env: string, resourceName: string) {
+  return (
+    await readApi(env, resourceName, 'models { status models modelsRaw modelIntrospectionSchema }')
+  ).models;
+}
+
+async function environmentView(env: string) {
+  const res = await stack.graphql(
+    `query($appId: ID!, $env: String!) {
+      backendEnvironment(appId: $appId, name: $env) {
+        amplifyMetaConfig
+        apis { resourceName }
+        jobs(first: 10) { edges { node { jobId operation state } } }
+      }
+    }`,
+    { appId: APP, env },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment;
+}
+
+const jobFields = 'job { jobId operation status state isDone environmentName }';
+
+async function mutate(
+  name: string,
+  input: Record<string, unknown>,
+  selection = `${jobFields} api { resourceName }`,
+) {
+  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
+  return stack.graphql(
+    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
+    { input },
+  );
+}
+
+let envCount = 0;
+/** A new, empty environment of the todo app, its creation job completed. */
+async function freshEnvironment() {
+  const name = `api${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
+  envCount++;
+  const res = await stack.graphql(
+    `mutation($input: CreateBackendInput!) { createBackend(input: $input) { job { jobId } } }`,
+    { input: { appId: APP, appName: 'todo-app', environmentName: name } },
+  );
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return name;
+}
+
+const newApiConfig = {
+  apiName: 'notes',
+  transformSchema: noteSchema,
+  defaultAuthType: { mode: 'API_KEY', settings: { expirationTime: 30, description: 'public' } },
+  additionalAuthTypes: [
+    { mode: 'AMAZON_COGNITO_USER_POOLS', settings: { cognitoUserPoolId: 'us-east-1_abc123' } },
+    {
+      mode: 'OPENID_CONNECT',
+      settings: {
+        openIDProviderName: 'acme',
+        openIDIssueURL: 'https://id.acme.example',
+        openIDClientId: 'acme-client',
+        openIDAuthTTL: '3600',
+        openIDIatTTL: '600',
+      },
+    },
+  ],
+  conflictResolution: 'OPTIMISTIC_CONCURRENCY',
+};
+
+/** A fresh environment with one API, `notesapi`, created and completed. */
+async function environmentWithApi() {
+  const env = await freshEnvironment();
+  const res = await mutate('createBackendApi', {
+    appId: APP,
+    environmentName: env,
+    resourceName: 'notesapi',
+    config: newApiConfig,
+  });
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return env;
+}
+
+describe('BackendApi fields', () => {
+  it('config answers every member of the demo API, conflictResolution flattened', async () => {
+    const api = await readApi('dev', 'todoappapi');
+    expect(api).toMatchInlineSnapshot(`
+      {
+        "config": {
+          "additionalAuthTypes": [
+            {
+              "mode": "API_KEY",
+              "settings": {
+                "cognitoUserPoolId": null,
+                "description": "public read",
+                "expirationTime": 7,
+                "openIDAuthTTL": null,
+                "openIDClientId": null,
+                "openIDIatTTL": null,
+                "openIDIssueURL": null,
+                "openIDProviderName": null,
+              },
+            },
+          ],
+          "apiName": "todoappapi",
+          "conflictResolution": "AUTOMERGE",
+          "defaultAuthType": {
+            "mode": "AMAZON_COGNITO_USER_POOLS",
+            "settings": null,
+          },
+          "service": "AppSync",
+          "transformSchema": "type Todo @model @auth(rules: [{ allow: owner }]) {
+        id: ID!
+        name: String!
+        description: String
+        priority: Priority
+        tags: [String!]
+      }
+
+      enum Priority {
+        LOW
+        MEDIUM
+        HIGH
+      }
+      ",
+        },
+        "resourceName": "todoappapi",
+      }
+    `);
+    expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendAPI: 1 });
+  });
+
+  it('models are the generated DataStore models, parsed and raw, and LATEST', async () => {
+    const models = await readModels('dev', 'todoappapi');
+    expect(models.status).toBe('LATEST');
+    expect(JSON.parse(models.modelsRaw)).toEqual(models.models);
+    expect(Object.keys(models.models.models)).toEqual(['Todo']);
+    expect(models.models.enums.Priority).toEqual({
+      name: 'Priority',
+      values: ['LOW', 'MEDIUM', 'HIGH'],
+    });
+    expect(models.models.models.Todo.fields.priority.type).toEqual({ enum: 'Priority' });
+    expect(models.modelIntrospectionSchema).toMatchObject({
+      version: 1,
+      models: { Todo: { name: 'Todo' } },
+    });
+    expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendAPIModels: 1 });
+  });
+
+  it('an API is also a node, found by its id', async () => {
+    const listed = await readApi('dev', 'todoappapi', 'id');
+    const res = await stack.graphql(
+      `query($id: ID!) {
+        node(id: $id) { ... on BackendApi { resourceName environmentName config { apiName } } }
+      }`,
+      {
+        id: listed.id,
+      },
+    );
+    expect(res).toEqual({
+      data: {
+        node: {
+          resourceName: 'todoappapi',
+          environmentName: 'dev',
+          config: { apiName: 'todoappapi' },
+        },
+      },
+    });
+  });
+
+  it('an API the environment does not have is null', async () => {
+    const res = await stack.graphql(
+      `{
+        backendEnvironment(appId: "${APP}", name: "dev") {
+          api(resourceName: "nosuchapi") { config { apiName } }
+        }
+      }`,
+    );
+    expect(res).toEqual({ data: { backendEnvironment: { api: null } } });
+  });
+});
+
+describe('createBackendApi', () => {
+  it('returns its IN_PROGRESS job, which environment.jobs lists', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+      config: newApiConfig,
+    });
+    expect(res.errors).toBeUndefined();
+    const { job, api } = res.data.createBackendApi;
+    expect(job).toMatchObject({
+      operation: 'CreateBackendAPI',
+      status: 'IN_PROGRESS',
+      state: 'IN_PROGRESS',
+      isDone: false,
+      environmentName: env,
+    });
+    expect(api).toEqual({ resourceName: 'notesapi' });
+    expect(stack.calls()).toEqual({ CreateBackendAPI: 1 });
+
+    const view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toEqual({
+      jobId: job.jobId,
+      operation: 'CreateBackendAPI',
+      state: 'IN_PROGRESS',
+    });
+    // Not there until the job completes.
+    expect(view.apis).toEqual([]);
+    expect(view.amplifyMetaConfig.api).toEqual({});
+  });
+
+  it('after the job completes, the API answers the config it was created with', async () => {
+    const env = await environmentWithApi();
+    expect(await readApi(env, 'notesapi')).toMatchInlineSnapshot(`
+      {
+        "config": {
+          "additionalAuthTypes": [
+            {
+              "mode": "AMAZON_COGNITO_USER_POOLS",
+              "settings": {
+                "cognitoUserPoolId": "us-east-1_abc123",
+                "description": null,
+                "expirationTime": null,
+                "openIDAuthTTL": null,
+                "openIDClientId": null,
+                "openIDIatTTL": null,
+                "openIDIssueURL": null,
+                "openIDProviderName": null,
+              },
+            },
+            {
+              "mode": "OPENID_CONNECT",
+              "settings": {
+                "cognitoUserPoolId": null,
+                "description": null,
+                "expirationTime": null,
+                "openIDAuthTTL": "3600",
+                "openIDClientId": "acme-client",
+                "openIDIatTTL": "600",
+                "openIDIssueURL": "https://id.acme.example",
+                "openIDProviderName": "acme",
+              },
+            },
+          ],
+          "apiName": "notes",
+          "conflictResolution": "OPTIMISTIC_CONCURRENCY",
+          "defaultAuthType": {
+            "mode": "API_KEY",
+            "settings": {
+              "cognitoUserPoolId": null,
+              "description": "public",
+              "expirationTime": 30,
+              "openIDAuthTTL": null,
+              "openIDClientId": null,
+              "openIDIatTTL": null,
+              "openIDIssueURL": null,
+              "openIDProviderName": null,
+            },
+          },
+          "service": "AppSync",
+          "transformSchema": "type Note @model {
+        id: ID!
+        title: String!
+      }
+      ",
+        },
+        "resourceName": "notesapi",
+      }
+    `);
+    const view = await environmentView(env);
+    expect(view.apis).toEqual([{ resourceName: 'notesapi' }]);
+    expect(view.jobs.edges[0].node).toMatchObject({
+      operation: 'CreateBackendAPI',
+      state: 'COMPLETED',
+    });
+  });
+
+  it('after the job completes, amplifyMetaConfig.api names the API and its auth', async () => {
+    const env = await environmentWithApi();
+    const meta = (await environmentView(env)).amplifyMetaConfig;
+    expect(Object.keys(meta.api)).toEqual(['notesapi']);
+    expect(meta.api.notesapi).toMatchObject({
+      providerPlugin: 'awscloudformation',
+      service: 'AppSync',
+      output: {
+        GraphQLAPIIdOutput: expect.any(String),
+        GraphQLAPIEndpointOutput: expect.stringMatching(
+          /^https:\/\/.+\.appsync-api\.us-east-1\.amazonaws\.com\/graphql$/,
+        ),
+        authConfig: {
+          defaultAuthentication: newApiConfig.defaultAuthType,
+          additionalAuthenticationProviders: newApiConfig.additionalAuthTypes,
+        },
+      },
+    });
+  });
+
+  it('service defaults to AppSync and apiName to the resource name when left out', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'bareapi',
+      config: {},
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect(await readApi(env, 'bareapi')).toMatchObject({
+      config: {
+        apiName: 'bareapi',
+        service: 'AppSync',
+        transformSchema: null,
+        defaultAuthType: null,
+        additionalAuthTypes: [],
+      },
+    });
+  });
+
+  it('a new API has no models yet: STALE, and no models', async () => {
+    const env = await environmentWithApi();
+    expect(await readModels(env, 'notesapi')).toEqual({
+      status: 'STALE',
+      models: null,
+      modelsRaw: null,
+      modelIntrospectionSchema: null,
+    });
+  });
+
+  it('a second write while the job is running is refused by the service', async () => {
+    const env = await freshEnvironment();
+    const first = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'oneapi',
+      config: {},
+    });
+    expect(first.errors).toBeUndefined();
+    const second = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'twoapi',
+      config: {},
+    });
+    expect({ errors: second.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "ValidationException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackendAPI",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 44,
+                "line": 1,
+              },
+            ],
+            "message": "There is already a pending job for the requested appId",
+            "path": [
+              "createBackendApi",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('an API name already taken in the environment is refused', async () => {
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappapi',
+      config: {},
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackendAPI",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 44,
+                "line": 1,
+              },
+            ],
+            "message": "api resource todoappapi already exists in environment dev",
+            "path": [
+              "createBackendApi",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('updateBackendApi', () => {
+  it('returns its job, and after it completes config shows the change', async () => {
+    const env = await environmentWithApi();
+    const res = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+      config: { conflictResolution: 'AUTOMERGE', defaultAuthType: { mode: 'AWS_IAM' } },
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateBackendApi.job).toMatchObject({
+      operation: 'UpdateBackendAPI',
+      state: 'IN_PROGRESS',
+    });
+    expect(stack.calls()).toEqual({ UpdateBackendAPI: 1 });
+    const jobs = (await environmentView(env)).jobs.edges.map((e: any) => e.node);
+    expect(jobs[0]).toEqual({
+      jobId: res.data.updateBackendApi.job.jobId,
+      operation: 'UpdateBackendAPI',
+      state: 'IN_PROGRESS',
+    });
+    // Unchanged until the job completes.
+    expect((await readApi(env, 'notesapi')).config.conflictResolution).toBe(
+      'OPTIMISTIC_CONCURRENCY',
+    );
+
+    await stack.emulator.advance(3000);
+    const { config } = await readApi(env, 'notesapi');
+    expect(config.conflictResolution).toBe('AUTOMERGE');
+    // Update merges what it names into what is there: the settings stay.
+    expect(config.defaultAuthType).toMatchObject({
+      mode: 'AWS_IAM',
+      settings: { expirationTime: 30 },
+    });
+    const meta = (await environmentView(env)).amplifyMetaConfig;
+    expect(meta.api.notesapi.output.authConfig.defaultAuthentication).toEqual({
+      ...newApiConfig.defaultAuthType,
+      mode: 'AWS_IAM',
+    });
+  });
+
+  it('changes only what it names', async () => {
+    const env = await environmentWithApi();
+    const before = await readApi(env, 'notesapi');
+    const res = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+      config: { apiName: 'renamed' },
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect(await readApi(env, 'notesapi')).toEqual({
+      ...before,
+      config: { ...before.config, apiName: 'renamed' },
+    });
+  });
+
+  it('a new transform schema makes the models STALE; generating makes them LATEST', async () => {
+    const env = await environmentWithApi();
+    const generate = () =>
+      mutate('generateBackendApiModels', {
+        appId: APP,
+        environmentName: env,
+        resourceName: 'notesapi',
+      });
+    expect((await generate()).errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    const first = await readModels(env, 'notesapi');
+    expect(first.status).toBe('LATEST');
+    expect(Object.keys(first.models.models)).toEqual(['Note']);
+
+    const update = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+      config: { transformSchema: noteAndTagSchema },
+    });
+    expect(update.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    const stale = await readModels(env, 'notesapi');
+    // The models of the old schema, marked STALE.
+    expect(stale).toEqual({ ...first, status: 'STALE' });
+
+    expect((await generate()).errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    const latest = await readModels(env, 'notesapi');
+    expect(latest.status).toBe('LATEST');
+    expect(Object.keys(latest.models.models)).toEqual(['Note', 'Tag']);
+    expect(latest.modelsRaw).not.toBe(first.modelsRaw);
+  });
+
+  it('an API the environment does not have is NOT_FOUND', async () => {
+    const res = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'nosuchapi',
+      config: { apiName: 'x' },
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "UpdateBackendAPI",
+              "requestId": Any<String>,
+              "resourceType": "api",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 44,
+                "line": 1,
+              },
+            ],
+            "message": "api resource nosuchapi not found in environment dev",
+            "path": [
+              "updateBackendApi",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    expect(res.data).toBeNull();
+  });
+});
+
+describe('generateBackendApiModels', () => {
+  it('returns its job; after it completes the models are LATEST, from the schema', async () => {
+    const env = await environmentWithApi();
+    const res = await mutate('generateBackendApiModels', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.generateBackendApiModels.job).toMatchObject({
+      operation: 'GenerateBackendAPIModels',
+      status: 'IN_PROGRESS',
+      environmentName: env,
+    });
+    expect(stack.calls()).toEqual({ GenerateBackendAPIModels: 1 });
+    const jobs = (await environmentView(env)).jobs.edges.map((e: any) => e.node);
+    expect(jobs[0]).toMatchObject({
+      jobId: res.data.generateBackendApiModels.job.jobId,
+      operation: 'GenerateBackendAPIModels',
+    });
+    expect((await readModels(env, 'notesapi')).status).toBe('STALE');
+
+    await stack.emulator.advance(3000);
+    const models = await readModels(env, 'notesapi');
+    expect(models.status).toBe('LATEST');
+    expect(models.models.models.Note.fields).toMatchObject({
+      id: { type: 'ID', isRequired: true },
+      title: { type: 'String', isRequired: true },
+      createdAt: { type: 'AWSDateTime' },
+    });
+    expect(models.modelIntrospectionSchema.models).toEqual(models.models.models);
+  });
+
+  it('an API without a transform schema is refused', async () => {
+    const env = await freshEnvironment();
+    await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'bareapi',
+      config: {},
+    });
+    await stack.emulator.advance(3000);
+    const res = await mutate('generateBackendApiModels', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'bareapi',
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "GenerateBackendAPIModels",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 52,
+                "line": 1,
+              },
+            ],
+            "message": "API bareapi has no transformSchema to generate models from",
+            "path": [
+              "generateBackendApiModels",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('deleteBackendApi', () => {
+  it('returns its job; after it completes the API is gone, also from amplify-meta', async () => {
+    const env = await environmentWithApi();
+    const res = await mutate('deleteBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.deleteBackendApi.job).toMatchObject({
+      operation: 'DeleteBackendAPI',
+      status: 'IN_PROGRESS',
+    });
+    expect(stack.calls()).toEqual({ DeleteBackendAPI: 1 });
+    let view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toMatchObject({
+      jobId: res.data.deleteBackendApi.job.jobId,
+      operation: 'DeleteBackendAPI',
+    });
+    expect(view.apis).toEqual([{ resourceName: 'notesapi' }]);
+
+    await stack.emulator.advance(3000);
+    view = await environmentView(env);
+    expect(view.apis).toEqual([]);
+    expect(view.amplifyMetaConfig.api).toEqual({});
+    expect(await readApi(env, 'notesapi')).toBeNull();
+  });
+});
+
+describe('transform schema', () => {
+  it('a transformSchema that is not GraphQL is refused', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'badapi',
+      config: { transformSchema: 'type Todo @model {' },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.transformSchema",
+          },
+          "locations": [
+            {
+              "column": 44,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Expected Name, found <EOF>.)",
+          "path": [
+            "createBackendApi",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an update to a transformSchema that is not GraphQL is refused', async () => {
+    const env = await environmentWithApi();
+    const res = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesapi',
+      config: { transformSchema: 'not graphql at all' },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.transformSchema",
+          },
+          "locations": [
+            {
+              "column": 44,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Unexpected Name "not".)",
+          "path": [
+            "updateBackendApi",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+});
+
+describe('inputs are checked before any upstream call', () => {
+  it('a new resourceName with a dash', async () => {
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'my-api',
+      config: {},
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.resourceName",
+          },
+          "locations": [
+            {
+              "column": 44,
+              "line": 1,
+            },
+          ],
+          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
+          "path": [
+            "createBackendApi",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an empty apiName', async () => {
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'okapi',
+      config: { apiName: '' },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.apiName",
+          },
+          "locations": [
+            {
+              "column": 44,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.apiName: must not be empty",
+          "path": [
+            "createBackendApi",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an environment name with a slash', async () => {
+    const res = await mutate('deleteBackendApi', {
+      appId: APP,
+      environmentName: 'dev/x',
+      resourceName: 'todoappapi',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.environmentName",
+          },
+          "locations": [
+            {
+              "column": 44,
+              "line": 1,
+            },
+          ],
+          "message": "input.environmentName: must not contain "/" or white space",
+          "path": [
+            "deleteBackendApi",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an auth mode that does not exist', async () => {
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'okapi',
+      config: { defaultAuthType: { mode: 'PASSWORD' } },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a conflict resolution strategy that does not exist, written inline', async () => {
+    const res = await stack.graphql(`mutation {
+      updateBackendApi(input: {
+        appId: "${APP}", environmentName: "dev", resourceName: "todoappapi"
+        config: { conflictResolution: LAST_WRITER }
+      }) {
+        job { jobId }
+      }
+    }`);
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED",
+          },
+          "locations": [
+            {
+              "column": 39,
+              "line": 4,
+            },
+          ],
+          "message": "Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an auth type without its required mode', async () => {
+    const res = await mutate('updateBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappapi',
+      config: { additionalAuthTypes: [{ settings: { description: 'x' } }] },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.additionalAuthTypes[0]"; Field "mode" of required type "ApiAuthMode!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('createBackendApi without its required config', async () => {
+    const res = await mutate('createBackendApi', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'okapi',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "BackendApiConfigInput!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('generateBackendApiModels without a resourceName, written inline', async () => {
+    const res = await stack.graphql(`mutation {
+      generateBackendApiModels(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
+    }`);
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED",
+          },
+          "locations": [
+            {
+              "column": 39,
+              "line": 2,
+            },
+          ],
+          "message": "Field "GenerateBackendApiModelsInput.resourceName" of required type "String!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+});

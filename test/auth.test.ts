@@ -1,0 +1,1186 @@
+import {
+  getNamedType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  type GraphQLNamedType,
+} from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { schema } from '../src/schema/index.js';
+import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+
+const APP = 'd1todoapp00001';
+
+// Write-only values: no response may ever contain them.
+const secrets = {
+  google: 'google-secret-Qz81vT',
+  facebook: 'facebook-secret-Wm27xR',
+  amazon: 'amazon-secret-Pk55nB',
+  apple: 'apple-key-MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg',
+  updatedGoogle: 'google-secret-rotated-Hy42cL',
+  // The demo auth's Google secret, as seeded.
+  demo: 'demo-google-secret',
+};
+const applePrivateKey = `-----BEGIN PRIVATE KEY-----\n${secrets.apple}\n-----END PRIVATE KEY-----`;
+
+let stack: Stack;
+/** Every raw response body of this file, to check for secrets at the end. */
+const bodies: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.stop();
+  // Whatever ran, nothing answered a secret.
+  expect(leaksIn(bodies)).toEqual([]);
+});
+
+const leaksIn = (texts: string[]) =>
+  texts.flatMap((body, i) =>
+    Object.entries(secrets)
+      .filter(([, secret]) => body.includes(secret))
+      .map(([name]) => `response ${i}: ${name}`),
+  );
+beforeEach(() => stack.resetCalls());
+
+/** Runs an operation in-process, keeping the raw response body. */
+async function graphql(
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse> {
+  const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  bodies.push(text);
+  return JSON.parse(text) as GraphQLResponse;
+}
+
+const message =
+  'deliveryMethod emailSettings { emailSubject emailMessage } smsSettings { smsMessage }';
+const social = 'clientId clientSecretSet';
+const authConfigFields = `config {
+  authResources service
+  identityPoolConfigs { identityPoolName unauthenticatedLogin }
+  userPoolConfigs {
+    userPoolName signInMethod requiredSignUpAttributes
+    forgotPassword { ${message} }
+    verificationMessage { ${message} }
+    mfa { mfaMode settings { mfaTypes smsMessage } }
+    oAuth {
+      domainPrefix oAuthGrantType oAuthScopes redirectSignInURIs redirectSignOutURIs
+      socialProviderSettings {
+        google { ${social} }
+        facebook { ${social} }
+        loginWithAmazon { ${social} }
+        signInWithApple { clientId keyId teamId privateKeySet }
+      }
+    }
+    passwordPolicy { minimumLength additionalConstraints }
+  }
+}`;
+
+async function readAuth(env: string) {
+  const res = await graphql(
+    `query($appId: ID!, $env: String!) {
+      backendEnvironment(appId: $appId, name: $env) { auth { resourceName ${authConfigFields} } }
+    }`,
+    { appId: APP, env },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment.auth;
+}
+
+async function environmentView(env: string) {
+  const res = await graphql(
+    `
+      query ($appId: ID!, $env: String!) {
+        backendEnvironment(appId: $appId, name: $env) {
+          amplifyMetaConfig
+          amplifyMetaConfigRaw
+          auth {
+            resourceName
+          }
+          jobs(first: 10) {
+            edges {
+              node {
+                jobId
+                operation
+                state
+              }
+            }
+          }
+        }
+      }
+    `,
+    { appId: APP, env },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment;
+}
+
+const jobFields = 'job { jobId operation status state environmentName }';
+
+function mutate(name: string, input: Record<string, unknown>, selection = jobFields) {
+  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
+  return graphql(`mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`, {
+    input,
+  });
+}
+
+let envCount = 0;
+/** A new environment of the todo app, without auth, its creation job completed. */
+async function freshEnvironment() {
+  const name = `auth${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
+  envCount++;
+  const res = await mutate('createBackend', {
+    appId: APP,
+    appName: 'todo-app',
+    environmentName: name,
+  });
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return name;
+}
+
+const fullConfig = () => ({
+  authResources: 'IDENTITY_POOL_AND_USER_POOL',
+  service: 'COGNITO',
+  identityPoolConfigs: { identityPoolName: 'notes_identitypool', unauthenticatedLogin: false },
+  userPoolConfigs: {
+    userPoolName: 'notes_userpool',
+    signInMethod: 'EMAIL_AND_PHONE_NUMBER',
+    requiredSignUpAttributes: ['EMAIL', 'PHONE_NUMBER', 'NAME'],
+    forgotPassword: {
+      deliveryMethod: 'SMS',
+      smsSettings: { smsMessage: 'Your reset code is {####}' },
+    },
+    verificationMessage: {
+      deliveryMethod: 'EMAIL',
+      emailSettings: { emailSubject: 'Verify your email', emailMessage: 'Your code is {####}' },
+    },
+    mfa: {
+      mfaMode: 'ON',
+      settings: { mfaTypes: ['SMS', 'TOTP'], smsMessage: 'Your MFA code is {####}' },
+    },
+    oAuth: {
+      domainPrefix: 'notes-auth',
+      oAuthGrantType: 'CODE',
+      oAuthScopes: ['EMAIL', 'OPENID', 'PROFILE', 'AWS_COGNITO_SIGNIN_USER_ADMIN'],
+      redirectSignInURIs: ['https://notes.example/signin', 'http://localhost:3000/'],
+      redirectSignOutURIs: ['https://notes.example/signout'],
+      socialProviderSettings: {
+        google: {
+          clientId: 'google-client.apps.googleusercontent.com',
+          clientSecret: secrets.google,
+        },
+        facebook: { clientId: '1234567890', clientSecret: secrets.facebook },
+        loginWithAmazon: {
+          clientId: 'amzn1.application-oa2-client.abc',
+          clientSecret: secrets.amazon,
+        },
+        signInWithApple: {
+          clientId: 'com.example.notes',
+          keyId: 'KEY1234567',
+          teamId: 'TEAM123456',
+          privateKey: applePrivateKey,
+        },
+      },
+    },
+    passwordPolicy: {
+      minimumLength: 12,
+      additionalConstraints: ['REQUIRE_DIGIT', 'REQUIRE_SYMBOL'],
+    },
+  },
+});
+
+/** A fresh environment with auth `notesauth` made from `fullConfig`, its job completed. */
+async function environmentWithAuth() {
+  const env = await freshEnvironment();
+  const res = await mutate('createBackendAuth', {
+    appId: APP,
+    environmentName: env,
+    resourceName: 'notesauth',
+    config: fullConfig(),
+  });
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return env;
+}
+
+describe('createBackendAuth', () => {
+  it('returns its IN_PROGRESS job, listed in environment.jobs; then auth appears', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate(
+      'createBackendAuth',
+      { appId: APP, environmentName: env, resourceName: 'notesauth', config: fullConfig() },
+      `${jobFields} auth { resourceName } environment { name }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const payload = res.data.createBackendAuth;
+    expect(payload.job).toMatchObject({
+      operation: 'CreateBackendAuth',
+      status: 'IN_PROGRESS',
+      state: 'IN_PROGRESS',
+      environmentName: env,
+    });
+    expect(payload.auth).toEqual({ resourceName: 'notesauth' });
+    expect(payload.environment).toEqual({ name: env });
+    expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
+
+    let view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toEqual({
+      jobId: payload.job.jobId,
+      operation: 'CreateBackendAuth',
+      state: 'IN_PROGRESS',
+    });
+    expect(view.auth).toBeNull();
+
+    await stack.emulator.advance(3000);
+    view = await environmentView(env);
+    expect(view.auth).toEqual({ resourceName: 'notesauth' });
+    expect(view.jobs.edges[0].node).toMatchObject({ jobId: payload.job.jobId, state: 'COMPLETED' });
+  });
+
+  it('after the job completes, config answers it all back, secrets only as set', async () => {
+    const env = await environmentWithAuth();
+    expect(await readAuth(env)).toMatchInlineSnapshot(`
+      {
+        "config": {
+          "authResources": "IDENTITY_POOL_AND_USER_POOL",
+          "identityPoolConfigs": {
+            "identityPoolName": "notes_identitypool",
+            "unauthenticatedLogin": false,
+          },
+          "service": "COGNITO",
+          "userPoolConfigs": {
+            "forgotPassword": {
+              "deliveryMethod": "SMS",
+              "emailSettings": null,
+              "smsSettings": {
+                "smsMessage": "Your reset code is {####}",
+              },
+            },
+            "mfa": {
+              "mfaMode": "ON",
+              "settings": {
+                "mfaTypes": [
+                  "SMS",
+                  "TOTP",
+                ],
+                "smsMessage": "Your MFA code is {####}",
+              },
+            },
+            "oAuth": {
+              "domainPrefix": "notes-auth",
+              "oAuthGrantType": "CODE",
+              "oAuthScopes": [
+                "EMAIL",
+                "OPENID",
+                "PROFILE",
+                "AWS_COGNITO_SIGNIN_USER_ADMIN",
+              ],
+              "redirectSignInURIs": [
+                "https://notes.example/signin",
+                "http://localhost:3000/",
+              ],
+              "redirectSignOutURIs": [
+                "https://notes.example/signout",
+              ],
+              "socialProviderSettings": {
+                "facebook": {
+                  "clientId": "1234567890",
+                  "clientSecretSet": true,
+                },
+                "google": {
+                  "clientId": "google-client.apps.googleusercontent.com",
+                  "clientSecretSet": true,
+                },
+                "loginWithAmazon": {
+                  "clientId": "amzn1.application-oa2-client.abc",
+                  "clientSecretSet": true,
+                },
+                "signInWithApple": {
+                  "clientId": "com.example.notes",
+                  "keyId": "KEY1234567",
+                  "privateKeySet": true,
+                  "teamId": "TEAM123456",
+                },
+              },
+            },
+            "passwordPolicy": {
+              "additionalConstraints": [
+                "REQUIRE_DIGIT",
+                "REQUIRE_SYMBOL",
+              ],
+              "minimumLength": 12,
+            },
+            "requiredSignUpAttributes": [
+              "EMAIL",
+              "PHONE_NUMBER",
+              "NAME",
+            ],
+            "signInMethod": "EMAIL_AND_PHONE_NUMBER",
+            "userPoolName": "notes_userpool",
+            "verificationMessage": {
+              "deliveryMethod": "EMAIL",
+              "emailSettings": {
+                "emailMessage": "Your code is {####}",
+                "emailSubject": "Verify your email",
+              },
+              "smsSettings": null,
+            },
+          },
+        },
+        "resourceName": "notesauth",
+      }
+    `);
+    expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendAuth: 1 });
+  });
+
+  it('after the job completes, amplifyMetaConfig.auth names its pools', async () => {
+    const env = await environmentWithAuth();
+    const meta = (await environmentView(env)).amplifyMetaConfig;
+    expect(Object.keys(meta.auth)).toEqual(['notesauth']);
+    expect(meta.auth.notesauth).toEqual({
+      providerPlugin: 'awscloudformation',
+      service: 'Cognito',
+      serviceType: 'managed',
+      output: {
+        UserPoolId: expect.stringMatching(/^us-east-1_\w+$/),
+        AppClientIDWeb: expect.any(String),
+        AppClientID: expect.any(String),
+        IdentityPoolId: expect.stringMatching(/^us-east-1:[0-9a-f-]{36}$/),
+      },
+    });
+  });
+
+  it('a user-pool-only auth needs only the required members', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate('createBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'poolonly',
+      config: {
+        authResources: 'USER_POOL_ONLY',
+        service: 'COGNITO',
+        userPoolConfigs: {
+          userPoolName: 'pool',
+          signInMethod: 'USERNAME',
+          requiredSignUpAttributes: [],
+        },
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect((await readAuth(env)).config).toEqual({
+      authResources: 'USER_POOL_ONLY',
+      service: 'COGNITO',
+      identityPoolConfigs: null,
+      userPoolConfigs: {
+        userPoolName: 'pool',
+        signInMethod: 'USERNAME',
+        requiredSignUpAttributes: [],
+        forgotPassword: null,
+        verificationMessage: null,
+        mfa: null,
+        oAuth: null,
+        passwordPolicy: null,
+      },
+    });
+    const meta = (await environmentView(env)).amplifyMetaConfig;
+    expect(meta.auth.poolonly.output).not.toHaveProperty('IdentityPoolId');
+  });
+
+  it('a second auth in an environment is refused: Amplify allows one', async () => {
+    const res = await mutate('createBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'otherauth',
+      config: fullConfig(),
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackendAuth",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 45,
+                "line": 1,
+              },
+            ],
+            "message": "Environment dev already has an auth resource: todoappauth",
+            "path": [
+              "createBackendAuth",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
+  });
+});
+
+describe('reading auth', () => {
+  it('the demo auth says its Google secret is set, without saying it', async () => {
+    const auth = await readAuth('dev');
+    expect(auth.resourceName).toBe('todoappauth');
+    expect(auth.config.userPoolConfigs.oAuth.socialProviderSettings).toEqual({
+      google: { clientId: 'demo-google-client.apps.googleusercontent.com', clientSecretSet: true },
+      facebook: null,
+      loginWithAmazon: null,
+      signInWithApple: null,
+    });
+    expect(auth.config.userPoolConfigs.mfa).toEqual({
+      mfaMode: 'OPTIONAL',
+      settings: { mfaTypes: ['TOTP'], smsMessage: null },
+    });
+  });
+
+  it('auth is also a node, found by its id', async () => {
+    const listed = await graphql(
+      `{ backendEnvironment(appId: "${APP}", name: "prod") { auth { id } } }`,
+    );
+    const res = await graphql(
+      `
+        query ($id: ID!) {
+          node(id: $id) {
+            ... on BackendAuth {
+              resourceName
+              environmentName
+              config {
+                authResources
+              }
+            }
+          }
+        }
+      `,
+      { id: listed.data.backendEnvironment.auth.id },
+    );
+    expect(res).toEqual({
+      data: {
+        node: {
+          resourceName: 'todoappauth',
+          environmentName: 'prod',
+          config: { authResources: 'IDENTITY_POOL_AND_USER_POOL' },
+        },
+      },
+    });
+  });
+});
+
+describe('updateBackendAuth', () => {
+  it('returns its job; after it completes only what it names has changed', async () => {
+    const env = await environmentWithAuth();
+    const before = await readAuth(env);
+    stack.resetCalls();
+    const res = await mutate('updateBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesauth',
+      config: {
+        authResources: 'IDENTITY_POOL_AND_USER_POOL',
+        service: 'COGNITO',
+        userPoolConfigs: {
+          passwordPolicy: { minimumLength: 16 },
+          mfa: { mfaMode: 'OPTIONAL' },
+          oAuth: { redirectSignOutURIs: ['https://notes.example/bye'] },
+        },
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateBackendAuth.job).toMatchObject({
+      operation: 'UpdateBackendAuth',
+      state: 'IN_PROGRESS',
+    });
+    expect(stack.calls()).toEqual({ UpdateBackendAuth: 1 });
+    expect((await environmentView(env)).jobs.edges[0].node).toEqual({
+      jobId: res.data.updateBackendAuth.job.jobId,
+      operation: 'UpdateBackendAuth',
+      state: 'IN_PROGRESS',
+    });
+    expect(await readAuth(env)).toEqual(before);
+
+    await stack.emulator.advance(3000);
+    const pool = before.config.userPoolConfigs;
+    expect(await readAuth(env)).toEqual({
+      ...before,
+      config: {
+        ...before.config,
+        userPoolConfigs: {
+          ...pool,
+          passwordPolicy: { ...pool.passwordPolicy, minimumLength: 16 },
+          mfa: { ...pool.mfa, mfaMode: 'OPTIONAL' },
+          oAuth: { ...pool.oAuth, redirectSignOutURIs: ['https://notes.example/bye'] },
+        },
+      },
+    });
+  });
+
+  it('a new secret for one provider keeps the others', async () => {
+    const env = await environmentWithAuth();
+    const before = await readAuth(env);
+    const res = await mutate('updateBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesauth',
+      config: {
+        authResources: 'IDENTITY_POOL_AND_USER_POOL',
+        service: 'COGNITO',
+        identityPoolConfigs: { unauthenticatedLogin: true },
+        userPoolConfigs: {
+          oAuth: {
+            socialProviderSettings: {
+              google: { clientId: 'rotated-client', clientSecret: secrets.updatedGoogle },
+            },
+          },
+        },
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    const after = await readAuth(env);
+    expect(after.config.identityPoolConfigs).toEqual({
+      identityPoolName: 'notes_identitypool',
+      unauthenticatedLogin: true,
+    });
+    expect(after.config.userPoolConfigs.oAuth.socialProviderSettings).toEqual({
+      ...before.config.userPoolConfigs.oAuth.socialProviderSettings,
+      google: { clientId: 'rotated-client', clientSecretSet: true },
+    });
+  });
+
+  it('an auth the environment does not have is NOT_FOUND', async () => {
+    const res = await mutate('updateBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'nosuchauth',
+      config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: {} },
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "UpdateBackendAuth",
+              "requestId": Any<String>,
+              "resourceType": "auth",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 45,
+                "line": 1,
+              },
+            ],
+            "message": "auth resource nosuchauth not found in environment dev",
+            "path": [
+              "updateBackendAuth",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('importBackendAuth', () => {
+  it('returns its job; after it completes the environment uses the user pool', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate(
+      'importBackendAuth',
+      {
+        appId: APP,
+        environmentName: env,
+        userPoolId: 'us-east-1_Ab12Cd34E',
+        webClientId: 'webclient1234567890abcdefgh',
+        nativeClientId: 'nativeclient1234567890abcde',
+        identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
+      },
+      `${jobFields} environment { name }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.importBackendAuth.job).toMatchObject({
+      operation: 'ImportBackendAuth',
+      status: 'IN_PROGRESS',
+      environmentName: env,
+    });
+    expect(stack.calls()).toEqual({ ImportBackendAuth: 1 });
+    expect((await environmentView(env)).jobs.edges[0].node).toMatchObject({
+      operation: 'ImportBackendAuth',
+    });
+
+    await stack.emulator.advance(3000);
+    const auth = await readAuth(env);
+    expect(auth.resourceName).toBe('importedAb12Cd34E');
+    expect(auth.config).toMatchObject({
+      authResources: 'IDENTITY_POOL_AND_USER_POOL',
+      service: 'COGNITO',
+      identityPoolConfigs: { identityPoolName: 'us-east-1:11111111-2222-3333-4444-555555555555' },
+      userPoolConfigs: { userPoolName: 'us-east-1_Ab12Cd34E' },
+    });
+    const meta = (await environmentView(env)).amplifyMetaConfig;
+    expect(meta.auth.importedAb12Cd34E).toEqual({
+      providerPlugin: 'awscloudformation',
+      service: 'Cognito',
+      serviceType: 'imported',
+      output: {
+        UserPoolId: 'us-east-1_Ab12Cd34E',
+        AppClientIDWeb: 'webclient1234567890abcdefgh',
+        AppClientID: 'nativeclient1234567890abcde',
+        IdentityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
+      },
+    });
+  });
+
+  it('an environment that already has auth cannot import another', async () => {
+    const res = await mutate('importBackendAuth', {
+      appId: APP,
+      environmentName: 'prod',
+      userPoolId: 'us-east-1_Zz99',
+      webClientId: 'web',
+      nativeClientId: 'native',
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "ImportBackendAuth",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 45,
+                "line": 1,
+              },
+            ],
+            "message": "Environment prod already has an auth resource: todoappauth",
+            "path": [
+              "importBackendAuth",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('deleteBackendAuth', () => {
+  it('returns its job; after it completes auth is gone, from amplify-meta too', async () => {
+    const env = await environmentWithAuth();
+    const res = await mutate('deleteBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesauth',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.deleteBackendAuth.job).toMatchObject({
+      operation: 'DeleteBackendAuth',
+      status: 'IN_PROGRESS',
+    });
+    expect(stack.calls()).toEqual({ DeleteBackendAuth: 1 });
+    let view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toMatchObject({
+      jobId: res.data.deleteBackendAuth.job.jobId,
+      operation: 'DeleteBackendAuth',
+    });
+    expect(view.auth).toEqual({ resourceName: 'notesauth' });
+
+    await stack.emulator.advance(3000);
+    view = await environmentView(env);
+    expect(view.auth).toBeNull();
+    expect(view.amplifyMetaConfig.auth).toEqual({});
+  });
+
+  it('after a delete, the environment takes a new auth', async () => {
+    const env = await environmentWithAuth();
+    await mutate('deleteBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'notesauth',
+    });
+    await stack.emulator.advance(3000);
+    const res = await mutate('createBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'again',
+      config: fullConfig(),
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect((await readAuth(env)).resourceName).toBe('again');
+  });
+});
+
+describe('inputs are checked before any upstream call', () => {
+  const create = (
+    patch: (config: ReturnType<typeof fullConfig>) => void,
+    resourceName = 'newauth',
+  ) => {
+    const config = fullConfig();
+    patch(config);
+    return mutate('createBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName,
+      config,
+    });
+  };
+
+  it('a new resourceName with a dash', async () => {
+    const res = await create(() => {}, 'my-auth');
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.resourceName",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
+          "path": [
+            "createBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a password minimum length of 3', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.passwordPolicy.minimumLength = 3;
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.userPoolConfigs.passwordPolicy.minimumLength",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99",
+          "path": [
+            "createBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a password minimum length of 3 in an update', async () => {
+    const res = await mutate('updateBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappauth',
+      config: {
+        authResources: 'USER_POOL_ONLY',
+        service: 'COGNITO',
+        userPoolConfigs: { passwordPolicy: { minimumLength: 3 } },
+      },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.userPoolConfigs.passwordPolicy.minimumLength",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99",
+          "path": [
+            "updateBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a redirect URI that is not a URL', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.userPoolConfigs.oAuth.redirectSignInURIs.1",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs",
+          "path": [
+            "createBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('no redirect URI at all', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.userPoolConfigs.oAuth.redirectSignOutURIs",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL",
+          "path": [
+            "createBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an empty client secret', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty",
+          "path": [
+            "createBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a sign-in method that does not exist', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.signInMethod = 'FACEBOOK';
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an MFA type that does not exist, written inline', async () => {
+    const res = await graphql(`mutation {
+      updateBackendAuth(input: {
+        appId: "${APP}", environmentName: "dev", resourceName: "todoappauth"
+        config: {
+          authResources: USER_POOL_ONLY, service: COGNITO
+          userPoolConfigs: { mfa: { settings: { mfaTypes: [EMAIL] } } }
+        }
+      }) { job { jobId } }
+    }`);
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED",
+          },
+          "locations": [
+            {
+              "column": 60,
+              "line": 6,
+            },
+          ],
+          "message": "Value "EMAIL" does not exist in "MfaType" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a user pool without its required name', async () => {
+    const res = await create((c) => {
+      delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a social provider without its client id: the error does not echo the secret', async () => {
+    const res = await create((c) => {
+      delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string })
+        .clientId;
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('Sign in with Apple with an unknown member: the error does not echo the key', async () => {
+    const res = await create((c) => {
+      Object.assign(c.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple, {
+        keyPassword: 'x',
+      });
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a password minimum length that is not a whole number', async () => {
+    const res = await create((c) => {
+      c.userPoolConfigs.passwordPolicy.minimumLength = 8.5;
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an import without its web client id', async () => {
+    const res = await mutate('importBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      userPoolId: 'us-east-1_Zz99',
+      nativeClientId: 'native',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input"; Field "webClientId" of required type "String!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an import with a user pool id with a slash', async () => {
+    const res = await mutate('importBackendAuth', {
+      appId: APP,
+      environmentName: 'dev',
+      userPoolId: 'us-east-1/Zz99',
+      webClientId: 'web',
+      nativeClientId: 'native',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.userPoolId",
+          },
+          "locations": [
+            {
+              "column": 45,
+              "line": 1,
+            },
+          ],
+          "message": "input.userPoolId: must not contain "/" or white space",
+          "path": [
+            "importBackendAuth",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+});
+
+describe('secrets are write-only', () => {
+  it('the schema has no output field that could return a secret', () => {
+    const offending: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (/secret|privatekey/i.test(field.name) && !/Set$/.test(field.name))
+          offending.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(offending).toEqual([]);
+    // What says a secret is there says no more than that.
+    const providers = schema.getType('SocialProviderConfig');
+    const apple = schema.getType('AppleProviderConfig');
+    expect(isObjectType(providers) && Object.keys(providers.getFields())).toEqual([
+      'clientId',
+      'clientSecretSet',
+    ]);
+    expect(isObjectType(apple) && Object.keys(apple.getFields())).toEqual([
+      'clientId',
+      'keyId',
+      'teamId',
+      'privateKeySet',
+    ]);
+    expect(isObjectType(providers) && String(providers.getFields().clientSecretSet.type)).toBe(
+      'Boolean!',
+    );
+    expect(isObjectType(apple) && String(apple.getFields().privateKeySet.type)).toBe('Boolean!');
+  });
+
+  it('no type reachable from BackendAuth has a field that passes raw data through', () => {
+    const seen = new Set<string>();
+    const raw: string[] = [];
+    const walk = (type: GraphQLNamedType) => {
+      if (seen.has(type.name) || !isObjectType(type)) return;
+      seen.add(type.name);
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        if (named.name === 'JSON') raw.push(`${type.name}.${field.name}`);
+        // The environment is a way out of the auth subtree, not part of it.
+        if (named.name !== 'BackendEnvironment') walk(named);
+      }
+    };
+    walk(schema.getType('BackendAuth')!);
+    expect(raw).toEqual([]);
+    expect([...seen]).toContain('SocialProviderSettings');
+  });
+
+  it('the secrets are only ever inputs', () => {
+    const inputs = Object.values(schema.getTypeMap()).filter(isInputObjectType);
+    const withSecrets = inputs
+      .flatMap((t) => Object.keys(t.getFields()).map((f) => `${t.name}.${f}`))
+      .filter((f) => /secret|privatekey/i.test(f));
+    expect(withSecrets).toEqual([
+      'SocialProviderConfigInput.clientSecret',
+      'AppleProviderConfigInput.privateKey',
+    ]);
+  });
+
+  it('no response body of this file contains a secret', async () => {
+    // Runs last: on its own, it still writes, reads and fails with secrets in the input.
+    const env = await environmentWithAuth();
+    await readAuth(env);
+    await readAuth('dev');
+    await environmentView(env);
+    const broken = fullConfig() as any;
+    delete broken.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple.teamId;
+    await mutate('createBackendAuth', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'x',
+      config: broken,
+    });
+    expect(leaksIn(bodies)).toEqual([]);
+  });
+});

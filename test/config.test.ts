@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfig } from '../src/config.js';
+
+/** The ConfigError `loadConfig(env)` throws. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to the embedded emulator and port 4000 with no settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      upstream: { kind: 'embedded', emulatorPort: 4010, emulatorHost: '127.0.0.1', jobSeconds: 3 },
+      upstreamMaxAttempts: 3,
+      upstreamTimeoutMs: 10_000,
+      graphiql: true,
+    });
+    expect(loadConfig({})).toEqual(defaultConfig());
+  });
+
+  it('reads nothing but the settings it is given', () => {
+    expect(loadConfig({ HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'test' })).toEqual(
+      defaultConfig(),
+    );
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', AWS_REGION: '', GRAPHIQL: '' })).toEqual(defaultConfig());
+  });
+
+  it('reads the server and emulator settings', () => {
+    expect(
+      loadConfig({
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        EMULATOR_PORT: '0',
+        EMULATOR_JOB_SECONDS: '0.5',
+        EMULATOR_STATE: '/tmp/state.json',
+        UPSTREAM_MAX_ATTEMPTS: '5',
+        UPSTREAM_TIMEOUT_MS: '2500',
+        GRAPHIQL: 'false',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      upstream: {
+        kind: 'embedded',
+        emulatorPort: 0,
+        emulatorHost: '0.0.0.0',
+        jobSeconds: 0.5,
+        stateFile: '/tmp/state.json',
+      },
+      upstreamMaxAttempts: 5,
+      upstreamTimeoutMs: 2500,
+      graphiql: false,
+    });
+  });
+
+  it('accepts 1 and 0 for GRAPHIQL', () => {
+    expect(loadConfig({ GRAPHIQL: '1' }).graphiql).toBe(true);
+    expect(loadConfig({ GRAPHIQL: '0' }).graphiql).toBe(false);
+  });
+
+  it('switches to AWS with AWS_REGION', () => {
+    expect(loadConfig({ AWS_REGION: 'eu-west-1' }).upstream).toEqual({
+      kind: 'aws',
+      region: 'eu-west-1',
+    });
+  });
+
+  it('switches to AWS with AWS_ENDPOINT_URL_AMPLIFYBACKEND', () => {
+    expect(
+      loadConfig({ AWS_ENDPOINT_URL_AMPLIFYBACKEND: 'http://127.0.0.1:4010' }).upstream,
+    ).toEqual({
+      kind: 'aws',
+      endpoint: 'http://127.0.0.1:4010',
+    });
+  });
+
+  it('takes both AWS settings together', () => {
+    expect(
+      loadConfig({
+        AWS_REGION: 'us-west-2',
+        AWS_ENDPOINT_URL_AMPLIFYBACKEND: 'https://amplifybackend.example.com',
+      }).upstream,
+    ).toEqual({ kind: 'aws', region: 'us-west-2', endpoint: 'https://amplifybackend.example.com' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a port number'],
+    [{ PORT: '70000' }, 'PORT must be from 0 to 65535'],
+    [{ PORT: '1.5' }, 'PORT must be a whole number'],
+    [{ EMULATOR_PORT: '-1' }, 'EMULATOR_PORT must be from 0 to 65535'],
+    [{ AWS_REGION: 'nowhere' }, 'AWS_REGION must look like us-east-1'],
+    [{ EMULATOR_JOB_SECONDS: '-1' }, 'EMULATOR_JOB_SECONDS must be >= 0'],
+    [
+      { AWS_ENDPOINT_URL_AMPLIFYBACKEND: 'notaurl' },
+      'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL',
+    ],
+    [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL must be true or false'],
+    [{ UPSTREAM_TIMEOUT_MS: '50' }, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000'],
+  ])('rejects %o with a ConfigError naming the setting', (env, problem) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toBe(`invalid configuration:\n  - ${problem}`);
+  });
+
+  it('names every bad setting at once', () => {
+    expect(configError({ PORT: 'abc', AWS_REGION: 'nowhere', GRAPHIQL: 'maybe' }).message)
+      .toMatchInlineSnapshot(`
+      "invalid configuration:
+        - PORT must be a port number
+        - AWS_REGION must look like us-east-1
+        - GRAPHIQL must be true or false"
+    `);
+  });
+});

@@ -1,0 +1,692 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './helpers.js';
+
+// Every error code, produced by real upstream answers (the emulator, through the real SDK).
+
+const TODO = 'd1todoapp00001';
+const GALLERY = 'd2gallery00002';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+beforeEach(() => {
+  stack.emulator.faults.clear();
+  stack.resetCalls();
+});
+
+/** The property matcher of an error that carries an upstream request id. */
+const REQUEST_ID = { extensions: { requestId: expect.any(String) } };
+
+const APP = `query ($appId: ID!) { app(appId: $appId) { appId appName } }`;
+
+describe('NOT_FOUND', () => {
+  it('on a mutation: deleteBackend of an unknown environment', async () => {
+    const res = await stack.graphql(`mutation {
+      deleteBackend(input: { appId: "${TODO}", environmentName: "qa" }) { job { jobId } }
+    }`);
+    expect(res.data).toBeNull();
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "DeleteBackend",
+              "requestId": Any<String>,
+              "resourceType": "environment",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 7,
+                "line": 2,
+              },
+            ],
+            "message": "Environment qa not found in app d1todoapp00001",
+            "path": [
+              "deleteBackend",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    expect(stack.calls()).toEqual({ DeleteBackend: 1 });
+  });
+
+  it('names the missing resource type: updateBackendConfig of an app without config', async () => {
+    const res = await stack.graphql(`mutation {
+      updateBackendConfig(input: { appId: "${GALLERY}" }) { config { appId } }
+    }`);
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "UpdateBackendConfig",
+              "requestId": Any<String>,
+              "resourceType": "config",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 7,
+                "line": 2,
+              },
+            ],
+            "message": "App d2gallery00002 has no backend config; call CreateBackendConfig first",
+            "path": [
+              "updateBackendConfig",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('a nullable lookup of something unknown is null, without an error', async () => {
+    const res = await stack.graphql(`{
+      app(appId: "nosuchapp0001") { appId }
+      backendEnvironment(appId: "${TODO}", name: "qa") { name }
+      backendJob(appId: "${TODO}", environmentName: "dev", jobId: "nosuchjob") { jobId }
+      adminToken(appId: "${TODO}", sessionId: "nosuchsession") { sessionId }
+    }`);
+    expect(res).toEqual({
+      data: { app: null, backendEnvironment: null, backendJob: null, adminToken: null },
+    });
+  });
+});
+
+describe('BAD_USER_INPUT', () => {
+  it('from an upstream BadRequest: creating an environment that exists', async () => {
+    const res = await stack.graphql(`mutation {
+      createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "dev" }) { job { jobId } }
+    }`);
+    expect(res.data).toBeNull();
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 7,
+                "line": 2,
+              },
+            ],
+            "message": "Environment dev already exists in app d1todoapp00001",
+            "path": [
+              "createBackend",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('from an upstream BadRequest: creating a resource that exists', async () => {
+    const res = await stack.graphql(`mutation {
+      createBackendStorage(input: {
+        appId: "${TODO}", environmentName: "dev", resourceName: "todoappstorage",
+        config: { permissions: { authenticated: [READ] } }
+      }) { job { jobId } }
+    }`);
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackendStorage",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 7,
+                "line": 2,
+              },
+            ],
+            "message": "storage resource todoappstorage already exists in environment dev",
+            "path": [
+              "createBackendStorage",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('from the refusal of a second pending job (ValidationException)', async () => {
+    const input = { appId: 'errpending01', appName: 'pending', environmentName: 'dev' };
+    const CREATE = `mutation ($input: CreateBackendInput!) { createBackend(input: $input) { job { state } } }`;
+    const first = await stack.graphql(CREATE, { input });
+    expect(first).toEqual({ data: { createBackend: { job: { state: 'IN_PROGRESS' } } } });
+
+    const second = await stack.graphql(CREATE, { input });
+    expect(second.data).toBeNull();
+    expect({ errors: second.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "ValidationException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 42,
+                "line": 1,
+              },
+            ],
+            "message": "There is already a pending job for the requested appId",
+            "path": [
+              "createBackend",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+
+    // Once the first job is done, the environment exists: the answer changes to a BadRequest.
+    await stack.emulator.advance(3000);
+    const third = await stack.graphql(CREATE, { input });
+    expect(third.errors?.map((e) => [e.extensions?.code, e.extensions?.awsErrorName])).toEqual([
+      ['BAD_USER_INPUT', 'BadRequestException'],
+    ]);
+  });
+
+  it("from the gateway's own checks, before any upstream call", async () => {
+    const res = await stack.graphql(
+      `{ backendEnvironment(appId: "${TODO}", name: "has space") { name } }`,
+    );
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "name",
+          },
+          "locations": [
+            {
+              "column": 3,
+              "line": 1,
+            },
+          ],
+          "message": "name: must not contain "/" or white space",
+          "path": [
+            "backendEnvironment",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+});
+
+describe('RATE_LIMITED', () => {
+  let retrying: Stack;
+  beforeAll(async () => {
+    retrying = await startStack({ gateway: { upstreamMaxAttempts: 3 } });
+  });
+  afterAll(() => retrying.stop());
+  beforeEach(() => {
+    retrying.emulator.faults.clear();
+    retrying.resetCalls();
+  });
+
+  it('after the SDK has retried: exactly 3 GetBackend calls', async () => {
+    retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
+    const res = await retrying.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "TooManyRequestsException",
+              "code": "RATE_LIMITED",
+              "operation": "GetBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 23,
+                "line": 1,
+              },
+            ],
+            "message": "Rate exceeded",
+            "path": [
+              "app",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    expect(retrying.calls()).toEqual({ GetBackend: 3 });
+  });
+
+  it('not when a retry succeeds', async () => {
+    retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', count: 2 });
+    const res = await retrying.graphql(APP, { appId: TODO });
+    expect(res).toEqual({ data: { app: { appId: TODO, appName: 'todo-app' } } });
+    expect(retrying.calls()).toEqual({ GetBackend: 3 });
+  });
+
+  it('a throttled nullable lookup gives the error, not a silent null', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle' });
+    const res = await stack.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "TooManyRequestsException",
+              "code": "RATE_LIMITED",
+              "operation": "GetBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 23,
+                "line": 1,
+              },
+            ],
+            "message": "Rate exceeded",
+            "path": [
+              "app",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('on a mutation', async () => {
+    stack.emulator.faults.inject({ operation: 'CreateToken', type: 'throttle' });
+    const res = await stack.graphql(
+      `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
+    );
+    expect(res.data).toBeNull();
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.operation, e.path])).toEqual([
+      ['RATE_LIMITED', 'CreateToken', ['createToken']],
+    ]);
+  });
+});
+
+describe('UPSTREAM_TIMEOUT', () => {
+  it('from a 504 GatewayTimeoutException', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout' });
+    const res = await stack.graphql(
+      `{ backendEnvironment(appId: "${TODO}", name: "dev") { name } }`,
+    );
+    expect(res.data).toEqual({ backendEnvironment: null });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "GatewayTimeoutException",
+              "code": "UPSTREAM_TIMEOUT",
+              "operation": "GetBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 1,
+              },
+            ],
+            "message": "Endpoint request timed out",
+            "path": [
+              "backendEnvironment",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('when the upstream does not answer within upstreamTimeoutMs', async () => {
+    const slow = await startStack({ gateway: { upstreamTimeoutMs: 200 } });
+    try {
+      slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+      const res = await slow.graphql(APP, { appId: TODO });
+      expect(res.data).toEqual({ app: null });
+      expect(res.errors).toMatchInlineSnapshot(`
+        [
+          {
+            "extensions": {
+              "awsErrorName": "TimeoutError",
+              "code": "UPSTREAM_TIMEOUT",
+              "operation": "GetBackend",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 23,
+                "line": 1,
+              },
+            ],
+            "message": "AmplifyBackend did not answer in time (GetBackend)",
+            "path": [
+              "app",
+            ],
+          },
+        ]
+      `);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
+describe('UPSTREAM_ERROR', () => {
+  it('from an unmodelled 500', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal' });
+    const res = await stack.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [REQUEST_ID] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "InternalServiceException",
+              "code": "UPSTREAM_ERROR",
+              "operation": "GetBackend",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 23,
+                "line": 1,
+              },
+            ],
+            "message": "Internal service error (injected)",
+            "path": [
+              "app",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('from a dropped connection', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop' });
+    const res = await stack.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "awsErrorName": "ECONNRESET",
+            "code": "UPSTREAM_ERROR",
+            "operation": "GetBackend",
+            "serviceName": "AmplifyBackend",
+          },
+          "locations": [
+            {
+              "column": 23,
+              "line": 1,
+            },
+          ],
+          "message": "AmplifyBackend could not be reached (GetBackend): socket hang up",
+          "path": [
+            "app",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('from an unmodelled 500 on a mutation', async () => {
+    stack.emulator.faults.inject({ operation: 'DeleteBackend', type: 'internal' });
+    const res = await stack.graphql(`mutation {
+      deleteBackend(input: { appId: "${TODO}", environmentName: "dev" }) { job { jobId } }
+    }`);
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.awsErrorName])).toEqual([
+      ['UPSTREAM_ERROR', 'InternalServiceException'],
+    ]);
+    expect(stack.calls()).toEqual({ DeleteBackend: 1 });
+  });
+});
+
+describe('partial failures', () => {
+  it('one failing item in a list fails only that item', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackendAuth', type: 'throttle' });
+    const res = await stack.graphql(`{
+      app(appId: "${TODO}") {
+        environments { name auth { resourceName config { authResources } } }
+      }
+    }`);
+    expect(stack.calls()).toMatchObject({ GetBackendAuth: 2 });
+    // Which of the two parallel calls meets the fault is up to the network: find it from the path.
+    expect(res.errors).toHaveLength(1);
+    const failed = res.errors![0].path![2] as number;
+    expect([0, 1]).toContain(failed);
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      {
+        errors: [
+          { ...REQUEST_ID, path: ['app', 'environments', expect.any(Number), 'auth', 'config'] },
+        ],
+      },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "TooManyRequestsException",
+              "code": "RATE_LIMITED",
+              "operation": "GetBackendAuth",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 49,
+                "line": 3,
+              },
+            ],
+            "message": "Rate exceeded",
+            "path": [
+              "app",
+              "environments",
+              Any<Number>,
+              "auth",
+              "config",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    const environments = res.data.app.environments;
+    expect(environments[failed]).toEqual({
+      name: ['dev', 'prod'][failed],
+      auth: { resourceName: 'todoappauth', config: null },
+    });
+    expect(environments[1 - failed]).toEqual({
+      name: ['dev', 'prod'][1 - failed],
+      auth: {
+        resourceName: 'todoappauth',
+        config: { authResources: 'IDENTITY_POOL_AND_USER_POOL' },
+      },
+    });
+  });
+
+  it('one failing root field leaves the others', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackendJob', type: 'internal' });
+    const res = await stack.graphql(`{
+      app(appId: "${GALLERY}") { appName }
+      backendJob(appId: "${GALLERY}", environmentName: "staging", jobId: "anyjob") { jobId }
+    }`);
+    expect(res.data).toEqual({ app: { appName: 'photo-gallery' }, backendJob: null });
+    expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([
+      ['UPSTREAM_ERROR', ['backendJob']],
+    ]);
+  });
+});
+
+describe('answers that break the contract', () => {
+  /** Makes GetBackend answer `patch` over what it would say, for one test. */
+  async function withGetBackendPatched(patch: Record<string, unknown>, test: () => Promise<void>) {
+    const store = stack.emulator.store;
+    const original = store.getBackend;
+    store.getBackend = ((...args: Parameters<typeof original>) => ({
+      ...original(...args),
+      ...patch,
+    })) as typeof original;
+    try {
+      await test();
+    } finally {
+      store.getBackend = original;
+    }
+  }
+
+  it('an amplifyMetaConfig that is not JSON is a clear UPSTREAM_ERROR; the raw string still reads', () =>
+    withGetBackendPatched({ amplifyMetaConfig: '{not json' }, async () => {
+      const res = await stack.graphql(`{
+        backendEnvironment(appId: "${TODO}", name: "dev") { name amplifyMetaConfigRaw amplifyMetaConfig }
+      }`);
+      expect(res.data).toEqual({
+        backendEnvironment: {
+          name: 'dev',
+          amplifyMetaConfigRaw: '{not json',
+          amplifyMetaConfig: null,
+        },
+      });
+      expect(res.errors).toMatchInlineSnapshot(`
+        [
+          {
+            "extensions": {
+              "code": "UPSTREAM_ERROR",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 94,
+                "line": 2,
+              },
+            ],
+            "message": "AmplifyBackend returned an amplifyMetaConfig that is not a JSON object",
+            "path": [
+              "backendEnvironment",
+              "amplifyMetaConfig",
+            ],
+          },
+        ]
+      `);
+    }));
+
+  it('feature flags that are JSON but not an object are a clear UPSTREAM_ERROR', () =>
+    withGetBackendPatched({ amplifyFeatureFlags: '["not", "an", "object"]' }, async () => {
+      const res = await stack.graphql(
+        `{ backendEnvironment(appId: "${TODO}", name: "dev") { featureFlags } }`,
+      );
+      expect(res.data).toEqual({ backendEnvironment: { featureFlags: null } });
+      expect(res.errors?.map((e) => [e.message, e.extensions])).toEqual([
+        [
+          'AmplifyBackend returned amplifyFeatureFlags that is not a JSON object',
+          { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
+        ],
+      ]);
+    }));
+
+  it('an unexpected error (an enum value the graph does not know) is masked as "Unexpected error."', async () => {
+    const store = stack.emulator.store;
+    const saved = store.snapshot();
+    const changed = structuredClone(saved);
+    const auth = changed.apps[GALLERY].environments.staging.auth.photogalleryauth;
+    (auth.resourceConfig.userPoolConfigs as Record<string, unknown>).signInMethod = 'PASSKEY';
+    store.replace(changed);
+    try {
+      const res = await stack.graphql(`{
+        backendEnvironment(appId: "${GALLERY}", name: "staging") {
+          auth { config { userPoolConfigs { userPoolName signInMethod } } }
+        }
+      }`);
+      expect(res.data).toEqual({
+        backendEnvironment: {
+          auth: {
+            config: {
+              userPoolConfigs: { userPoolName: 'photogallery_userpool', signInMethod: null },
+            },
+          },
+        },
+      });
+      expect(res.errors).toMatchInlineSnapshot(`
+        [
+          {
+            "extensions": {
+              "code": "INTERNAL_SERVER_ERROR",
+            },
+            "locations": [
+              {
+                "column": 58,
+                "line": 3,
+              },
+            ],
+            "message": "Unexpected error.",
+            "path": [
+              "backendEnvironment",
+              "auth",
+              "config",
+              "userPoolConfigs",
+              "signInMethod",
+            ],
+          },
+        ]
+      `);
+    } finally {
+      store.replace(saved);
+    }
+  });
+});

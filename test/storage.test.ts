@@ -1,0 +1,747 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './helpers.js';
+
+const APP = 'd1todoapp00001';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+beforeEach(() => stack.resetCalls());
+
+const storageFields = `resourceName config {
+  bucketName imported serviceName permissions { authenticated unAuthenticated }
+}`;
+
+async function readStorage(env: string, resourceName: string) {
+  const res = await stack.graphql(
+    `query($appId: ID!, $env: String!, $name: String!) {
+      backendEnvironment(appId: $appId, name: $env) {
+        storage(resourceName: $name) { ${storageFields} }
+      }
+    }`,
+    { appId: APP, env, name: resourceName },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment.storage;
+}
+
+async function environmentView(env: string) {
+  const res = await stack.graphql(
+    `query($appId: ID!, $env: String!) {
+      backendEnvironment(appId: $appId, name: $env) {
+        amplifyMetaConfig
+        storages { resourceName }
+        jobs(first: 10) { edges { node { jobId operation state } } }
+      }
+    }`,
+    { appId: APP, env },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment;
+}
+
+async function bucketNames() {
+  const res = await stack.graphql('{ s3Buckets(first: 100) { edges { node { name } } } }');
+  expect(res.errors).toBeUndefined();
+  return res.data.s3Buckets.edges.map((e: any) => e.node.name as string);
+}
+
+const jobFields = 'job { jobId operation status state environmentName }';
+
+function mutate(name: string, input: Record<string, unknown>, selection = jobFields) {
+  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
+  return stack.graphql(
+    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
+    { input },
+  );
+}
+
+let envCount = 0;
+/** A new, empty environment of the todo app, its creation job completed. */
+async function freshEnvironment() {
+  const name = `st${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
+  envCount++;
+  const res = await mutate('createBackend', {
+    appId: APP,
+    appName: 'todo-app',
+    environmentName: name,
+  });
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return name;
+}
+
+const permissions = { authenticated: ['READ', 'CREATE_AND_UPDATE'], unAuthenticated: ['READ'] };
+
+/** A fresh environment with storage `photos` on bucket `photos-bucket-<env>`, its job completed. */
+async function environmentWithStorage() {
+  const env = await freshEnvironment();
+  const res = await mutate('createBackendStorage', {
+    appId: APP,
+    environmentName: env,
+    resourceName: 'photos',
+    config: { bucketName: `photos-bucket-${env}`, permissions },
+  });
+  expect(res.errors).toBeUndefined();
+  await stack.emulator.advance(3000);
+  stack.resetCalls();
+  return env;
+}
+
+describe('BackendStorage fields', () => {
+  it('config answers the bucket, whether it is imported, the service and permissions', async () => {
+    expect(await readStorage('dev', 'todoappstorage')).toEqual({
+      resourceName: 'todoappstorage',
+      config: {
+        bucketName: 'todoappstorage-d1todoapp00001-dev',
+        imported: false,
+        serviceName: 'S3',
+        permissions: {
+          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
+          unAuthenticated: ['READ'],
+        },
+      },
+    });
+    expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendStorage: 1 });
+  });
+
+  it('a storage the environment does not have is null', async () => {
+    expect(await readStorage('dev', 'nosuchstorage')).toBeNull();
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('storage is also a node, found by its id', async () => {
+    const listed = await stack.graphql(
+      `{ backendEnvironment(appId: "${APP}", name: "prod") { storages { id } } }`,
+    );
+    const res = await stack.graphql(
+      `query($id: ID!) {
+        node(id: $id) {
+          ... on BackendStorage { resourceName environmentName config { bucketName } }
+        }
+      }`,
+      { id: listed.data.backendEnvironment.storages[0].id },
+    );
+    expect(res).toEqual({
+      data: {
+        node: {
+          resourceName: 'todoappstorage',
+          environmentName: 'prod',
+          config: { bucketName: 'todoappstorage-d1todoapp00001-prod' },
+        },
+      },
+    });
+  });
+});
+
+describe('createBackendStorage', () => {
+  it('returns its IN_PROGRESS job, which environment.jobs lists', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate(
+      'createBackendStorage',
+      {
+        appId: APP,
+        environmentName: env,
+        resourceName: 'photos',
+        config: { bucketName: `photos-${env}`, permissions },
+      },
+      `${jobFields} storage { resourceName } environment { name }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const payload = res.data.createBackendStorage;
+    expect(payload.job).toMatchObject({
+      operation: 'CreateBackendStorage',
+      status: 'IN_PROGRESS',
+      state: 'IN_PROGRESS',
+      environmentName: env,
+    });
+    expect(payload.storage).toEqual({ resourceName: 'photos' });
+    expect(payload.environment).toEqual({ name: env });
+    // CreateBackendStorage does not answer the operation: the job is read for it.
+    expect(stack.calls()).toEqual({ CreateBackendStorage: 1, GetBackendJob: 1 });
+
+    const view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toEqual({
+      jobId: payload.job.jobId,
+      operation: 'CreateBackendStorage',
+      state: 'IN_PROGRESS',
+    });
+    expect(view.storages).toEqual([]);
+    expect(view.amplifyMetaConfig.storage).toEqual({});
+  });
+
+  it('after the job completes, config answers it and amplify-meta names the bucket', async () => {
+    const env = await environmentWithStorage();
+    expect(await readStorage(env, 'photos')).toEqual({
+      resourceName: 'photos',
+      config: {
+        bucketName: `photos-bucket-${env}`,
+        imported: false,
+        serviceName: 'S3',
+        permissions,
+      },
+    });
+    const view = await environmentView(env);
+    expect(view.storages).toEqual([{ resourceName: 'photos' }]);
+    expect(view.jobs.edges[0].node).toMatchObject({
+      operation: 'CreateBackendStorage',
+      state: 'COMPLETED',
+    });
+    expect(view.amplifyMetaConfig.storage).toEqual({
+      photos: {
+        providerPlugin: 'awscloudformation',
+        service: 'S3',
+        serviceType: 'managed',
+        output: { BucketName: `photos-bucket-${env}`, Region: 'us-east-1' },
+      },
+    });
+    expect(await bucketNames()).toContain(`photos-bucket-${env}`);
+  });
+
+  it('without a bucket name, the bucket is named after resource, app and environment', async () => {
+    const env = await freshEnvironment();
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'docs',
+      config: { permissions: { authenticated: ['READ'] } },
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect(await readStorage(env, 'docs')).toEqual({
+      resourceName: 'docs',
+      config: {
+        bucketName: `docs-d1todoapp00001-${env}`,
+        imported: false,
+        serviceName: 'S3',
+        permissions: { authenticated: ['READ'], unAuthenticated: [] },
+      },
+    });
+  });
+
+  it('an environment takes several storages', async () => {
+    const env = await environmentWithStorage();
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'videos',
+      config: { permissions },
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    const view = await environmentView(env);
+    expect(view.storages).toEqual([{ resourceName: 'photos' }, { resourceName: 'videos' }]);
+    expect(Object.keys(view.amplifyMetaConfig.storage)).toEqual(['photos', 'videos']);
+  });
+
+  it('a storage name already taken in the environment is refused', async () => {
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappstorage',
+      config: { permissions },
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "CreateBackendStorage",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 48,
+                "line": 1,
+              },
+            ],
+            "message": "storage resource todoappstorage already exists in environment dev",
+            "path": [
+              "createBackendStorage",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('updateBackendStorage', () => {
+  it('returns its job; after it completes the permissions are new, the bucket kept', async () => {
+    const env = await environmentWithStorage();
+    const res = await mutate('updateBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'photos',
+      config: {
+        permissions: {
+          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
+          unAuthenticated: [],
+        },
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateBackendStorage.job).toMatchObject({
+      operation: 'UpdateBackendStorage',
+      status: 'IN_PROGRESS',
+    });
+    expect((await environmentView(env)).jobs.edges[0].node).toEqual({
+      jobId: res.data.updateBackendStorage.job.jobId,
+      operation: 'UpdateBackendStorage',
+      state: 'IN_PROGRESS',
+    });
+    expect((await readStorage(env, 'photos')).config.permissions).toEqual(permissions);
+
+    await stack.emulator.advance(3000);
+    expect(await readStorage(env, 'photos')).toEqual({
+      resourceName: 'photos',
+      config: {
+        bucketName: `photos-bucket-${env}`,
+        imported: false,
+        serviceName: 'S3',
+        permissions: {
+          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
+          unAuthenticated: [],
+        },
+      },
+    });
+    expect((await environmentView(env)).amplifyMetaConfig.storage.photos.output.BucketName).toBe(
+      `photos-bucket-${env}`,
+    );
+  });
+
+  it('an imported storage keeps its permissions outside Amplify: refused', async () => {
+    const env = await freshEnvironment();
+    await mutate('importBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      bucketName: 'acme-backups',
+    });
+    await stack.emulator.advance(3000);
+    const res = await mutate('updateBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'acmebackups',
+      config: { permissions },
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "BadRequestException",
+              "code": "BAD_USER_INPUT",
+              "operation": "UpdateBackendStorage",
+              "requestId": Any<String>,
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 48,
+                "line": 1,
+              },
+            ],
+            "message": "Storage acmebackups is imported; its permissions are managed outside Amplify",
+            "path": [
+              "updateBackendStorage",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+
+  it('a storage the environment does not have is NOT_FOUND', async () => {
+    const res = await mutate('updateBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'nosuchstorage',
+      config: { permissions },
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "UpdateBackendStorage",
+              "requestId": Any<String>,
+              "resourceType": "storage",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 48,
+                "line": 1,
+              },
+            ],
+            "message": "storage resource nosuchstorage not found in environment dev",
+            "path": [
+              "updateBackendStorage",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+  });
+});
+
+describe('importBackendStorage', () => {
+  it('imports a bucket ListS3Buckets names; after the job it is imported storage', async () => {
+    const buckets = await bucketNames();
+    expect(buckets).toEqual(
+      expect.arrayContaining([
+        'acme-logs',
+        'acme-media-assets',
+        'acme-backups',
+        'shared-static-site',
+      ]),
+    );
+    const env = await freshEnvironment();
+    const res = await mutate(
+      'importBackendStorage',
+      { appId: APP, environmentName: env, bucketName: 'acme-logs' },
+      `job { jobId operation status environmentName } environment { name }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.importBackendStorage).toMatchObject({
+      job: { operation: 'ImportBackendStorage', status: 'IN_PROGRESS', environmentName: env },
+      environment: { name: env },
+    });
+    expect((await environmentView(env)).jobs.edges[0].node).toMatchObject({
+      jobId: res.data.importBackendStorage.job.jobId,
+      operation: 'ImportBackendStorage',
+    });
+
+    await stack.emulator.advance(3000);
+    const view = await environmentView(env);
+    expect(view.storages).toEqual([{ resourceName: 'acmelogs' }]);
+    expect(view.amplifyMetaConfig.storage).toEqual({
+      acmelogs: {
+        providerPlugin: 'awscloudformation',
+        service: 'S3',
+        serviceType: 'imported',
+        output: { BucketName: 'acme-logs', Region: 'us-east-1' },
+      },
+    });
+    expect(await readStorage(env, 'acmelogs')).toEqual({
+      resourceName: 'acmelogs',
+      config: {
+        bucketName: 'acme-logs',
+        imported: true,
+        serviceName: 'S3',
+        permissions: null,
+      },
+    });
+  });
+
+  it('a bucket that does not exist is NOT_FOUND', async () => {
+    const res = await mutate('importBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      bucketName: 'no-such-bucket',
+    });
+    expect({ errors: res.errors }).toMatchInlineSnapshot(
+      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      `
+      {
+        "errors": [
+          {
+            "extensions": {
+              "awsErrorName": "NotFoundException",
+              "code": "NOT_FOUND",
+              "operation": "ImportBackendStorage",
+              "requestId": Any<String>,
+              "resourceType": "bucket",
+              "serviceName": "AmplifyBackend",
+            },
+            "locations": [
+              {
+                "column": 48,
+                "line": 1,
+              },
+            ],
+            "message": "Bucket no-such-bucket not found",
+            "path": [
+              "importBackendStorage",
+            ],
+          },
+        ],
+      }
+    `,
+    );
+    expect(stack.calls()).toEqual({ ImportBackendStorage: 1 });
+  });
+});
+
+describe('deleteBackendStorage', () => {
+  it('returns its job; after it completes the storage is gone, from amplify-meta too', async () => {
+    const env = await environmentWithStorage();
+    const res = await mutate('deleteBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'photos',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.deleteBackendStorage.job).toMatchObject({
+      operation: 'DeleteBackendStorage',
+      status: 'IN_PROGRESS',
+    });
+    let view = await environmentView(env);
+    expect(view.jobs.edges[0].node).toMatchObject({
+      jobId: res.data.deleteBackendStorage.job.jobId,
+      operation: 'DeleteBackendStorage',
+    });
+    expect(view.storages).toEqual([{ resourceName: 'photos' }]);
+
+    await stack.emulator.advance(3000);
+    view = await environmentView(env);
+    expect(view.storages).toEqual([]);
+    expect(view.amplifyMetaConfig.storage).toEqual({});
+    expect(await readStorage(env, 'photos')).toBeNull();
+  });
+
+  it('deleting imported storage leaves its bucket in the account', async () => {
+    const env = await freshEnvironment();
+    await mutate('importBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      bucketName: 'shared-static-site',
+    });
+    await stack.emulator.advance(3000);
+    const res = await mutate('deleteBackendStorage', {
+      appId: APP,
+      environmentName: env,
+      resourceName: 'sharedstaticsite',
+    });
+    expect(res.errors).toBeUndefined();
+    await stack.emulator.advance(3000);
+    expect((await environmentView(env)).storages).toEqual([]);
+    expect(await bucketNames()).toContain('shared-static-site');
+  });
+});
+
+describe('inputs are checked before any upstream call', () => {
+  it('a new resourceName with a dash', async () => {
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'my-storage',
+      config: { permissions },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.resourceName",
+          },
+          "locations": [
+            {
+              "column": 48,
+              "line": 1,
+            },
+          ],
+          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
+          "path": [
+            "createBackendStorage",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a bucket name with a slash', async () => {
+    const res = await mutate('importBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      bucketName: 'acme/logs',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.bucketName",
+          },
+          "locations": [
+            {
+              "column": 48,
+              "line": 1,
+            },
+          ],
+          "message": "input.bucketName: must not contain "/" or white space",
+          "path": [
+            "importBackendStorage",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an empty bucket name', async () => {
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'newstorage',
+      config: { bucketName: '', permissions },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+            "field": "input.config.bucketName",
+          },
+          "locations": [
+            {
+              "column": 48,
+              "line": 1,
+            },
+          ],
+          "message": "input.config.bucketName: must not be empty",
+          "path": [
+            "createBackendStorage",
+          ],
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a permission that does not exist', async () => {
+    const res = await mutate('updateBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappstorage',
+      config: { permissions: { authenticated: ['READ', 'WRITE'] } },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.permissions.authenticated[1]"; Value "WRITE" does not exist in "StorageAccess" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a service that does not exist, written inline', async () => {
+    const res = await stack.graphql(`mutation {
+      deleteBackendStorage(input: {
+        appId: "${APP}", environmentName: "dev", resourceName: "todoappstorage", serviceName: GCS
+      }) {
+        job { jobId }
+      }
+    }`);
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED",
+          },
+          "locations": [
+            {
+              "column": 103,
+              "line": 3,
+            },
+          ],
+          "message": "Value "GCS" does not exist in "StorageService" enum.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('permissions without the required authenticated list', async () => {
+    const res = await mutate('createBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'newstorage',
+      config: { permissions: { unAuthenticated: ['READ'] } },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input.config.permissions"; Field "authenticated" of required type "[StorageAccess!]!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an update without its required config', async () => {
+    const res = await mutate('updateBackendStorage', {
+      appId: APP,
+      environmentName: 'dev',
+      resourceName: 'todoappstorage',
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "locations": [
+            {
+              "column": 10,
+              "line": 1,
+            },
+          ],
+          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('an import without a bucket name, written inline', async () => {
+    const res = await stack.graphql(`mutation {
+      importBackendStorage(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
+    }`);
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED",
+          },
+          "locations": [
+            {
+              "column": 35,
+              "line": 2,
+            },
+          ],
+          "message": "Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.",
+        },
+      ]
+    `);
+    expect(stack.calls()).toEqual({});
+  });
+});

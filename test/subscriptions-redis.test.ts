@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
+import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineConfig } from '../src/config.js';
+import type { Emulator } from '../src/emulator/server.js';
+import { createGateway, type Gateway } from '../src/server.js';
+import { fakeCredentials, startTestEmulator, until } from './helpers.js';
+
+// Two gateway instances on one real Redis. Without REDIS_URL they cannot run: skipped, and said.
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) console.warn('subscriptions-redis: skipped, REDIS_URL is not set (CI sets redis://127.0.0.1:6379)');
+
+const APP = 'd1todoapp00001';
+const leaseMs = 1000;
+
+let emulator: Emulator;
+let gateways: Gateway[];
+let clients: Client[];
+let prefix: string;
+
+beforeEach(async () => {
+  emulator = await startTestEmulator({ seed: 'demo' });
+  gateways = [];
+  clients = [];
+  // Every test has its own keys and channels, so runs never see each other.
+  prefix = `abg-test:${randomUUID()}:`;
+});
+
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await Promise.all(gateways.map((g) => g.stop()));
+  await emulator.stop();
+});
+
+async function instance() {
+  const gateway = await createGateway(
+    defineConfig({
+      upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
+      upstreamMaxAttempts: 1,
+      redisUrl,
+      redisPrefix: prefix,
+      jobLeaseMs: leaseMs,
+      jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
+    }),
+  );
+  gateways.push(gateway);
+  const url = (await gateway.start(0)).replace('http://', 'ws://');
+  const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, onNonLazyError: () => {} });
+  clients.push(client);
+  return { gateway, client };
+}
+
+async function startJob(gateway: Gateway, resourceName: string) {
+  const res = await gateway.yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation { createBackendStorage(input: {
+        appId: "${APP}", environmentName: "dev", resourceName: "${resourceName}"
+        config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+    }),
+  });
+  const body = (await res.json()) as any;
+  expect(body.errors).toBeUndefined();
+  return body.data.createBackendStorage.job.jobId as string;
+}
+
+const polls = (g: Gateway) => g.jobs.stats().polls;
+
+describe.skipIf(!redisUrl)('two gateway instances on one Redis', () => {
+  it('deliver every event to subscribers on both, with one instance polling', async () => {
+    const a = await instance();
+    const b = await instance();
+    const jobId = await startJob(a.gateway, 'shared');
+    const query = `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { jobId state } }`;
+
+    const onA = a.client.iterate({ query });
+    expect((await onA.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
+    const onB = b.client.iterate({ query });
+    expect((await onB.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
+
+    await emulator.advance(3000);
+    expect((await onA.next()).value?.data?.backendJob.state).toBe('COMPLETED');
+    expect((await onB.next()).value?.data?.backendJob.state).toBe('COMPLETED');
+    expect(polls(a.gateway)).toBeGreaterThan(0);
+    expect(polls(b.gateway)).toBe(0);
+  });
+
+  it('move polling to the other instance when the polling one dies, within the lease time', async () => {
+    const a = await instance();
+    const b = await instance();
+    const query = `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId state } }`;
+    const onA = a.client.iterate({ query });
+    const endOfA = onA.next();
+    await until(() => a.gateway.jobs.stats().pollers === 1, 'instance A to take the lease', 100_000);
+    const onB = b.client.iterate({ query });
+    await until(() => b.gateway.jobs.stats().subscribers === 1, 'the subscription on B', 100_000);
+
+    // A dies without releasing its lease; B's subscriber keeps receiving once B polls.
+    await a.gateway.stop({ abandonLeases: true });
+    expect((await endOfA).done).toBe(true);
+    const died = Date.now();
+    const sdk = new AmplifyBackendClient({ endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials });
+    const started = await sdk.send(
+      new CreateBackendStorageCommand({
+        AppId: APP,
+        BackendEnvironmentName: 'dev',
+        ResourceName: 'afterdeath',
+        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
+      }),
+    );
+    sdk.destroy();
+    expect((await onB.next()).value?.data?.backendJobs).toEqual({ jobId: started.JobId, state: 'IN_PROGRESS' });
+    expect(b.gateway.jobs.stats().pollers).toBe(1);
+    expect(Date.now() - died).toBeLessThan(leaseMs * 2);
+  });
+
+  it('release the leases on a clean stop', async () => {
+    const a = await instance();
+    const jobId = await startJob(a.gateway, 'released');
+    const onA = a.client.iterate({
+      query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state } }`,
+    });
+    await onA.next();
+    const redis = new Redis(redisUrl!);
+    try {
+      expect(await redis.keys(`${prefix}lease:*`)).toHaveLength(1);
+      await a.gateway.stop();
+      expect(await redis.keys(`${prefix}lease:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
