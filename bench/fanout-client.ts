@@ -21,6 +21,8 @@ let ready = 0;
 let done = 0;
 let firstDone = 0;
 let lastDone = 0;
+// Per job: when its first and last subscriber had the change, the spread of one fan-out.
+const perJob = new Map<string, { first: number; last: number }>();
 
 function subscribe(i: number) {
   const job = plan.jobs[i % plan.jobs.length];
@@ -43,7 +45,13 @@ function subscribe(i: number) {
           const now = Date.now();
           firstDone ||= now;
           lastDone = now;
-          if (++done === plan.subscribers) report({ firstDone, lastDone });
+          const spread = perJob.get(job.jobId) ?? { first: now, last: now };
+          spread.last = now;
+          perJob.set(job.jobId, spread);
+          if (++done === plan.subscribers) {
+            const maxJobFanOutMs = Math.max(...[...perJob.values()].map((j) => j.last - j.first));
+            report({ firstDone, lastDone, maxJobFanOutMs });
+          }
         }
       },
       error: (error) => report({ error: String((error as Error)?.message ?? error) }),

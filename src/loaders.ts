@@ -58,16 +58,16 @@ export function createLoaders(aws: AmplifyBackend) {
     );
   }
 
-  const app = perKey('GetBackend', (appId: string) => ({ appId }), (appId) => appId);
+  const app = () => perKey('GetBackend', (appId: string) => ({ appId }), (appId) => appId);
 
-  const environment = perKey(
+  const environment = () => perKey(
     'GetBackend',
     (k: EnvironmentKey) => ({ appId: k.appId, backendEnvironmentName: k.environmentName }),
     (k) => joinKey(k.appId, k.environmentName),
     // What GetBackend says of one environment also names its app: asking for both costs one call.
     (k, backend) => {
       const { appId, appName, backendEnvironmentList } = backend;
-      if (appName !== undefined) app.prime(k.appId, { appId, appName, backendEnvironmentList });
+      if (appName !== undefined) loaders.app.prime(k.appId, { appId, appName, backendEnvironmentList });
     },
   );
 
@@ -78,7 +78,7 @@ export function createLoaders(aws: AmplifyBackend) {
     resourceName: k.resourceName,
   });
 
-  const jobsPage = new DataLoader<JobsPageKey, JobsPage, string>(
+  const jobsPage = () => new DataLoader<JobsPageKey, JobsPage, string>(
     (keys) =>
       Promise.all(
         keys.map(async (k) => {
@@ -102,7 +102,7 @@ export function createLoaders(aws: AmplifyBackend) {
   );
 
   const jobKey = (k: JobKey) => joinKey(k.appId, k.environmentName, k.jobId);
-  const job: DataLoader<JobKey, Job, string> = new DataLoader(
+  const job = (): DataLoader<JobKey, Job, string> => new DataLoader(
     async (keys) => {
       const groups = new Map<string, JobKey[]>();
       for (const k of keys) {
@@ -147,7 +147,7 @@ export function createLoaders(aws: AmplifyBackend) {
     do {
       let page: JobsPage;
       try {
-        page = await jobsPage.load({ appId, environmentName, maxResults: JOBS_PAGE_SIZE, nextToken });
+        page = await loaders.jobsPage.load({ appId, environmentName, maxResults: JOBS_PAGE_SIZE, nextToken });
       } catch (error) {
         // An unknown environment fails every job of it with the same answer.
         if (error instanceof UpstreamError && error.code === 'NOT_FOUND') {
@@ -164,26 +164,53 @@ export function createLoaders(aws: AmplifyBackend) {
 
   function primeJob(env: EnvironmentKey, listed: Job) {
     if (!listed.jobId) return;
-    job.prime({ appId: env.appId, environmentName: env.environmentName, jobId: listed.jobId }, listed);
+    loaders.job.prime({ appId: env.appId, environmentName: env.environmentName, jobId: listed.jobId }, listed);
   }
+
+  // Built on first use: a request, or a subscription event, pays only for the loaders it needs.
+  const made = new Map<string, unknown>();
+  const lazy = <T>(name: string, make: () => T): T => {
+    if (!made.has(name)) made.set(name, make());
+    return made.get(name) as T;
+  };
 
   const loaders = {
     /** GetBackend without an environment: the app's name and environment list. */
-    app,
+    get app() {
+      return lazy('app', app);
+    },
     /** GetBackend for one environment: also its amplify-meta and feature flags. */
-    environment,
-    api: perKey('GetBackendAPI', resourceInput, resourceKey),
-    apiModels: perKey('GetBackendAPIModels', resourceInput, resourceKey),
-    auth: perKey('GetBackendAuth', resourceInput, resourceKey),
-    storage: perKey('GetBackendStorage', resourceInput, resourceKey),
-    job,
-    jobsPage,
-    token: perKey(
-      'GetToken',
-      (k: { appId: string; sessionId: string }) => k,
-      (k) => joinKey(k.appId, k.sessionId),
-    ),
-    s3Buckets: perKey('ListS3Buckets', (nextToken: string) => ({ nextToken: nextToken || undefined }), (t) => t),
+    get environment() {
+      return lazy('environment', environment);
+    },
+    get api() {
+      return lazy('api', () => perKey('GetBackendAPI', resourceInput, resourceKey));
+    },
+    get apiModels() {
+      return lazy('apiModels', () => perKey('GetBackendAPIModels', resourceInput, resourceKey));
+    },
+    get auth() {
+      return lazy('auth', () => perKey('GetBackendAuth', resourceInput, resourceKey));
+    },
+    get storage() {
+      return lazy('storage', () => perKey('GetBackendStorage', resourceInput, resourceKey));
+    },
+    get job() {
+      return lazy('job', job);
+    },
+    get jobsPage() {
+      return lazy('jobsPage', jobsPage);
+    },
+    get token() {
+      return lazy('token', () =>
+        perKey('GetToken', (k: { appId: string; sessionId: string }) => k, (k) => joinKey(k.appId, k.sessionId)),
+      );
+    },
+    get s3Buckets() {
+      return lazy('s3Buckets', () =>
+        perKey('ListS3Buckets', (nextToken: string) => ({ nextToken: nextToken || undefined }), (t) => t),
+      );
+    },
   };
 
   return loaders;

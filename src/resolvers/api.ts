@@ -33,7 +33,7 @@ export async function createBackendApi(input: ResourceRef & { config: ApiConfigI
     resourceName: input.resourceName,
     resourceConfig: input.config,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'CreateBackendAPI', ...out }, target(input), ctx);
 }
 
 export async function updateBackendApi(input: ResourceRef & { config?: ApiConfigInput | null }, ctx: Context) {
@@ -43,7 +43,7 @@ export async function updateBackendApi(input: ResourceRef & { config?: ApiConfig
     resourceName: input.resourceName,
     resourceConfig: input.config ?? undefined,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'UpdateBackendAPI', ...out }, target(input), ctx);
 }
 
 export async function deleteBackendApi(input: ResourceRef, ctx: Context) {
@@ -52,7 +52,7 @@ export async function deleteBackendApi(input: ResourceRef, ctx: Context) {
     backendEnvironmentName: input.environmentName,
     resourceName: input.resourceName,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'DeleteBackendAPI', ...out }, target(input), ctx);
 }
 
 export async function generateBackendApiModels(input: ResourceRef, ctx: Context) {
@@ -61,5 +61,5 @@ export async function generateBackendApiModels(input: ResourceRef, ctx: Context)
     backendEnvironmentName: input.environmentName,
     resourceName: input.resourceName,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'GenerateBackendAPIModels', ...out }, target(input), ctx);
 }

@@ -57,7 +57,7 @@ export async function createBackend(
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse(out, input.environmentName, ctx),
+    job: jobFromResponse({ operation: 'CreateBackend', ...out }, input.environmentName, ctx),
   };
 }
 
@@ -66,7 +66,7 @@ export async function removeAllBackends(input: { appId: string; cleanAmplifyApp?
   const before = await ctx.loaders.app.load(input.appId);
   const out = await ctx.aws.call('RemoveAllBackends', { appId: input.appId, cleanAmplifyApp: input.cleanAmplifyApp ?? undefined });
   forgetApp(ctx, input.appId);
-  return { app: { appId: input.appId }, job: jobFromResponse(out, before.backendEnvironmentList?.[0], ctx) };
+  return { app: { appId: input.appId }, job: jobFromResponse({ operation: 'RemoveAllBackends', ...out }, before.backendEnvironmentList?.[0], ctx) };
 }
 
 export async function createBackendConfig(input: { appId: string; backendManagerAppId?: string | null }, ctx: Context): Promise<AppPayload> {
@@ -75,7 +75,7 @@ export async function createBackendConfig(input: { appId: string; backendManager
     appId: input.appId,
     backendManagerAppId: input.backendManagerAppId ?? undefined,
   });
-  return { app: { appId: input.appId }, job: jobFromResponse(out, out.backendEnvironmentName ?? before.backendEnvironmentList?.[0], ctx) };
+  return { app: { appId: input.appId }, job: jobFromResponse({ operation: 'CreateBackendConfig', ...out }, out.backendEnvironmentName ?? before.backendEnvironmentList?.[0], ctx) };
 }
 
 export type BackendConfig = OperationOutput<'UpdateBackendConfig'>;

@@ -23,7 +23,7 @@ export async function createBackendAuth(input: ResourceRef & { config: CreateAut
     resourceName: input.resourceName,
     resourceConfig: input.config,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'CreateBackendAuth', ...out }, target(input), ctx);
 }
 
 export async function updateBackendAuth(input: ResourceRef & { config: UpdateAuthConfig }, ctx: Context) {
@@ -33,7 +33,7 @@ export async function updateBackendAuth(input: ResourceRef & { config: UpdateAut
     resourceName: input.resourceName,
     resourceConfig: input.config,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'UpdateBackendAuth', ...out }, target(input), ctx);
 }
 
 export async function deleteBackendAuth(input: ResourceRef, ctx: Context) {
@@ -42,7 +42,7 @@ export async function deleteBackendAuth(input: ResourceRef, ctx: Context) {
     backendEnvironmentName: input.environmentName,
     resourceName: input.resourceName,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'DeleteBackendAuth', ...out }, target(input), ctx);
 }
 
 export async function importBackendAuth(
@@ -64,6 +64,6 @@ export async function importBackendAuth(
     nativeClientId: input.nativeClientId,
     identityPoolId: input.identityPoolId ?? undefined,
   });
-  const { resource: _, ...payload } = resourcePayload(out, { appId: input.appId, environmentName: input.environmentName, resourceName: '' }, ctx);
+  const { resource: _, ...payload } = resourcePayload({ operation: 'ImportBackendAuth', ...out }, { appId: input.appId, environmentName: input.environmentName, resourceName: '' }, ctx);
   return payload;
 }

@@ -62,7 +62,7 @@ export async function cloneBackend(input: { appId: string; environmentName: stri
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
     targetEnvironment: { appId: input.appId, name: input.targetEnvironmentName },
-    job: jobFromResponse(out, input.environmentName, ctx),
+    job: jobFromResponse({ operation: 'CloneBackend', ...out }, input.environmentName, ctx),
   };
 }
 
@@ -72,7 +72,7 @@ export async function deleteBackend(input: { appId: string; environmentName: str
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse(out, input.environmentName, ctx),
+    job: jobFromResponse({ operation: 'DeleteBackend', ...out }, input.environmentName, ctx),
   };
 }
 

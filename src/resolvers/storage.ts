@@ -21,7 +21,7 @@ export async function createBackendStorage(input: ResourceRef & { config: Create
     resourceName: input.resourceName,
     resourceConfig: input.config,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'CreateBackendStorage', ...out }, target(input), ctx);
 }
 
 export async function updateBackendStorage(input: ResourceRef & { config: UpdateStorageConfig }, ctx: Context) {
@@ -31,7 +31,7 @@ export async function updateBackendStorage(input: ResourceRef & { config: Update
     resourceName: input.resourceName,
     resourceConfig: input.config,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'UpdateBackendStorage', ...out }, target(input), ctx);
 }
 
 export async function deleteBackendStorage(input: ResourceRef & { serviceName: 'S3' }, ctx: Context) {
@@ -41,7 +41,7 @@ export async function deleteBackendStorage(input: ResourceRef & { serviceName: '
     resourceName: input.resourceName,
     serviceName: input.serviceName,
   });
-  return resourcePayload(out, target(input), ctx);
+  return resourcePayload({ operation: 'DeleteBackendStorage', ...out }, target(input), ctx);
 }
 
 export async function importBackendStorage(
@@ -54,6 +54,6 @@ export async function importBackendStorage(
     bucketName: input.bucketName,
     serviceName: input.serviceName,
   });
-  const { resource: _, ...payload } = resourcePayload(out, { appId: input.appId, environmentName: input.environmentName, resourceName: '' }, ctx);
+  const { resource: _, ...payload } = resourcePayload({ operation: 'ImportBackendStorage', ...out }, { appId: input.appId, environmentName: input.environmentName, resourceName: '' }, ctx);
   return payload;
 }
