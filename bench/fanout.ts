@@ -52,6 +52,9 @@ async function run(subscribers: number) {
     defineConfig({
       upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } },
       jobPolling: { minIntervalMs: pollMs, maxIntervalMs: pollMs, outageAfter: 5 },
+      access: { insecure: true },
+      logLevel: 'warn',
+      limits: { rateLimitPerMinute: 0 },
     }),
   );
   const url = (await gateway.start(0)).replace('http://', 'ws://');

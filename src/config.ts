@@ -19,6 +19,62 @@ export type UpstreamConfig =
       credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     };
 
+export type Scope = 'read' | 'write' | 'admin';
+export const scopes: readonly Scope[] = ['read', 'write', 'admin'];
+
+export interface AccessConfig {
+  /** API keys and the scopes each grants. */
+  apiKeys: { key: string; scopes: Scope[] }[];
+  /** JWT bearer tokens, HS256 with `secret` or any JWKS algorithm with `jwksUrl`; scopes from `scope`. */
+  jwt?: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  /** Run open (every caller has every scope) even against AWS. @default false */
+  insecure: boolean;
+}
+
+export interface LimitsConfig {
+  /** @default 15 */
+  maxDepth: number;
+  /** @default 50 */
+  maxAliases: number;
+  /** @default 5000 */
+  maxTokens: number;
+  /** graphql-armor's cost: objects 2, scalars 1, times depth. @default 20000 */
+  maxCost: number;
+  /** @default 50 */
+  maxDirectives: number;
+  /** Largest request body. @default 2 MiB */
+  maxBodyBytes: number;
+  /** Operations in one batched request; 0 turns batching off. @default 10 */
+  maxBatch: number;
+  /** Largest `variables` of one operation, as JSON. @default 1.5 MiB */
+  maxVariablesBytes: number;
+  /** Requests per client and minute (token bucket); 0 turns it off. @default 1200 */
+  rateLimitPerMinute: number;
+  /** Requests a client may send at once before the rate applies. @default 200 */
+  rateLimitBurst: number;
+  /** @default true */
+  introspection: boolean;
+  /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations. */
+  persistedOperationsFile?: string;
+  /** Accept only persisted operations. @default false */
+  requirePersistedOperations: boolean;
+}
+
+export interface ResilienceConfig {
+  /** Upstream calls in flight at once; more wait in a queue. @default 16 */
+  maxConcurrency: number;
+  /** Calls that may wait; past that they fail fast with RATE_LIMITED. @default 1000 */
+  maxQueue: number;
+  /** Failure rate, in percent of calls in the last 10 s, that opens the circuit. @default 50 */
+  breakerErrorPercent: number;
+  /** Calls in the window before the rate counts. @default 10 */
+  breakerMinCalls: number;
+  /** How long the open circuit fails fast before it tries again. @default 10000 */
+  breakerResetMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 export interface GatewayConfig {
   /** @default 4000 */
   port: number;
@@ -39,6 +95,13 @@ export interface GatewayConfig {
   jobPolling: PollingOptions;
   /** How long a poller's Redis lease lasts unless renewed; another instance takes over after it. @default 10000 */
   jobLeaseMs: number;
+  access: AccessConfig;
+  limits: LimitsConfig;
+  resilience: ResilienceConfig;
+  /** @default 'info' */
+  logLevel: LogLevel;
+  /** How long a stop waits for requests in flight before closing their sockets. @default 10000 */
+  shutdownGraceMs: number;
 }
 
 export const defaultConfig = (): GatewayConfig => ({
@@ -51,10 +114,43 @@ export const defaultConfig = (): GatewayConfig => ({
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
+  access: { apiKeys: [], insecure: false },
+  limits: {
+    maxDepth: 15,
+    maxAliases: 50,
+    maxTokens: 5000,
+    maxCost: 20_000,
+    maxDirectives: 50,
+    maxBodyBytes: 2 * 1024 * 1024,
+    maxBatch: 10,
+    maxVariablesBytes: 1.5 * 1024 * 1024,
+    rateLimitPerMinute: 1200,
+    rateLimitBurst: 200,
+    introspection: true,
+    requirePersistedOperations: false,
+  },
+  resilience: { maxConcurrency: 16, maxQueue: 1000, breakerErrorPercent: 50, breakerMinCalls: 10, breakerResetMs: 10_000 },
+  logLevel: 'info',
+  shutdownGraceMs: 10_000,
 });
 
-/** A full config from a partial one, for tests and embedding. */
-export const defineConfig = (partial: Partial<GatewayConfig> = {}): GatewayConfig => ({ ...defaultConfig(), ...partial });
+type Overrides = Partial<Omit<GatewayConfig, 'access' | 'limits' | 'resilience'>> & {
+  access?: Partial<AccessConfig>;
+  limits?: Partial<LimitsConfig>;
+  resilience?: Partial<ResilienceConfig>;
+};
+
+/** A full config from a partial one, for tests and embedding; nested settings merge. */
+export function defineConfig(partial: Overrides = {}): GatewayConfig {
+  const base = defaultConfig();
+  return {
+    ...base,
+    ...partial,
+    access: { ...base.access, ...partial.access },
+    limits: { ...base.limits, ...partial.limits },
+    resilience: { ...base.resilience, ...partial.resilience },
+  };
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -67,52 +163,140 @@ const port = (name: string) =>
     .min(0, `${name} must be from 0 to 65535`)
     .max(65535, `${name} must be from 0 to 65535`);
 
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number from ${min} to ${max}` })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
+
 const bool = (name: string) =>
   z.enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
 
-const env = z.object({
-  PORT: port('PORT').default(4000),
-  HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'AWS_REGION must look like us-east-1').optional(),
-  AWS_ENDPOINT_URL_AMPLIFYBACKEND: z.url({ error: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL' }).optional(),
-  EMULATOR_PORT: port('EMULATOR_PORT').default(4010),
-  EMULATOR_JOB_SECONDS: z.coerce
-    .number({ error: 'EMULATOR_JOB_SECONDS must be a number of seconds' })
-    .min(0, 'EMULATOR_JOB_SECONDS must be >= 0')
-    .max(3600, 'EMULATOR_JOB_SECONDS must be at most 3600')
-    .default(3),
-  EMULATOR_STATE: z.string().min(1).optional(),
-  UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1, 'UPSTREAM_MAX_ATTEMPTS must be from 1 to 10').max(10, 'UPSTREAM_MAX_ATTEMPTS must be from 1 to 10').default(3),
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000').max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000').default(10_000),
-  GRAPHIQL: bool('GRAPHIQL').default(true),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, 'REDIS_URL must be a redis:// or rediss:// URL')
-    .optional(),
-  REDIS_PREFIX: z.string().min(1).max(100).default('amplifybackend-graphql:'),
-  JOB_POLL_MIN_MS: z.coerce.number().int().min(10, 'JOB_POLL_MIN_MS must be from 10 to 60000').max(60_000, 'JOB_POLL_MIN_MS must be from 10 to 60000').default(1000),
-  JOB_POLL_MAX_MS: z.coerce.number().int().min(10, 'JOB_POLL_MAX_MS must be from 10 to 600000').max(600_000, 'JOB_POLL_MAX_MS must be from 10 to 600000').default(15_000),
-  JOB_POLL_OUTAGE_AFTER: z.coerce.number().int().min(1, 'JOB_POLL_OUTAGE_AFTER must be from 1 to 100').max(100, 'JOB_POLL_OUTAGE_AFTER must be from 1 to 100').default(5),
-  JOB_LEASE_MS: z.coerce.number().int().min(100, 'JOB_LEASE_MS must be from 100 to 600000').max(600_000, 'JOB_LEASE_MS must be from 100 to 600000').default(10_000),
-}).refine((e) => e.JOB_POLL_MAX_MS >= e.JOB_POLL_MIN_MS, {
-  message: 'JOB_POLL_MAX_MS must be at least JOB_POLL_MIN_MS',
-  path: ['JOB_POLL_MAX_MS'],
-});
+const httpUrl = (name: string) =>
+  z
+    .url({ error: `${name} must be a URL` })
+    .refine((v) => /^https?:\/\//.test(v), `${name} must be an http:// or https:// URL`);
 
-/** Reads settings from the environment; a bad value throws a ConfigError naming it. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+/** `key1=read,key2=read+write,key3=read+write+admin` */
+function parseApiKeys(text: string, ctx: z.RefinementCtx): AccessConfig['apiKeys'] {
+  const keys: AccessConfig['apiKeys'] = [];
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf('=');
+    const key = at > 0 ? entry.slice(0, at) : '';
+    const granted = at > 0 ? entry.slice(at + 1).split('+').map((s) => s.trim()) : [];
+    // The message never repeats the key: it is a secret.
+    const which = `entry ${keys.length + 1}`;
+    if (key.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: a key must be at least 16 characters, then =scopes` });
+    } else if (granted.length === 0 || granted.some((s) => !scopes.includes(s as Scope))) {
+      ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: scopes must be read, write or admin joined with +` });
+    } else if (keys.some((k) => k.key === key)) {
+      ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: the same key is listed twice` });
+    } else {
+      keys.push({ key, scopes: [...new Set(granted as Scope[])] });
+    }
+  }
+  return keys;
+}
+
+const env = z
+  .object({
+    PORT: port('PORT').default(4000),
+    HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'AWS_REGION must look like us-east-1').optional(),
+    AWS_ENDPOINT_URL_AMPLIFYBACKEND: z
+      .url({ error: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL' })
+      .refine((v) => /^https?:\/\//.test(v), 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL')
+      .optional(),
+    EMULATOR_PORT: port('EMULATOR_PORT').default(4010),
+    EMULATOR_JOB_SECONDS: z.coerce
+      .number({ error: 'EMULATOR_JOB_SECONDS must be a number of seconds' })
+      .min(0, 'EMULATOR_JOB_SECONDS must be >= 0')
+      .max(3600, 'EMULATOR_JOB_SECONDS must be at most 3600')
+      .default(3),
+    EMULATOR_STATE: z.string().min(1).optional(),
+    UPSTREAM_MAX_ATTEMPTS: int('UPSTREAM_MAX_ATTEMPTS', 1, 10).default(3),
+    UPSTREAM_TIMEOUT_MS: z.coerce
+      .number({ error: 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000' })
+      .int('UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
+      .min(100, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
+      .max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
+      .default(10_000),
+    UPSTREAM_MAX_CONCURRENCY: int('UPSTREAM_MAX_CONCURRENCY', 1, 1000).default(16),
+    UPSTREAM_MAX_QUEUE: int('UPSTREAM_MAX_QUEUE', 0, 100_000).default(1000),
+    BREAKER_ERROR_PERCENT: int('BREAKER_ERROR_PERCENT', 1, 100).default(50),
+    BREAKER_MIN_CALLS: int('BREAKER_MIN_CALLS', 1, 10_000).default(10),
+    BREAKER_RESET_MS: int('BREAKER_RESET_MS', 100, 600_000).default(10_000),
+    GRAPHIQL: bool('GRAPHIQL').default(true),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, 'REDIS_URL must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_PREFIX: z.string().min(1).max(100).default('amplifybackend-graphql:'),
+    JOB_POLL_MIN_MS: int('JOB_POLL_MIN_MS', 10, 60_000).default(1000),
+    JOB_POLL_MAX_MS: int('JOB_POLL_MAX_MS', 10, 600_000).default(15_000),
+    JOB_POLL_OUTAGE_AFTER: int('JOB_POLL_OUTAGE_AFTER', 1, 100).default(5),
+    JOB_LEASE_MS: int('JOB_LEASE_MS', 100, 600_000).default(10_000),
+    GATEWAY_API_KEYS: z.string().transform(parseApiKeys).optional(),
+    GATEWAY_JWT_SECRET: z.string().min(32, 'GATEWAY_JWT_SECRET must be at least 32 characters').optional(),
+    GATEWAY_JWKS_URL: httpUrl('GATEWAY_JWKS_URL').optional(),
+    GATEWAY_JWT_ISSUER: z.string().min(1).optional(),
+    GATEWAY_JWT_AUDIENCE: z.string().min(1).optional(),
+    GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
+    MAX_DEPTH: int('MAX_DEPTH', 1, 100).default(15),
+    MAX_ALIASES: int('MAX_ALIASES', 1, 10_000).default(50),
+    MAX_TOKENS: int('MAX_TOKENS', 10, 1_000_000).default(5000),
+    MAX_COST: int('MAX_COST', 1, 10_000_000).default(20_000),
+    MAX_DIRECTIVES: int('MAX_DIRECTIVES', 1, 10_000).default(50),
+    MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
+    MAX_BATCH: int('MAX_BATCH', 0, 1000).default(10),
+    MAX_VARIABLES_BYTES: int('MAX_VARIABLES_BYTES', 2, 100 * 1024 * 1024).default(1.5 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 0, 1_000_000).default(1200),
+    RATE_LIMIT_BURST: int('RATE_LIMIT_BURST', 1, 1_000_000).default(200),
+    INTROSPECTION: bool('INTROSPECTION').default(true),
+    PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
+    REQUIRE_PERSISTED_OPERATIONS: bool('REQUIRE_PERSISTED_OPERATIONS').default(false),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    SHUTDOWN_GRACE_MS: int('SHUTDOWN_GRACE_MS', 0, 600_000).default(10_000),
+  })
+  .superRefine((e, ctx) => {
+    if (e.JOB_POLL_MAX_MS < e.JOB_POLL_MIN_MS) {
+      ctx.addIssue({ code: 'custom', path: ['JOB_POLL_MAX_MS'], message: 'JOB_POLL_MAX_MS must be at least JOB_POLL_MIN_MS' });
+    }
+    if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['GATEWAY_JWKS_URL'], message: 'GATEWAY_JWKS_URL and GATEWAY_JWT_SECRET exclude each other: set one' });
+    }
+    if (e.REQUIRE_PERSISTED_OPERATIONS && !e.PERSISTED_OPERATIONS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['REQUIRE_PERSISTED_OPERATIONS'], message: 'REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE' });
+    }
+  });
+
+/**
+ * Reads settings from the environment (and `--insecure` from the arguments); a bad value throws
+ * a ConfigError naming it and what is allowed.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env, argv: string[] = []): GatewayConfig {
   // An empty variable is treated as unset, as shells and .env files often leave them.
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const unknownFlags = argv.filter((a) => a !== '--insecure');
+  if (unknownFlags.length > 0) throw new ConfigError(`unknown argument ${unknownFlags[0]}: the only flag is --insecure`);
   const parsed = env.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'config');
       return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
     });
-    throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    throw new ConfigError(`invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   }
   const e = parsed.data;
   const useAws = e.AWS_REGION !== undefined || e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined;
+  const jwt =
+    e.GATEWAY_JWT_SECRET || e.GATEWAY_JWKS_URL
+      ? { secret: e.GATEWAY_JWT_SECRET, jwksUrl: e.GATEWAY_JWKS_URL, issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE }
+      : undefined;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -126,5 +310,37 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redisPrefix: e.REDIS_PREFIX,
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
     jobLeaseMs: e.JOB_LEASE_MS,
+    access: {
+      apiKeys: e.GATEWAY_API_KEYS ?? [],
+      ...(jwt ? { jwt } : {}),
+      insecure: e.GATEWAY_INSECURE || argv.includes('--insecure'),
+    },
+    limits: {
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxCost: e.MAX_COST,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxBatch: e.MAX_BATCH,
+      maxVariablesBytes: e.MAX_VARIABLES_BYTES,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitBurst: e.RATE_LIMIT_BURST,
+      introspection: e.INTROSPECTION,
+      persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
+      requirePersistedOperations: e.REQUIRE_PERSISTED_OPERATIONS,
+    },
+    resilience: {
+      maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
+      maxQueue: e.UPSTREAM_MAX_QUEUE,
+      breakerErrorPercent: e.BREAKER_ERROR_PERCENT,
+      breakerMinCalls: e.BREAKER_MIN_CALLS,
+      breakerResetMs: e.BREAKER_RESET_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
+
+/** Whether anybody is let in without a credential. */
+export const isOpen = (config: GatewayConfig) => config.access.apiKeys.length === 0 && !config.access.jwt;

@@ -3,10 +3,15 @@ import { createGateway } from './server.js';
 
 // `npm start`: the gateway, on the embedded emulator unless AWS settings are given.
 async function main() {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, process.argv.slice(2));
   const gateway = await createGateway(config);
   const url = await gateway.start();
   console.log(`amplifybackend-graphql gateway: ${url} (GraphiQL in a browser)`);
+  console.log(
+    gateway.open
+      ? '  access: OPEN, no credential asked (set GATEWAY_API_KEYS or GATEWAY_JWT_SECRET / GATEWAY_JWKS_URL to require one)'
+      : '  access: API keys or JWT required (Authorization: Bearer ..., or x-api-key)',
+  );
   if (gateway.emulator) {
     console.log(`embedded AmplifyBackend emulator: ${gateway.emulator.url} (demo apps d1todoapp00001, d2gallery00002)`);
     console.log('  no AWS settings given: set AWS_REGION or AWS_ENDPOINT_URL_AMPLIFYBACKEND to use a real endpoint');

@@ -1,20 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { createYoga } from 'graphql-yoga';
-import { Redis } from 'ioredis';
-import { WebSocketServer } from 'ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { DestinationStream } from 'pino';
 import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
-import type { GatewayConfig } from './config.js';
+import { UpstreamError } from './aws/errors.js';
+import { ConfigError, isOpen, type GatewayConfig } from './config.js';
 import { createContext } from './context.js';
 import { maskError } from './errors.js';
+import { createHttpHandler } from './http.js';
 import { createEventBus } from './jobs/events.js';
 import { createMemoryLeases, createRedisLeases } from './jobs/lease.js';
 import type { Scheduler } from './jobs/scheduler.js';
 import { createJobWatcher } from './jobs/watcher.js';
+import { createLogger, yogaLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
+import { createAuthenticator } from './security/access.js';
+import { limitPlugins } from './security/limits.js';
+import { useAccessControl, type ServerContext } from './security/plugin.js';
+import { createRateLimiter } from './security/rate-limit.js';
+import { attachWebSocket } from './websocket.js';
 
 const exampleQuery = `# An app, its environments, their resources and latest jobs.
 # Every field maps to AmplifyBackend calls, batched and deduplicated per request.
@@ -39,8 +46,23 @@ const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessK
  * Builds a gateway: the AWS client, the GraphQL server, and with `upstream.kind: 'embedded'` an
  * in-process AmplifyBackend emulator seeded with demo apps. Nothing is shared between gateways.
  */
-export async function createGateway(config: GatewayConfig, overrides: { scheduler?: Scheduler } = {}) {
+export async function createGateway(
+  config: GatewayConfig,
+  overrides: { scheduler?: Scheduler; logDestination?: DestinationStream } = {},
+) {
   const upstream = config.upstream;
+  if (upstream.kind === 'aws' && isOpen(config) && !config.access.insecure) {
+    throw new ConfigError(
+      'refusing to serve AWS with no access control: set GATEWAY_API_KEYS, GATEWAY_JWT_SECRET or ' +
+        'GATEWAY_JWKS_URL, or start with --insecure (GATEWAY_INSECURE=true) to run open on purpose',
+    );
+  }
+  const logger = createLogger(config.logLevel, overrides.logDestination);
+  const authenticator = createAuthenticator(config.access);
+  const rateLimiter = createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
+  // Read before anything starts: a bad file stops the start with its name.
+  const limits = limitPlugins(config.limits);
+
   const emulator =
     upstream.kind === 'embedded'
       ? await (await import('./emulator/server.js')).startEmulator({
@@ -53,9 +75,12 @@ export async function createGateway(config: GatewayConfig, overrides: { schedule
         })
       : undefined;
 
+  let onUpstreamCall: AwsOptions['onCall'];
   const awsOptions: AwsOptions = {
     maxAttempts: config.upstreamMaxAttempts,
     requestTimeoutMs: config.upstreamTimeoutMs,
+    resilience: config.resilience,
+    onCall: (event) => onUpstreamCall?.(event),
     ...(emulator
       ? { endpoint: emulator.url, region: 'us-east-1', credentials: emulatorCredentials }
       : upstream.kind === 'aws'
@@ -78,61 +103,87 @@ export async function createGateway(config: GatewayConfig, overrides: { schedule
     scheduler: overrides.scheduler,
   });
 
-  const yoga = createYoga({
+  const metrics = createMetrics({
+    subscriptions: () => jobs.stats().subscribers,
+    pollers: () => jobs.stats().pollers,
+    circuit: () => aws.health().circuit,
+  });
+  onUpstreamCall = metrics.onUpstreamCall;
+
+  const yoga = createYoga<ServerContext>({
     schema,
     context: () => createContext(aws, jobs),
     maskedErrors: { maskError },
     graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
     landingPage: false,
-    logging: 'warn',
+    logging: yogaLogger(logger),
+    healthCheckEndpoint: false as never,
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
+    plugins: [
+      useAccessControl({ authenticator, rateLimiter, logger }),
+      ...limits,
+      metrics.plugin,
+      useOperationName(),
+    ],
   });
 
-  const server = createServer(yoga);
+  let stopping: Promise<void> | undefined;
+  let probe: { at: number; result: string } | undefined;
+
+  async function upstreamCheck(): Promise<string> {
+    if (aws.health().circuit === 'open') return 'circuit open';
+    if (probe && Date.now() - probe.at < 5000) return probe.result;
+    let result = 'ok';
+    try {
+      await aws.call('GetBackend', { appId: 'readiness-probe' });
+    } catch (error) {
+      // Any answer about the app proves AmplifyBackend is reachable with these credentials.
+      const answered = error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT');
+      if (!answered) result = error instanceof UpstreamError ? `${error.code}: ${error.message}` : String(error);
+    }
+    probe = { at: Date.now(), result };
+    return result;
+  }
+
+  const http = createHttpHandler({
+    graphql: yoga as never,
+    logger,
+    registry: metrics.registry,
+    async readiness() {
+      if (stopping) return { ok: false, checks: { gateway: 'shutting down' } };
+      const checks: Record<string, string> = { upstream: await upstreamCheck() };
+      if (redis) checks.redis = await pingRedis(redis);
+      return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+    },
+  });
+
+  const server = createServer(http.handler);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-
-  // graphql-ws on the same path, through yoga's envelop so both transports share one pipeline.
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const ws = useServer(
-    {
-      execute: (args) => (args.rootValue as Enveloped).execute(args),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document: enveloped.parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        const errors = enveloped.validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
-      },
-    },
-    wss,
-  );
+  const ws = attachWebSocket({ server, yoga, authenticator, rateLimiter, logger });
 
   let url: string | undefined;
-  let stopping: Promise<void> | undefined;
 
   async function stop(abandonLeases: boolean) {
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    // Subscriptions end first (their `complete` goes out), then requests in flight may finish.
     await jobs.stop({ abandon: abandonLeases });
-    // Let the `complete` messages of the ended subscriptions reach their sockets first.
     await new Promise((resolve) => setImmediate(resolve));
     await ws.dispose();
     server.closeIdleConnections();
+    await http.drained(config.shutdownGraceMs);
     for (const socket of sockets) socket.destroy();
     await closed;
     await yoga.dispose();
     aws.destroy();
     if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
     await emulator?.stop();
+    logger.info('gateway stopped');
+    logger.flush?.();
   }
 
   return {
@@ -141,6 +192,10 @@ export async function createGateway(config: GatewayConfig, overrides: { schedule
     emulator,
     server,
     jobs,
+    logger,
+    metrics,
+    /** Whether anybody is let in without a credential. */
+    open: authenticator.open,
     get url() {
       return url;
     },
@@ -156,11 +211,13 @@ export async function createGateway(config: GatewayConfig, overrides: { schedule
       const address = server.address() as AddressInfo;
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${shown}:${address.port}/graphql`;
+      logger.info({ url, open: authenticator.open, upstream: emulator ? 'embedded emulator' : 'AmplifyBackend' }, 'gateway listening');
       return url;
     },
     /**
      * Stops accepting, completes open subscriptions, stops pollers and releases their leases,
-     * then closes every socket. `abandonLeases` leaves leases to expire, as a crash would.
+     * lets requests in flight finish (up to shutdownGraceMs), then closes every socket.
+     * `abandonLeases` leaves leases to expire, as a crash would.
      */
     stop({ abandonLeases = false }: { abandonLeases?: boolean } = {}): Promise<void> {
       stopping ??= stop(abandonLeases);
@@ -171,26 +228,12 @@ export async function createGateway(config: GatewayConfig, overrides: { schedule
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
 
-type Enveloped = { execute: (args: ExecutionArgs) => never; subscribe: (args: ExecutionArgs) => never };
-
-/** Two connections: one publishes and runs lease scripts, the other is held by SUBSCRIBE. */
-async function connectRedis(url: string) {
-  const connect = async () => {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
-    try {
-      await client.connect();
-    } catch (error) {
-      client.disconnect();
-      throw new Error(`cannot reach Redis at REDIS_URL (${redact(url)}): ${(error as Error).message}`);
-    }
-    return client;
+/** Puts the operation name on the request, for its log line. */
+function useOperationName(): Plugin<{}, ServerContext> {
+  return {
+    onParams({ params, context }) {
+      const meta = (context as Partial<ServerContext> | undefined)?.req?.meta;
+      if (meta && typeof params.operationName === 'string') meta.operationName = params.operationName.slice(0, 100);
+    },
   };
-  const publish = await connect();
-  const subscribe = await connect().catch((error: unknown) => {
-    publish.disconnect();
-    throw error;
-  });
-  return { publish, subscribe };
 }
-
-const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');

@@ -1,5 +1,6 @@
 import { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
-import { defineConfig, type GatewayConfig } from '../src/config.js';
+import type { DestinationStream } from 'pino';
+import { defineConfig } from '../src/config.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
 import type { Scheduler } from '../src/jobs/scheduler.js';
 import { createGateway } from '../src/server.js';
@@ -37,16 +38,24 @@ export const authConfig = () => ({
  * emulator over real HTTP. Queries go in-process through `yoga.fetch`.
  */
 export async function startStack(
-  options: { emulator?: EmulatorOptions; gateway?: Partial<GatewayConfig>; scheduler?: Scheduler } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    gateway?: Parameters<typeof defineConfig>[0];
+    scheduler?: Scheduler;
+    logDestination?: DestinationStream;
+  } = {},
 ) {
   const emulator = await startTestEmulator({ seed: 'demo', ...options.emulator });
   const gateway = await createGateway(
     defineConfig({
       upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
       upstreamMaxAttempts: 1,
+      logLevel: 'silent',
       ...options.gateway,
+      // Tests talk to the emulator: open unless a test configures credentials.
+      access: { insecure: true, ...options.gateway?.access },
     }),
-    { scheduler: options.scheduler },
+    { scheduler: options.scheduler, logDestination: options.logDestination },
   );
 
   async function request(body: unknown, headers: Record<string, string> = {}) {

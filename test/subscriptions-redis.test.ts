@@ -40,6 +40,8 @@ async function instance() {
     defineConfig({
       upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
       upstreamMaxAttempts: 1,
+      logLevel: 'silent',
+      access: { insecure: true },
       redisUrl,
       redisPrefix: prefix,
       jobLeaseMs: leaseMs,

@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-amplifybackend';
 import { toUpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
+import { createResilience, type ResilienceOptions } from './resilience.js';
 
 const commands = {
   CloneBackend: CloneBackendCommand,
@@ -98,6 +99,8 @@ export interface AwsOptions {
   requestTimeoutMs?: number;
   /** Told of every upstream call once it settles, for metrics and tests. */
   onCall?: (event: UpstreamCallEvent) => void;
+  /** Concurrency cap and circuit breaker. */
+  resilience?: ResilienceOptions;
 }
 
 export interface UpstreamCallEvent {
@@ -110,6 +113,8 @@ export interface UpstreamCallEvent {
 
 export interface AmplifyBackend {
   call<K extends OperationName>(operation: K, input: OperationInput<K>, options?: { signal?: AbortSignal }): Promise<OperationOutput<K>>;
+  /** The circuit breaker's state, and the calls in flight and waiting. */
+  health(): { circuit: 'closed' | 'open' | 'halfOpen'; inFlight: number; queued: number };
   destroy(): void;
 }
 
@@ -120,6 +125,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
     endpoint: options.endpoint,
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? 3,
+    retryMode: 'standard',
     // The SDK builds its own node:http handler from these options.
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? 10_000,
@@ -129,12 +135,20 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
     },
   });
 
+  const resilience = createResilience(options.resilience);
+
   return {
     async call(operation, input, callOptions) {
       const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
       const started = performance.now();
       try {
-        const output = await client.send(new Command(toSdk(input)), { abortSignal: callOptions?.signal });
+        const output = await resilience.run(operation, async () => {
+          try {
+            return await client.send(new Command(toSdk(input)), { abortSignal: callOptions?.signal });
+          } catch (error) {
+            throw toUpstreamError(operation, error);
+          }
+        });
         const attempts = (output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
         options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts });
         return fromSdk(output) as OperationOutput<typeof operation>;
@@ -150,6 +164,10 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
         throw upstream;
       }
     },
-    destroy: () => client.destroy(),
+    health: () => ({ circuit: resilience.state(), inFlight: resilience.inFlight(), queued: resilience.queued() }),
+    destroy: () => {
+      resilience.shutdown();
+      client.destroy();
+    },
   };
 }

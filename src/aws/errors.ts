@@ -1,6 +1,13 @@
 import { AmplifyBackendServiceException } from '@aws-sdk/client-amplifybackend';
 
-export type UpstreamErrorCode = 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR';
+export type UpstreamErrorCode =
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_ERROR'
+  /** The circuit breaker is open: the gateway is not calling AmplifyBackend for a while. */
+  | 'UPSTREAM_UNAVAILABLE';
 
 const codes: Record<string, UpstreamErrorCode> = {
   NotFoundException: 'NOT_FOUND',

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { RequestMeta } from './security/plugin.js';
+
+export interface HttpOptions {
+  /** The GraphQL server (yoga) for everything that is not an operational endpoint. */
+  graphql: (req: IncomingMessage, res: ServerResponse) => unknown;
+  logger: Logger;
+  registry: Registry;
+  /** Checks what the gateway needs to serve; a failing check answers 503. */
+  readiness: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+const validRequestId = /^[\w.:-]{1,128}$/;
+
+/**
+ * The node:http layer in front of yoga: a request id on every request and response, `/health`,
+ * `/ready` and `/metrics`, one JSON log line per request, and a count of requests in flight so a
+ * shutdown can wait for them.
+ */
+export function createHttpHandler(options: HttpOptions) {
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  async function handle(req: IncomingMessage & { meta?: RequestMeta }, res: ServerResponse) {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && validRequestId.test(given) ? given : randomUUID();
+    req.meta = { requestId };
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0];
+
+    if (req.method === 'GET' && path === '/health') return send(res, 200, '{"status":"ok"}');
+    if (req.method === 'GET' && path === '/ready') {
+      const { ok, checks } = await options.readiness();
+      return send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }));
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      return send(res, 200, await options.registry.metrics(), options.registry.contentType);
+    }
+
+    const started = performance.now();
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      // The query string is left out: a GET operation carries its variables there.
+      options.logger.info(
+        {
+          requestId,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+          principal: req.meta?.principal,
+          operationName: req.meta?.operationName,
+        },
+        'request',
+      );
+      if (inFlight === 0) idle?.();
+    });
+    return options.graphql(req, res);
+  }
+
+  return {
+    handler: (req: IncomingMessage, res: ServerResponse) => {
+      handle(req, res).catch((error: unknown) => {
+        options.logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) send(res, 500, '{"errors":[{"message":"Unexpected error."}]}');
+        else res.destroy();
+      });
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    /** Resolves when no request is in flight, or after `timeoutMs`. */
+    drained(timeoutMs: number): Promise<void> {
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}

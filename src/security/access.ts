@@ -1,0 +1,99 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Kind, getOperationAST, type DocumentNode } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
+
+/** Who is calling, as far as the gateway knows; `id` is safe to log, it is never the credential. */
+export interface Principal {
+  id: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export class AuthenticationError extends Error {
+  override readonly name = 'AuthenticationError';
+}
+
+// Mutations that delete what cannot be brought back need `admin` as well as `write`.
+export const destructiveMutations: ReadonlySet<string> = new Set([
+  'deleteBackend',
+  'deleteBackendApi',
+  'deleteBackendAuth',
+  'deleteBackendStorage',
+  'removeAllBackends',
+  'removeBackendConfig',
+  'deleteToken',
+]);
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Checks credentials: an API key (`Authorization: Bearer <key>` or `x-api-key`) or a JWT bearer
+ * token. `null` when none was sent; an AuthenticationError when one was sent and is not valid.
+ */
+export function createAuthenticator(config: AccessConfig) {
+  const open = config.apiKeys.length === 0 && !config.jwt;
+  // Keys are compared by hash, in constant time: neither timing nor a log shows a key.
+  const keys = config.apiKeys.map((k, i) => ({
+    hash: sha256(k.key),
+    principal: { id: `apikey:${i + 1}:${sha256(k.key).toString('hex').slice(0, 8)}`, scopes: new Set(k.scopes) } as Principal,
+  }));
+  const jwt = config.jwt;
+  const secret = jwt?.secret ? new TextEncoder().encode(jwt.secret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = jwt?.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : undefined;
+
+  function byKey(candidate: string): Principal | undefined {
+    const hash = sha256(candidate);
+    return keys.find((k) => timingSafeEqual(k.hash, hash))?.principal;
+  }
+
+  async function byJwt(token: string): Promise<Principal> {
+    try {
+      const options = { issuer: jwt?.issuer, audience: jwt?.audience };
+      const { payload } = secret
+        ? await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })
+        : await jwtVerify(token, jwks!, options);
+      const claim = payload.scope ?? payload.scp;
+      const granted = (Array.isArray(claim) ? claim : String(claim ?? '').split(' ')).filter((s): s is Scope =>
+        allScopes.includes(s as Scope),
+      );
+      return { id: `jwt:${payload.sub ?? 'anonymous'}`, scopes: new Set(granted) };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired');
+      if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid');
+      throw error;
+    }
+  }
+
+  const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
+
+  return {
+    open,
+    /** `authorization` and `x-api-key` as sent (HTTP headers or graphql-ws connectionParams). */
+    async authenticate(credentials: { authorization?: string | null; apiKey?: string | null }): Promise<Principal | null> {
+      if (open) return { id: 'open', scopes: new Set(allScopes) };
+      const bearer = /^Bearer\s+(.+)$/i.exec(credentials.authorization?.trim() ?? '')?.[1]?.trim();
+      if (credentials.authorization && !bearer) throw new AuthenticationError('Authorization must be "Bearer <API key or token>"');
+      const candidate = bearer ?? credentials.apiKey?.trim();
+      if (!candidate) return null;
+      const keyed = byKey(candidate);
+      if (keyed) return keyed;
+      if (jwt && looksLikeJwt(candidate)) return byJwt(candidate);
+      throw new AuthenticationError('The API key or token is not valid');
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/** The scopes an operation needs: read for queries and subscriptions, write (and admin) for mutations. */
+export function requiredScopes(document: DocumentNode, operationName?: string | null): Scope[] {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return ['read'];
+  if (operation.operation !== 'mutation') return ['read'];
+  const destructive = operation.selectionSet.selections.some(
+    (s) => s.kind === Kind.FIELD && destructiveMutations.has(s.name.value),
+  );
+  return destructive ? ['write', 'admin'] : ['write'];
+}
+
+export const missingScope = (principal: Principal, needed: Scope[]) => needed.find((s) => !principal.scopes.has(s));
