@@ -1,5 +1,4 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { builder } from './builder.js';
 import './app.js';
 import './environment.js';
 import './api.js';
@@ -8,9 +7,17 @@ import './storage.js';
 import './job.js';
 import './token.js';
 import './s3.js';
+import { buildSubgraphSchema } from './federation.js';
 
-/** Builds the schema. The builder is module state, so this is built once and shared, read-only. */
-export const schema = builder.toSchema({ sortSchema: false });
+/**
+ * Builds the schema: the whole graph, and a Federation v2 subgraph too (`_entities`, `_service`).
+ * The builder is module state, so this is built once and shared, read-only.
+ */
+const subgraph = buildSubgraphSchema();
+export const schema = subgraph.schema;
 
 /** The SDL as committed in schema.graphql. */
 export const printSortedSchema = () => printSchema(lexicographicSortSchema(schema));
+
+/** The subgraph SDL, federation directives included: `_service { sdl }` and subgraph.graphql. */
+export const printSubgraph = () => subgraph.sdl;

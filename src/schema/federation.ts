@@ -1,0 +1,132 @@
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { entitiesField, EntityType, serviceField } from '@apollo/subgraph/dist/types.js';
+import type { ObjectRef } from '@pothos/core';
+import { hasResolvableKey } from '@pothos/plugin-federation';
+import {
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLUnionType,
+  isObjectType,
+  lexicographicSortSchema,
+} from 'graphql';
+import { app } from '../resolvers/app.js';
+import {
+  backendEnvironment,
+  resource,
+  type Category,
+  type ResourceRef,
+} from '../resolvers/environment.js';
+import { backendJob } from '../resolvers/job.js';
+import { badUserInput, isNotFound } from '../errors.js';
+import { BackendApi } from './api.js';
+import { App } from './app.js';
+import { BackendAuth } from './auth.js';
+import { builder } from './builder.js';
+import { BackendEnvironment } from './environment.js';
+import { BackendJob } from './job.js';
+import { BackendStorage } from './storage.js';
+import { pathValue } from './validation.js';
+
+// Federation entities. `_entities` resolves them with the same resolvers, hence the same
+// per-request loaders, as the queries: many jobs of one environment cost ListBackendJobs pages.
+// An unknown key resolves to null; a malformed one fails only its own slot (so resolvers are
+// async: a synchronous throw would fail the whole list).
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+type Key<N extends readonly string[]> = { [K in N[number]]: string };
+
+/** The key fields of a representation, checked like the same arguments of a query. */
+function key<const N extends readonly string[]>(representation: object, names: N): Key<N> {
+  const values = representation as Record<string, unknown>;
+  for (const name of names) {
+    const { error } = pathValue.safeParse(values[name]);
+    if (error)
+      throw badUserInput(`Invalid representation: ${name} ${error.issues[0]?.message}`, name);
+  }
+  return Object.fromEntries(names.map((name) => [name, values[name]])) as Key<N>;
+}
+
+builder.asEntity(App, {
+  key: builder.selection<{ appId: string }>('appId'),
+  resolveReference: async (ref, ctx) => app(key(ref, ['appId']), ctx),
+});
+
+builder.asEntity(BackendEnvironment, {
+  key: builder.selection<{ appId: string; name: string }>('appId name'),
+  resolveReference: async (ref, ctx) => backendEnvironment(key(ref, ['appId', 'name']), ctx),
+});
+
+builder.asEntity(BackendJob, {
+  key: builder.selection<{ appId: string; environmentName: string; jobId: string }>(
+    'appId environmentName jobId',
+  ),
+  resolveReference: async (ref, ctx) =>
+    backendJob(key(ref, ['appId', 'environmentName', 'jobId']), ctx),
+});
+
+const resources: [ObjectRef<Types, ResourceRef>, Category][] = [
+  [BackendApi, 'api'],
+  [BackendAuth, 'auth'],
+  [BackendStorage, 'storage'],
+];
+
+for (const [ref, category] of resources) {
+  builder.asEntity(ref, {
+    key: builder.selection<ResourceRef>('appId environmentName resourceName'),
+    resolveReference: async (representation, ctx) => {
+      const r = key(representation, ['appId', 'environmentName', 'resourceName']);
+      try {
+        return await resource(
+          { appId: r.appId, name: r.environmentName },
+          category,
+          r.resourceName,
+          ctx,
+        );
+      } catch (error) {
+        // A resource of an unknown app or environment is as unknown as any other.
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+  });
+}
+
+/**
+ * The whole graph as a Federation v2 subgraph: `_entities` and `_service` added to Query, `@link`
+ * and `@key` in the SDL that `_service` answers. Pothos's `builder.toSubGraphSchema` does the same
+ * but serves the schema sorted, which would reorder every type's fields for every client.
+ */
+export function buildSubgraphSchema() {
+  const graph = builder.toSchema({
+    sortSchema: false,
+    // Directives beyond @key (@shareable, @tag, ...) must be imported here once used.
+    extensions: { directives: [{ name: 'link', args: { url: FEDERATION_URL, import: ['@key'] } }] },
+  });
+  const config = graph.toConfig();
+  const query = graph.getQueryType()!.toConfig();
+  const entity = new GraphQLUnionType({
+    ...EntityType.toConfig(),
+    types: config.types.filter(isObjectType).filter(hasResolvableKey),
+  });
+  const Query = new GraphQLObjectType({
+    ...query,
+    fields: {
+      ...query.fields,
+      _entities: { ...entitiesField, type: new GraphQLNonNull(new GraphQLList(entity)) },
+      _service: { ...serviceField, resolve: () => ({ sdl }) },
+    },
+  });
+  const schema = new GraphQLSchema({
+    ...config,
+    query: Query,
+    types: config.types.map((type) => (type.name === Query.name ? Query : type)),
+  });
+  // Sorted, as Pothos prints it: subgraph.graphql diffs well.
+  const sdl = printSubgraphSchema(lexicographicSortSchema(schema));
+  return { schema, sdl };
+}
+
+export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';

@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { composeServices } from '@theguild/federation-composition';
+import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { printSubgraph } from '../src/schema/index.js';
+import { deploymentsTypeDefs } from './fixtures/deployments.js';
+import { startStack, type Stack } from './helpers.js';
+
+const APP = 'd1todoapp00001';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+beforeEach(() => stack.resetCalls());
+
+const committed = () => readFileSync(new URL('../subgraph.graphql', import.meta.url), 'utf8');
+
+function entities(representations: object[], selection: string) {
+  return stack.graphql(
+    `query ($r: [_Any!]!) { _entities(representations: $r) { __typename ${selection} } }`,
+    {
+      r: representations,
+    },
+  );
+}
+
+/** Upstream calls by operation, as the emulator reports them at /_emulator/stats. */
+async function upstreamStats() {
+  return (await (await fetch(`${stack.emulator.url}/_emulator/stats`)).json()) as Record<
+    string,
+    number
+  >;
+}
+
+async function jobIds(environmentName: string, first: number): Promise<string[]> {
+  const res = await stack.graphql(`{
+    backendEnvironment(appId: "${APP}", name: "${environmentName}") {
+      jobs(first: ${first}) { edges { node { jobId } } }
+    }
+  }`);
+  expect(res.errors).toBeUndefined();
+  return res.data.backendEnvironment.jobs.edges.map((e: any) => e.node.jobId);
+}
+
+describe('subgraph SDL', () => {
+  it('matches the committed subgraph.graphql (run `npm run subgraph` after changing the schema)', () => {
+    expect(printSubgraph()).toBe(committed());
+  });
+
+  it('is what _service { sdl } answers', async () => {
+    const res = await stack.graphql('{ _service { sdl } }');
+    expect(res.data._service.sdl).toBe(committed());
+  });
+
+  it('links Federation v2 and keys every entity', () => {
+    const doc = parse(committed());
+    const link = doc.definitions.find((d) => d.kind === Kind.SCHEMA_EXTENSION);
+    expect(link && print(link)).toBe(
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])',
+    );
+    const keys = Object.fromEntries(
+      doc.definitions
+        .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION)
+        .flatMap((type) =>
+          (type.directives ?? [])
+            .filter((d) => d.name.value === 'key')
+            .map((d) => [type.name.value, print(d.arguments![0].value)]),
+        ),
+    );
+    expect(keys).toEqual({
+      App: '"appId"',
+      BackendEnvironment: '"appId name"',
+      BackendJob: '"appId environmentName jobId"',
+      BackendApi: '"appId environmentName resourceName"',
+      BackendAuth: '"appId environmentName resourceName"',
+      BackendStorage: '"appId environmentName resourceName"',
+    });
+  });
+
+  it('adds _entities and _service to the graph and leaves the rest as it was', async () => {
+    const res = await stack.graphql('{ __type(name: "Query") { fields { name } } }');
+    const fields = res.data.__type.fields.map((f: any) => f.name);
+    // The graph's own fields first, in the order the code defines them, not sorted.
+    expect(fields.slice(0, 2)).toEqual(['node', 'nodes']);
+    expect(fields.slice(-2)).toEqual(['_entities', '_service']);
+  });
+});
+
+describe('_entities', () => {
+  it('resolves every entity by its key', async () => {
+    const [jobId] = await jobIds('dev', 1);
+    stack.resetCalls();
+    const res = await entities(
+      [
+        { __typename: 'App', appId: APP },
+        { __typename: 'BackendEnvironment', appId: APP, name: 'prod' },
+        { __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId },
+        {
+          __typename: 'BackendApi',
+          appId: APP,
+          environmentName: 'dev',
+          resourceName: 'todoappapi',
+        },
+        {
+          __typename: 'BackendAuth',
+          appId: APP,
+          environmentName: 'dev',
+          resourceName: 'todoappauth',
+        },
+        {
+          __typename: 'BackendStorage',
+          appId: APP,
+          environmentName: 'dev',
+          resourceName: 'todoappstorage',
+        },
+      ],
+      `
+      ... on App { appName }
+      ... on BackendEnvironment { name app { appId } }
+      ... on BackendJob { jobId state }
+      ... on BackendApi { resourceName config { apiName } }
+      ... on BackendAuth { resourceName }
+      ... on BackendStorage { resourceName config { bucketName } }
+      `,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities).toEqual([
+      { __typename: 'App', appName: 'todo-app' },
+      { __typename: 'BackendEnvironment', name: 'prod', app: { appId: APP } },
+      { __typename: 'BackendJob', jobId, state: 'COMPLETED' },
+      { __typename: 'BackendApi', resourceName: 'todoappapi', config: { apiName: 'todoappapi' } },
+      { __typename: 'BackendAuth', resourceName: 'todoappauth' },
+      {
+        __typename: 'BackendStorage',
+        resourceName: 'todoappstorage',
+        config: { bucketName: expect.any(String) },
+      },
+    ]);
+  });
+
+  it('resolves unknown keys to null, and the known ones still resolve', async () => {
+    const [jobId] = await jobIds('dev', 1);
+    const res = await entities(
+      [
+        { __typename: 'App', appId: 'd9nosuchapp999' },
+        { __typename: 'BackendEnvironment', appId: APP, name: 'nosuch' },
+        { __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId: 'nosuchjob' },
+        { __typename: 'BackendJob', appId: APP, environmentName: 'nosuch', jobId },
+        { __typename: 'BackendApi', appId: APP, environmentName: 'dev', resourceName: 'nosuchapi' },
+        {
+          __typename: 'BackendStorage',
+          appId: 'd9nosuchapp999',
+          environmentName: 'dev',
+          resourceName: 'x',
+        },
+        { __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId },
+      ],
+      '... on BackendJob { jobId }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      { __typename: 'BackendJob', jobId },
+    ]);
+  });
+
+  it('fails only the slot of a malformed representation', async () => {
+    const res = await entities(
+      [
+        { __typename: 'App', appId: APP },
+        { __typename: 'App', appID: APP },
+        { __typename: 'BackendEnvironment', appId: APP, name: 'a/b' },
+      ],
+      '... on App { appId }',
+    );
+    expect(res.data._entities).toEqual([{ __typename: 'App', appId: APP }, null, null]);
+    expect(res.errors).toMatchObject([
+      { path: ['_entities', 1], extensions: { code: 'BAD_USER_INPUT', field: 'appId' } },
+      { path: ['_entities', 2], extensions: { code: 'BAD_USER_INPUT', field: 'name' } },
+    ]);
+  });
+
+  it('50 jobs of one environment cost one ListBackendJobs walk, not 50 GetBackendJob calls', async () => {
+    // The demo's 5 jobs of dev, and 45 more.
+    for (let i = 0; i < 45; i++) {
+      stack.emulator.store.generateModels(APP, 'dev', 'todoappapi');
+      await stack.emulator.advance(3000);
+    }
+    const ids = await jobIds('dev', 50);
+    expect(ids).toHaveLength(50);
+    stack.resetCalls();
+
+    const res = await entities(
+      ids.map((jobId) => ({ __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId })),
+      '... on BackendJob { jobId operation state }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities.map((j: any) => j.jobId)).toEqual(ids);
+    expect(res.data._entities.every((j: any) => j.state === 'COMPLETED')).toBe(true);
+    // Two pages of 25 jobs.
+    expect(await upstreamStats()).toEqual({ ListBackendJobs: 2 });
+  });
+});
+
+describe('composition', () => {
+  it('composes with another subgraph that extends App and references our entities', () => {
+    const result = composeServices([
+      {
+        name: 'amplifybackend',
+        typeDefs: parse(committed()),
+        url: 'http://127.0.0.1:4000/graphql',
+      },
+      {
+        name: 'deployments',
+        typeDefs: parse(deploymentsTypeDefs),
+        url: 'http://127.0.0.1:4001/graphql',
+      },
+    ]);
+    expect(result.errors).toBeUndefined();
+    const supergraph = result.supergraphSdl!;
+    expect(supergraph).toMatch(/AMPLIFYBACKEND @join__graph\(name: "amplifybackend"/);
+    expect(supergraph).toMatch(/DEPLOYMENTS @join__graph\(name: "deployments"/);
+    // App joins both: our fields and theirs.
+    const app = /type App[^{]*\{[^}]*\}/.exec(supergraph)![0];
+    expect(app).toContain('appName: String @join__field(graph: AMPLIFYBACKEND)');
+    expect(app).toContain('deployments: [Deployment!]! @join__field(graph: DEPLOYMENTS)');
+    expect(supergraph).toMatch(
+      /type BackendEnvironment[^{]*@join__type\(graph: DEPLOYMENTS, key: "appId name", resolvable: false\)/,
+    );
+    // The whole public graph is there: queries, mutations, subscriptions.
+    expect(result.publicSdl).toMatch(/type Subscription \{[^}]*backendJob\(/);
+    expect(result.publicSdl).toMatch(/type Mutation \{[^}]*createBackendApi\(/);
+  });
+});
