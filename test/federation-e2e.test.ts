@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayConfigSupergraph } from '@graphql-hive/gateway-runtime';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,12 +17,39 @@ const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
 let deployments: Awaited<ReturnType<typeof startDeployments>>;
-let runtime: GatewayRuntime;
-let stopFederation: () => Promise<void>;
-let federationUrl: string;
+let hive: Awaited<ReturnType<typeof startHiveGateway>>;
 let devJobs: string[];
 /** The operations Hive Gateway sent to our subgraph. */
 let sentToUs: string[] = [];
+
+/** Composes our subgraph at `subgraphUrl` with the deployments one; Hive Gateway serves that. */
+async function startHiveGateway(
+  subgraphUrl: string,
+  options: Omit<GatewayConfigSupergraph, 'supergraph'> = {},
+) {
+  const composed = composeServices([
+    { name: 'amplifybackend', typeDefs: parse(printSubgraph()), url: subgraphUrl },
+    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deployments.url },
+  ]);
+  expect(composed.errors).toBeUndefined();
+  const runtime = createGatewayRuntime({
+    supergraph: composed.supergraphSdl!,
+    logging: false,
+    ...options,
+  });
+  const server = createServer(runtime);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await runtime[Symbol.asyncDispose]();
+    },
+  };
+}
 
 beforeAll(async () => {
   scheduler = createManualScheduler();
@@ -38,15 +65,7 @@ beforeAll(async () => {
     { id: 'dep3', appId: APP, branch: 'feature-a', environmentName: 'dev', jobId: devJobs[1] },
     { id: 'dep4', appId: APP, branch: 'feature-b', environmentName: 'dev', jobId: devJobs[2] },
   ]);
-
-  const composed = composeServices([
-    { name: 'amplifybackend', typeDefs: parse(printSubgraph()), url: subgraphUrl },
-    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deployments.url },
-  ]);
-  expect(composed.errors).toBeUndefined();
-  runtime = createGatewayRuntime({
-    supergraph: composed.supergraphSdl!,
-    logging: false,
+  hive = await startHiveGateway(subgraphUrl, {
     plugins: () => [
       {
         onFetch({ url, options }) {
@@ -55,20 +74,10 @@ beforeAll(async () => {
       },
     ],
   });
-  const server = createServer(runtime);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  federationUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  stopFederation = async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    await runtime[Symbol.asyncDispose]();
-  };
 });
 
 afterAll(async () => {
-  await stopFederation?.();
+  await hive?.stop();
   await deployments?.stop();
   await stack?.stop();
 });
@@ -78,10 +87,10 @@ beforeEach(() => {
   sentToUs = [];
 });
 
-async function federated(query: string) {
-  const res = await fetch(federationUrl, {
+async function federated(query: string, url = hive.url, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify({ query }),
   });
   return (await res.json()) as { data?: any; errors?: unknown[] };
@@ -149,7 +158,7 @@ describe('through Hive Gateway', () => {
     expect(started.errors).toBeUndefined();
     const { jobId } = started.data.createBackendStorage.job;
 
-    const res = await fetch(federationUrl, {
+    const res = await fetch(hive.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({
@@ -177,6 +186,40 @@ describe('through Hive Gateway', () => {
       data: { backendJob: { jobId, state: 'COMPLETED', environment: deploymentIds } },
     });
     expect((await events.next()).done).toBe(true);
+  });
+});
+
+describe('with API keys on our gateway', () => {
+  it("Hive Gateway forwards each client's own key to us", async () => {
+    const key = 'federation-reader-0001';
+    const secured = await startStack({
+      gateway: { access: { insecure: false, apiKeys: [{ key, scopes: ['read'] }] } },
+    });
+    const securedHive = await startHiveGateway(await secured.gateway.start(0), {
+      propagateHeaders: {
+        fromClientToSubgraphs: ({ request, subgraphName }) =>
+          subgraphName === 'amplifybackend'
+            ? { authorization: request.headers.get('authorization') }
+            : undefined,
+      },
+    });
+    try {
+      const query = `{ deployments(appId: "${APP}") { id environment { app { appName } } } }`;
+      const allowed = await federated(query, securedHive.url, { authorization: `Bearer ${key}` });
+      expect(allowed.errors).toBeUndefined();
+      expect(allowed.data.deployments[0]).toEqual({
+        id: 'dep1',
+        environment: { app: { appName: 'todo-app' } },
+      });
+      // Without a key our part is refused; the deployments subgraph needs none.
+      const refused = await federated(query, securedHive.url);
+      expect(refused.errors).toMatchObject([
+        { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
+      ]);
+    } finally {
+      await securedHive.stop();
+      await secured.stop();
+    }
   });
 });
 
