@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { composeServices } from '@theguild/federation-composition';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../scripts/compose-supergraph.js';
 import { printSubgraph } from '../src/schema/index.js';
-import { deploymentsTypeDefs } from './fixtures/deployments.js';
 import { startStack, type Stack } from './helpers.js';
 
 const APP = 'd1todoapp00001';
@@ -210,32 +211,51 @@ describe('_entities', () => {
 });
 
 describe('composition', () => {
-  it('composes with another subgraph that extends App and references our entities', () => {
-    const result = composeServices([
-      {
-        name: 'amplifybackend',
-        typeDefs: parse(committed()),
-        url: 'http://127.0.0.1:4000/graphql',
-      },
-      {
-        name: 'deployments',
-        typeDefs: parse(deploymentsTypeDefs),
-        url: 'http://127.0.0.1:4001/graphql',
-      },
-    ]);
+  it('composes with another subgraph that extends App and references our entities', async () => {
+    // The example config: our subgraph.graphql and the deployments subgraph's SDL, from files.
+    const result = await composeSupergraph('test/fixtures/supergraph.json');
     expect(result.errors).toBeUndefined();
     const supergraph = result.supergraphSdl!;
-    expect(supergraph).toMatch(/AMPLIFYBACKEND @join__graph\(name: "amplifybackend"/);
-    expect(supergraph).toMatch(/DEPLOYMENTS @join__graph\(name: "deployments"/);
+    expect(supergraph).toContain(
+      'AMPLIFYBACKEND @join__graph(name: "amplifybackend", url: "http://127.0.0.1:4000/graphql")',
+    );
+    expect(supergraph).toContain(
+      'DEPLOYMENTS @join__graph(name: "deployments", url: "http://127.0.0.1:4001/graphql")',
+    );
     // App joins both: our fields and theirs.
     const app = /type App[^{]*\{[^}]*\}/.exec(supergraph)![0];
     expect(app).toContain('appName: String @join__field(graph: AMPLIFYBACKEND)');
     expect(app).toContain('deployments: [Deployment!]! @join__field(graph: DEPLOYMENTS)');
-    expect(supergraph).toMatch(
-      /type BackendEnvironment[^{]*@join__type\(graph: DEPLOYMENTS, key: "appId name", resolvable: false\)/,
+    expect(supergraph).toContain(
+      '@join__type(graph: DEPLOYMENTS, key: "appId name", resolvable: false)',
     );
     // The whole public graph is there: queries, mutations, subscriptions.
     expect(result.publicSdl).toMatch(/type Subscription \{[^}]*backendJob\(/);
     expect(result.publicSdl).toMatch(/type Mutation \{[^}]*createBackendApi\(/);
+  });
+
+  it('composes from a running gateway through _service { sdl } just the same', async () => {
+    const url = await stack.gateway.start(0);
+    const dir = mkdtempSync(join(tmpdir(), 'supergraph-'));
+    const config = join(dir, 'supergraph.json');
+    const deployments = new URL('./fixtures/deployments.graphql', import.meta.url).pathname;
+    writeFileSync(
+      config,
+      JSON.stringify({
+        subgraphs: {
+          amplifybackend: { routing_url: url, schema: { subgraph_url: url } },
+          deployments: {
+            routing_url: 'http://127.0.0.1:4001/graphql',
+            schema: { file: deployments },
+          },
+        },
+      }),
+    );
+    const fromService = await composeSupergraph(config);
+    expect(fromService.errors).toBeUndefined();
+    const fromFiles = await composeSupergraph('test/fixtures/supergraph.json');
+    expect(fromService.supergraphSdl!.replace(url, 'http://127.0.0.1:4000/graphql')).toBe(
+      fromFiles.supergraphSdl,
+    );
   });
 });
