@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type OperationDefinitionNode,
+  type ValidationContext,
+} from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
 
@@ -11,13 +18,23 @@ import { ConfigError, type LimitsConfig } from '../config.js';
  * options; the request rate is in the access plugin.
  */
 export function limitPlugins(limits: LimitsConfig): Plugin[] {
+  if (limits.requirePersistedOperations && !limits.persistedOperationsFile) {
+    throw new ConfigError('REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE');
+  }
   const plugins: Plugin[] = [
+    useUnsupportedMediaType(),
+    useOperationResolution(),
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
-      maxAliases: { n: limits.maxAliases, exposeLimits: true },
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...report },
+      maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report },
       maxTokens: { n: limits.maxTokens, exposeLimits: true },
-      costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
-      maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+      costLimit: {
+        maxCost: limits.maxCost,
+        ignoreIntrospection: true,
+        exposeLimits: true,
+        ...report,
+      },
+      maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...report },
       // Field suggestions ("Did you mean …") leak the schema where introspection is off.
       blockFieldSuggestion: { enabled: !limits.introspection },
     }) as Plugin,
@@ -30,10 +47,87 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
       usePersistedOperations({
         getPersistedOperation: (hash: string) => store.get(hash) ?? null,
         allowArbitraryOperations: !limits.requirePersistedOperations,
+        customErrors: {
+          notFound: {
+            message: 'Unknown persisted operation: no operation has this sha256Hash',
+            extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+          },
+          keyNotFound: {
+            message: 'Send a query, or extensions.persistedQuery { version: 1, sha256Hash }',
+            extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' },
+          },
+          persistedQueryOnly: {
+            message:
+              'Only persisted operations are accepted: send extensions.persistedQuery ' +
+              '{ version: 1, sha256Hash } instead of a query',
+            extensions: { code: 'PERSISTED_QUERY_ONLY' },
+          },
+        },
       }),
     );
   }
   return plugins;
+}
+
+/**
+ * graphql-armor throws its first rejection out of validation, with no code and a "Syntax Error"
+ * prefix; reported instead, every limit a query breaks is a validation error with a code.
+ */
+const report = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''))),
+  ],
+};
+
+/** Yoga answers a POST it has no parser for with an empty 415; this one says what to send. */
+function useUnsupportedMediaType(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, endResponse }) {
+      if (requestParser || request.method !== 'POST') return;
+      const type = (request.headers.get('content-type') ?? 'none').slice(0, 100);
+      const message =
+        `Unsupported content-type ${JSON.stringify(type)}: ` +
+        'send application/json (or application/graphql, multipart/form-data)';
+      const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+      endResponse(
+        new Response(body, { status: 415, headers: { 'content-type': 'application/json' } }),
+      );
+    },
+  };
+}
+
+/**
+ * Yoga's "Could not determine what operation to execute." says neither which name nor why: this
+ * runs first and says both.
+ */
+function useOperationResolution(): Plugin {
+  return {
+    onParse({ context }) {
+      const wanted = (context as { params?: { operationName?: unknown } }).params?.operationName;
+      return ({ result }) => {
+        if (!result || result instanceof Error || !('definitions' in result)) return;
+        const operations = (result as DocumentNode).definitions.filter(
+          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+        );
+        const name = typeof wanted === 'string' && wanted !== '' ? wanted : undefined;
+        if (name ? operations.some((o) => o.name?.value === name) : operations.length === 1) return;
+        const names = operations.map((o) => o.name?.value).filter((n) => n !== undefined);
+        const quoted = names.map((n) => `"${n}"`).join(', ');
+        const has = names.length > 0 ? `has ${quoted}` : 'names none';
+        const message =
+          operations.length === 0
+            ? 'The document has no operation'
+            : name
+              ? `Unknown operation named "${name.slice(0, 100)}": the document ${has}`
+              : `The document has ${operations.length} operations: send operationName (it ${has})`;
+        throw createGraphQLError(message, {
+          extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+        });
+      };
+    },
+  };
 }
 
 function useVariablesSizeLimit(maxBytes: number): Plugin {

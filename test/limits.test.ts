@@ -1,0 +1,958 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  defineConfig,
+  loadConfig,
+  type GatewayConfig,
+  type LimitsConfig,
+} from '../src/config.js';
+import { createGateway } from '../src/server.js';
+import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+
+const APP = 'd1todoapp00001';
+const normalQuery = `{ app(appId: "${APP}") { appName environments { name } } }`;
+const normalData = {
+  app: { appName: 'todo-app', environments: [{ name: 'dev' }, { name: 'prod' }] },
+};
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: GraphQLResponse;
+}
+
+/** A POST through `yoga.fetch` with any body and content type; the body parsed when it is JSON. */
+async function post(stack: Stack, body: string, headers: Record<string, string> = {}) {
+  const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body,
+  });
+  const text = await res.text();
+  let parsed: GraphQLResponse = {};
+  try {
+    parsed = JSON.parse(text) as GraphQLResponse;
+  } catch {
+    // Left empty: the test looks at `text`.
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed } satisfies Answer;
+}
+
+/** The gateway answers an ordinary query, upstream included. */
+async function expectServing(stack: Stack, headers: Record<string, string> = {}) {
+  const res = await post(stack, JSON.stringify({ query: normalQuery }), headers);
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ data: normalData });
+}
+
+/** Sends what must be refused: no upstream call is made, and the gateway serves on afterwards. */
+async function refused<T>(stack: Stack, send: () => Promise<T>): Promise<T> {
+  stack.resetCalls();
+  const answer = await send();
+  expect(stack.calls()).toEqual({});
+  await expectServing(stack);
+  return answer;
+}
+
+/** `{ app { environments { app { environments … name } } } }`, `depth` fields deep. */
+function deepQuery(depth: number) {
+  let selection = 'appId';
+  for (let level = depth - 1; level > 1; level--) {
+    selection = level % 2 === 0 ? `environments { ${selection} }` : `app { ${selection} }`;
+  }
+  return `{ app(appId: "${APP}") { ${selection} } }`;
+}
+
+describe('request limits with the default query limits', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ gateway: { limits: { maxBatch: 3, maxVariablesBytes: 1024 } } });
+  });
+  afterAll(() => stack.stop());
+
+  it('answers a normal query within every limit', async () => {
+    await expectServing(stack);
+  });
+
+  it('refuses a malformed JSON body with 400', async () => {
+    const res = await refused(stack, () => post(stack, '{"query": "{ __typename }"'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_REQUEST",
+              "originalError": {
+                "message": "Expected ',' or '}' after property value in JSON at position 26, "{"query": "{ __typename }"" is not valid JSON",
+                "name": "SyntaxError",
+              },
+            },
+            "message": "POST body sent invalid JSON.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a text/plain POST with 415 and says what to send', async () => {
+    const res = await refused(stack, () =>
+      post(stack, JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'text/plain' }),
+    );
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_REQUEST",
+            },
+            "message": "Unsupported content-type "text/plain": send application/json (or application/graphql, multipart/form-data)",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses an application/xml POST with 415', async () => {
+    const res = await refused(stack, () =>
+      post(stack, '<query>{ __typename }</query>', { 'content-type': 'application/xml' }),
+    );
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_REQUEST",
+            },
+            "message": "Unsupported content-type "application/xml": send application/json (or application/graphql, multipart/form-data)",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a 5 MB body with 413', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(5 << 20) } });
+    const res = await refused(stack, () => post(stack, big));
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "REQUEST_ENTITY_TOO_LARGE",
+            },
+            "message": "Request body too large",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a query 50 fields deep (and too costly) with every limit it breaks', async () => {
+    const res = await refused(stack, () => stack.request({ query: deepQuery(50) }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Query Cost limit of 20000 exceeded, found 2125404996.7134986.",
+          },
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Query depth limit of 15 exceeded, found 50.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a query 16 fields deep on depth alone', async () => {
+    // 16 levels of cheap objects: within the cost limit, over the depth of 15.
+    expect((await stack.request({ query: deepQuery(15) })).body.data).toBeDefined();
+    const res = await refused(stack, () => stack.request({ query: deepQuery(16) }));
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Query depth limit of 15 exceeded, found 16.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses 1,000 aliases', async () => {
+    const aliases = Array.from({ length: 1000 }, (_, i) => `a${i}: appName`).join(' ');
+    const res = await refused(stack, () =>
+      stack.request({ query: `{ app(appId: "${APP}") { ${aliases} } }` }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Aliases limit of 50 exceeded, found 1000.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a query of too many tokens before it is even parsed', async () => {
+    const fields = 'appName '.repeat(6000);
+    const res = await refused(stack, () =>
+      stack.request({ query: `{ app(appId: "${APP}") { ${fields} } }` }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_PARSE_FAILED",
+            },
+            "message": "Syntax Error: Token limit of 5000 exceeded.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a query that is too costly', async () => {
+    const jobs = (alias: string) =>
+      `${alias}: jobs(first: 100) { edges { node { jobId operation state status createTime } } }`;
+    const fourTimes = ['a', 'b', 'c', 'd'].map(jobs).join(' ');
+    const query = `{ app(appId: "${APP}") { environments { ${fourTimes} } } }`;
+    const res = await refused(stack, () => stack.request({ query }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Query Cost limit of 20000 exceeded, found 23742.5.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses too many directives', async () => {
+    const fields = Array.from({ length: 60 }, () => 'appName @include(if: true)').join(' ');
+    const res = await refused(stack, () =>
+      stack.request({ query: `{ app(appId: "${APP}") { ${fields} } }` }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "message": "Directives limit of 50 exceeded, found 60.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a wrong enum value, in the document and in variables', async () => {
+    const literal = await refused(stack, () =>
+      stack.request({
+        query: `mutation { createBackendApi(input: { appId: "${APP}", environmentName: "dev",
+          resourceName: "api", config: { defaultAuthType: { mode: PASSWORD } } }) { __typename } }`,
+      }),
+    );
+    expect(literal.status).toBe(200);
+    expect(literal.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 67,
+                "line": 2,
+              },
+            ],
+            "message": "Value "PASSWORD" does not exist in "ApiAuthMode" enum.",
+          },
+        ],
+      }
+    `);
+
+    const variable = await refused(stack, () =>
+      stack.request({
+        query: `mutation ($input: CreateBackendApiInput!) {
+          createBackendApi(input: $input) { __typename }
+        }`,
+        variables: {
+          input: {
+            appId: APP,
+            environmentName: 'dev',
+            resourceName: 'api',
+            config: { defaultAuthType: { mode: 'PASSWORD' } },
+          },
+        },
+      }),
+    );
+    expect(variable.status).toBe(400);
+    expect(variable.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "locations": [
+              {
+                "column": 11,
+                "line": 1,
+              },
+            ],
+            "message": "Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a missing required input field, in the document and in variables', async () => {
+    const literal = await refused(stack, () =>
+      stack.request({
+        query: `mutation {
+          cloneBackend(input: { appId: "${APP}", environmentName: "dev" }) { __typename }
+        }`,
+      }),
+    );
+    expect(literal.status).toBe(200);
+    expect(literal.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 31,
+                "line": 2,
+              },
+            ],
+            "message": "Field "CloneBackendInput.targetEnvironmentName" of required type "String!" was not provided.",
+          },
+        ],
+      }
+    `);
+
+    const variable = await refused(stack, () =>
+      stack.request({
+        query: `mutation ($input: CloneBackendInput!) {
+          cloneBackend(input: $input) { __typename }
+        }`,
+        variables: { input: { appId: APP, environmentName: 'dev' } },
+      }),
+    );
+    expect(variable.status).toBe(400);
+    expect(variable.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "locations": [
+              {
+                "column": 11,
+                "line": 1,
+              },
+            ],
+            "message": "Variable "$input" got invalid value at "input"; Field "targetEnvironmentName" of required type "String!" was not provided.",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses an operationName not in the document, or none where it has several', async () => {
+    const unknown = await refused(stack, () =>
+      stack.request({ query: 'query A { __typename } query B { __typename }', operationName: 'C' }),
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "OPERATION_RESOLUTION_FAILURE",
+            },
+            "message": "Unknown operation named "C": the document has "A", "B"",
+          },
+        ],
+      }
+    `);
+
+    const missing = await refused(stack, () =>
+      stack.request({ query: 'query A { __typename } query B { __typename }' }),
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "OPERATION_RESOLUTION_FAILURE",
+            },
+            "message": "The document has 2 operations: send operationName (it has "A", "B")",
+          },
+        ],
+      }
+    `);
+
+    const chosen = await stack.request({
+      query: 'query A { a: __typename } query B { b: __typename }',
+      operationName: 'B',
+    });
+    expect(chosen).toEqual({ status: 200, body: { data: { b: 'Query' } } });
+  });
+
+  it('refuses an invalid global id in node(id:) without asking upstream', async () => {
+    const res = await refused(stack, () =>
+      stack.request({ query: '{ node(id: "not-an-id") { id } }' }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "data": {
+          "node": null,
+        },
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT",
+              "field": "id",
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 1,
+              },
+            ],
+            "message": "Invalid global id "not-an-id"",
+            "path": [
+              "node",
+            ],
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a batch over the limit, and answers each operation of one within it', async () => {
+    const op = (i: number) => ({ query: `query Op${i} { app(appId: "${APP}") { appName } }` });
+    const over = await refused(stack, () => stack.request([0, 1, 2, 3].map(op)));
+    expect(over.status).toBe(413);
+    expect(over.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_REQUEST",
+            },
+            "message": "Batching is limited to 3 operations per request.",
+          },
+        ],
+      }
+    `);
+
+    const within = await stack.request([0, 1, 2].map(op));
+    expect(within.status).toBe(200);
+    expect(within.body).toEqual([0, 1, 2].map(() => ({ data: { app: { appName: 'todo-app' } } })));
+  });
+
+  it('refuses variables over the limit with 413', async () => {
+    const res = await refused(stack, () =>
+      stack.request({
+        query: 'query ($name: String!) { app(appId: $name) { appName } }',
+        variables: { name: 'x'.repeat(2000) },
+      }),
+    );
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT",
+            },
+            "message": "Variables are 2011 bytes; at most 1024 are accepted",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('allows introspection by default', async () => {
+    const res = await stack.request({ query: '{ __schema { queryType { name } } }' });
+    expect(res).toEqual({
+      status: 200,
+      body: { data: { __schema: { queryType: { name: 'Query' } } } },
+    });
+  });
+
+  describe('over real HTTP', () => {
+    let url: string;
+    beforeAll(async () => {
+      url = await stack.gateway.start(0);
+    });
+
+    const big = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(5 << 20) } });
+
+    async function expectServingOverHttp() {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: normalQuery }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ data: normalData });
+    }
+
+    it('refuses a 5 MB body with a content-length with 413', async () => {
+      stack.resetCalls();
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchInlineSnapshot(`
+        {
+          "errors": [
+            {
+              "extensions": {
+                "code": "REQUEST_ENTITY_TOO_LARGE",
+              },
+              "message": "Request body too large",
+            },
+          ],
+        }
+      `);
+      expect(stack.calls()).toEqual({});
+      await expectServingOverHttp();
+    });
+
+    it('refuses a 5 MB chunked body (no content-length) with 413', async () => {
+      stack.resetCalls();
+      const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        // The server may answer and close before the whole body is written.
+        req.on('error', reject);
+        for (let at = 0; at < big.length; at += 1 << 20) req.write(big.slice(at, at + (1 << 20)));
+        req.end();
+      });
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.text)).toMatchInlineSnapshot(`
+        {
+          "errors": [
+            {
+              "extensions": {
+                "code": "REQUEST_ENTITY_TOO_LARGE",
+              },
+              "message": "Request body too large",
+            },
+          ],
+        }
+      `);
+      expect(stack.calls()).toEqual({});
+      await expectServingOverHttp();
+    });
+  });
+});
+
+describe('introspection off, with persisted operations', () => {
+  const query = `query Persisted { app(appId: "${APP}") { appName } }`;
+  const hash = createHash('sha256').update(query).digest('hex');
+  const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+  let dir: string;
+  let file: string;
+  let stack: Stack;
+  let strict: Stack;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'limits-test-'));
+    file = join(dir, 'operations.json');
+    writeFileSync(file, JSON.stringify({ [hash]: query }));
+    stack = await startStack({
+      gateway: { limits: { introspection: false, persistedOperationsFile: file } },
+    });
+    strict = await startStack({
+      gateway: { limits: { persistedOperationsFile: file, requirePersistedOperations: true } },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await strict?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses introspection, and hides field suggestions', async () => {
+    const schema = await refused(stack, () =>
+      stack.request({ query: '{ __schema { queryType { name } } }' }),
+    );
+    expect(schema.status).toBe(200);
+    expect(schema.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 1,
+              },
+            ],
+            "message": "GraphQL introspection has been disabled, but the requested query contained the field "__schema".",
+          },
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 14,
+                "line": 1,
+              },
+            ],
+            "message": "GraphQL introspection has been disabled, but the requested query contained the field "queryType".",
+          },
+        ],
+      }
+    `);
+
+    const type = await refused(stack, () =>
+      stack.request({ query: '{ __type(name: "App") { name } }' }),
+    );
+    expect(type.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 1,
+              },
+            ],
+            "message": "GraphQL introspection has been disabled, but the requested query contained the field "__type".",
+          },
+        ],
+      }
+    `);
+
+    const typo = await refused(stack, () =>
+      stack.request({ query: '{ ap(appId: "x") { appName } }' }),
+    );
+    expect(typo.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED",
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 1,
+              },
+            ],
+            "message": "Cannot query field "ap" on type "Query". [Suggestion hidden]",
+          },
+        ],
+      }
+    `);
+
+    // __typename is no introspection.
+    expect((await stack.request({ query: '{ __typename }' })).body).toEqual({
+      data: { __typename: 'Query' },
+    });
+  });
+
+  it('runs a persisted operation by its hash', async () => {
+    const res = await stack.request(persisted);
+    expect(res).toEqual({ status: 200, body: { data: { app: { appName: 'todo-app' } } } });
+  });
+
+  it('refuses an unknown hash', async () => {
+    const res = await refused(stack, () =>
+      stack.request({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "PERSISTED_QUERY_NOT_IN_LIST",
+            },
+            "message": "Unknown persisted operation: no operation has this sha256Hash",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('refuses a request with neither query nor hash', async () => {
+    const res = await refused(stack, () => stack.request({ variables: {} }));
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "PERSISTED_QUERY_ID_REQUIRED",
+            },
+            "message": "Send a query, or extensions.persistedQuery { version: 1, sha256Hash }",
+          },
+        ],
+      }
+    `);
+  });
+
+  it('still runs arbitrary queries when persisted operations are not required', async () => {
+    await expectServing(stack);
+  });
+
+  it('with requirePersistedOperations, refuses a query and runs a persisted one', async () => {
+    strict.resetCalls();
+    const res = await strict.request({ query: normalQuery });
+    expect(strict.calls()).toEqual({});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "PERSISTED_QUERY_ONLY",
+            },
+            "message": "Only persisted operations are accepted: send extensions.persistedQuery { version: 1, sha256Hash } instead of a query",
+          },
+        ],
+      }
+    `);
+    expect(await strict.request(persisted)).toEqual({
+      status: 200,
+      body: { data: { app: { appName: 'todo-app' } } },
+    });
+  });
+});
+
+describe('per-client rate limit', () => {
+  const keyA = 'a'.repeat(20);
+  const keyB = 'b'.repeat(20);
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      gateway: {
+        access: {
+          apiKeys: [
+            { key: keyA, scopes: ['read'] },
+            { key: keyB, scopes: ['read'] },
+          ],
+        },
+        limits: { rateLimitBurst: 5, rateLimitPerMinute: 1 },
+      },
+    });
+  });
+  afterAll(() => stack.stop());
+
+  it('answers 429 with retry-after past the burst, while another client gets through', async () => {
+    const query = JSON.stringify({ query: '{ __typename }' });
+    for (let i = 0; i < 5; i++) {
+      const ok = await post(stack, query, { 'x-api-key': keyA });
+      expect(ok.status).toBe(200);
+    }
+    stack.resetCalls();
+    const limited = await post(stack, JSON.stringify({ query: normalQuery }), {
+      'x-api-key': keyA,
+    });
+    expect(limited.status).toBe(429);
+    // One token a minute: the next comes in about 60 s.
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(limited.body).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "RATE_LIMITED",
+            },
+            "message": "Rate limit exceeded: retry in 60 s",
+          },
+        ],
+      }
+    `);
+    expect(stack.calls()).toEqual({});
+
+    await expectServing(stack, { 'x-api-key': keyB });
+    expect((await post(stack, query, { 'x-api-key': keyA })).status).toBe(429);
+  });
+});
+
+describe('limit settings', () => {
+  function configError(env: Record<string, string>): ConfigError {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+  }
+
+  it('refuses bad values, naming the setting', () => {
+    expect(configError({ MAX_DEPTH: '0' }).message).toMatchInlineSnapshot(`
+      "invalid configuration:
+        - MAX_DEPTH must be a whole number from 1 to 100"
+    `);
+    expect(configError({ RATE_LIMIT_PER_MINUTE: '-1' }).message).toMatchInlineSnapshot(`
+      "invalid configuration:
+        - RATE_LIMIT_PER_MINUTE must be a whole number from 0 to 1000000"
+    `);
+    expect(configError({ INTROSPECTION: 'maybe' }).message).toMatchInlineSnapshot(`
+      "invalid configuration:
+        - INTROSPECTION must be true or false"
+    `);
+    expect(configError({ REQUIRE_PERSISTED_OPERATIONS: 'true' }).message).toMatchInlineSnapshot(`
+      "invalid configuration:
+        - REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE"
+    `);
+    expect(configError({ MAX_BATCH: 'ten' }).message).toContain('MAX_BATCH');
+    expect(configError({ MAX_BODY_BYTES: '10' }).message).toContain('MAX_BODY_BYTES');
+  });
+
+  it('reads the limit settings', () => {
+    expect(
+      loadConfig({
+        MAX_DEPTH: '8',
+        MAX_ALIASES: '5',
+        MAX_TOKENS: '300',
+        MAX_COST: '1000',
+        MAX_DIRECTIVES: '3',
+        MAX_BODY_BYTES: '4096',
+        MAX_BATCH: '0',
+        MAX_VARIABLES_BYTES: '2048',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_BURST: '7',
+        INTROSPECTION: 'false',
+        PERSISTED_OPERATIONS_FILE: '/tmp/ops.json',
+        REQUIRE_PERSISTED_OPERATIONS: '1',
+      }).limits,
+    ).toEqual({
+      maxDepth: 8,
+      maxAliases: 5,
+      maxTokens: 300,
+      maxCost: 1000,
+      maxDirectives: 3,
+      maxBodyBytes: 4096,
+      maxBatch: 0,
+      maxVariablesBytes: 2048,
+      rateLimitPerMinute: 0,
+      rateLimitBurst: 7,
+      introspection: false,
+      persistedOperationsFile: '/tmp/ops.json',
+      requirePersistedOperations: true,
+    });
+  });
+
+  describe('the persisted operations file', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'limits-config-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The ConfigError creating a gateway rejects with; the message with `dir` left out. */
+    async function rejection(config: GatewayConfig) {
+      let error: unknown;
+      try {
+        const gateway = await createGateway(config);
+        await gateway.stop();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message.replaceAll(dir, '<dir>');
+    }
+
+    /** A gateway that would talk to nothing: each of these must fail before it starts. */
+    const startError = (limits: Partial<LimitsConfig>) =>
+      rejection(
+        defineConfig({
+          upstream: { kind: 'aws', endpoint: 'http://127.0.0.1:9', region: 'us-east-1' },
+          access: { insecure: true },
+          logLevel: 'silent',
+          limits,
+        }),
+      );
+
+    it('refuses a file that is not JSON, naming it', async () => {
+      const file = join(dir, 'not-json.json');
+      writeFileSync(file, 'query A { __typename }');
+      // Through loadConfig as from the environment: the setting is read when the gateway starts.
+      const config = loadConfig({
+        PERSISTED_OPERATIONS_FILE: file,
+        AWS_ENDPOINT_URL_AMPLIFYBACKEND: 'http://127.0.0.1:9',
+        AWS_REGION: 'us-east-1',
+        GATEWAY_INSECURE: 'true',
+        LOG_LEVEL: 'silent',
+      });
+      expect(await rejection(config)).toContain('PERSISTED_OPERATIONS_FILE <dir>/not-json.json');
+      expect(await startError({ persistedOperationsFile: file })).toMatchInlineSnapshot(`"PERSISTED_OPERATIONS_FILE <dir>/not-json.json cannot be read as JSON: Unexpected token 'q', "query A { "... is not valid JSON"`);
+    });
+
+    it('refuses a missing file, and one of the wrong shape', async () => {
+      expect(
+        await startError({ persistedOperationsFile: join(dir, 'missing.json') }),
+      ).toMatchInlineSnapshot(`"PERSISTED_OPERATIONS_FILE <dir>/missing.json cannot be read as JSON: ENOENT: no such file or directory, open '<dir>/missing.json'"`);
+      const file = join(dir, 'array.json');
+      writeFileSync(file, JSON.stringify(['query A { __typename }']));
+      expect(await startError({ persistedOperationsFile: file })).toMatchInlineSnapshot(`"PERSISTED_OPERATIONS_FILE <dir>/array.json must be a JSON object of hash: "query" pairs"`);
+    });
+
+    it('refuses requirePersistedOperations without a file', async () => {
+      expect(await startError({ requirePersistedOperations: true })).toMatchInlineSnapshot(`"REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE"`);
+    });
+  });
+});
