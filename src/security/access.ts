@@ -1,5 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Kind, getOperationAST, type DocumentNode } from 'graphql';
+import {
+  Kind,
+  getOperationAST,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
 
@@ -90,10 +96,23 @@ export function requiredScopes(document: DocumentNode, operationName?: string | 
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return ['read'];
   if (operation.operation !== 'mutation') return ['read'];
-  const destructive = operation.selectionSet.selections.some(
-    (s) => s.kind === Kind.FIELD && destructiveMutations.has(s.name.value),
+  // Root fields through fragment spreads and inline fragments: a fragment must not hide one.
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
-  return destructive ? ['write', 'admin'] : ['write'];
+  const seen = new Set<string>();
+  const destructive = (set: SelectionSetNode): boolean =>
+    set.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return destructiveMutations.has(s.name.value);
+      if (s.kind === Kind.INLINE_FRAGMENT) return destructive(s.selectionSet);
+      const fragment = fragments.get(s.name.value);
+      if (!fragment || seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      return destructive(fragment.selectionSet);
+    });
+  return destructive(operation.selectionSet) ? ['write', 'admin'] : ['write'];
 }
 
 export const missingScope = (principal: Principal, needed: Scope[]) => needed.find((s) => !principal.scopes.has(s));

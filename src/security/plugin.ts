@@ -45,7 +45,13 @@ export function useAccessControl(options: { authenticator: Authenticator; rateLi
           apiKey: request.headers.get('x-api-key'),
         });
       } catch (error) {
-        if (!(error instanceof AuthenticationError)) throw error;
+        if (!(error instanceof AuthenticationError)) {
+          // Not the client's fault (a JWKS URL out of reach): a 503, not a stack trace as the body.
+          const requestId = req?.meta?.requestId;
+          options.logger.error({ requestId, err: error }, 'credentials could not be checked');
+          const message = 'Credentials cannot be checked at the moment: retry later';
+          return endResponse(json(503, message, 'UNAVAILABLE'));
+        }
         options.logger.info({ requestId: req?.meta?.requestId, reason: error.message }, 'authentication failed');
         return endResponse(json(401, error.message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer' }));
       }
