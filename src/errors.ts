@@ -47,18 +47,21 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
  * graphql-js quotes the whole invalid value of a variable in its message; an input can carry a
  * secret (a client secret, a private key), so the message says where and why, not what.
  */
-function withoutVariableValue(error: GraphQLError): GraphQLError {
+export function withoutVariableValue(error: GraphQLError): GraphQLError {
   const reason = error.originalError?.message;
   const head = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
   if (!head || reason === undefined || !error.message.endsWith(`; ${reason}`)) return error;
   const valueAndPath = error.message.slice(0, -(reason.length + 2));
   const at = / at "[^"]*"$/.exec(valueAndPath)?.[0] ?? ` at "${head[1]}"`;
-  return new GraphQLError(`${head[0].trimEnd()}${at}; ${reason}`, {
+  // Secrets are strings: where one belongs, String's reason would quote what came instead.
+  const why = reason.replace(/^(String cannot represent a non string value): [\s\S]*$/, '$1');
+  return new GraphQLError(`${head[0].trimEnd()}${at}; ${why}`, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    originalError: error.originalError,
+    // Its message, and so its stack, would quote the value again.
+    originalError: why === reason ? error.originalError : undefined,
     extensions: error.extensions,
   });
 }

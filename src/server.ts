@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { DestinationStream } from 'pino';
 import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
@@ -234,6 +235,14 @@ function useOperationName(): Plugin<{}, ServerContext> {
     onParams({ params, context }) {
       const meta = (context as Partial<ServerContext> | undefined)?.req?.meta;
       if (meta && typeof params.operationName === 'string') meta.operationName = params.operationName.slice(0, 100);
+    },
+    // Without an operationName in the request, the executed operation's own name.
+    onExecute({ args }) {
+      const meta = (args.contextValue as Partial<ServerContext> | undefined)?.req?.meta;
+      if (meta && !meta.operationName) {
+        const operation = getOperationAST(args.document, args.operationName);
+        meta.operationName = operation?.name?.value.slice(0, 100);
+      }
     },
   };
 }

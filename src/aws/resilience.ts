@@ -39,7 +39,8 @@ export function createResilience(options: ResilienceOptions = {}) {
 
   return {
     async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
-      if (limit.pendingCount >= maxQueue) {
+      // Only when every slot is busy: with maxQueue 0 a free slot must still serve.
+      if (limit.activeCount >= limit.concurrency && limit.pendingCount >= maxQueue) {
         throw new UpstreamError(
           `Too many AmplifyBackend calls are waiting (${maxQueue}); try again shortly`,
           'RATE_LIMITED', operation, 'GatewayQueueFull', undefined, undefined, 0,
@@ -49,7 +50,8 @@ export function createResilience(options: ResilienceOptions = {}) {
         try {
           return (await breaker.fire(call)) as T;
         } catch (error) {
-          if (breaker.opened && CircuitBreaker.isOurError(error as Error)) {
+          // Half open, calls beside the trial call are refused too, with breaker.opened false.
+          if (CircuitBreaker.isOurError(error as Error)) {
             throw new UpstreamError(
               `AmplifyBackend is failing; calls are paused for up to ${Math.round(resetMs / 1000)} s (circuit open)`,
               'UPSTREAM_UNAVAILABLE', operation, 'CircuitOpen', undefined, undefined, 0,

@@ -1,5 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
+import { withoutVariableValue } from '../errors.js';
 
 /**
  * Structured JSON logs. Nothing logs headers, variables or responses; the redaction below is a
@@ -33,9 +35,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 /** Yoga's logger, on pino. Upstream answers such as NOT_FOUND are the client's business: debug. */
 export function yogaLogger(logger: Logger) {
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
-    const error = args.find((a): a is Error => a instanceof Error);
+    const found = args.find((a): a is Error => a instanceof Error);
+    // Yoga logs the error it masked as it was: an invalid variable's value, which may be a secret.
+    const error = found instanceof GraphQLError ? withoutVariableValue(found) : found;
     const message = args.filter((a) => typeof a === 'string').join(' ') || error?.message || 'yoga';
-    const expected = error && (error.name === 'UpstreamError' || (error as { originalError?: Error }).originalError?.name === 'UpstreamError');
+    const expected =
+      error !== found ||
+      (error && (error.name === 'UpstreamError' || (error as { originalError?: Error }).originalError?.name === 'UpstreamError'));
     const target = expected ? 'debug' : level;
     if (error) logger[target]({ err: error }, message);
     else logger[target](message);

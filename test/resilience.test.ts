@@ -1,0 +1,359 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStack, until, type Stack } from './helpers.js';
+
+// Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
+// timeouts, dropped connections, the circuit breaker and the concurrency cap with its queue.
+// The exact error shapes are in errors.test.ts; here it is about counts, states and bounds.
+
+const TODO = 'd1todoapp00001';
+const APP = `query ($appId: ID!) { app(appId: $appId) { appId appName } }`;
+const todo = { data: { app: { appId: TODO, appName: 'todo-app' } } };
+
+const codes = (res: { errors?: { extensions?: Record<string, any> }[] }) =>
+  res.errors?.map((e) => e.extensions?.code);
+
+/** Waits in real time (for the breaker's reset timer), polling every 10 ms, at most `ms`. */
+async function waitFor(condition: () => boolean, what: string, ms = 3000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Runs `fn`, giving its result and how long it took in ms. */
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await fn();
+  return [result, performance.now() - started];
+}
+
+describe('SDK retries', () => {
+  for (const attempts of [1, 2]) {
+    describe(`upstreamMaxAttempts ${attempts}`, () => {
+      let stack: Stack;
+      beforeAll(async () => {
+        stack = await startStack({ gateway: { upstreamMaxAttempts: attempts } });
+      });
+      afterAll(() => stack.stop());
+      beforeEach(() => {
+        stack.emulator.faults.clear();
+        stack.resetCalls();
+      });
+
+      it('a 429 storm: RATE_LIMITED after exactly that many calls', async () => {
+        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
+        const res = await stack.graphql(APP, { appId: TODO });
+        expect(res.data).toEqual({ app: null });
+        expect(codes(res)).toEqual(['RATE_LIMITED']);
+        expect(stack.calls()).toEqual({ GetBackend: attempts });
+      });
+
+      it('a 504 on every attempt: UPSTREAM_TIMEOUT after that many calls', async () => {
+        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', forever: true });
+        const res = await stack.graphql(APP, { appId: TODO });
+        expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
+        expect(res.errors?.[0].extensions?.awsErrorName).toBe('GatewayTimeoutException');
+        expect(stack.calls()).toEqual({ GetBackend: attempts });
+      });
+
+      it('every attempt dropped: UPSTREAM_ERROR after that many calls', async () => {
+        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', forever: true });
+        const res = await stack.graphql(APP, { appId: TODO });
+        expect(codes(res)).toEqual(['UPSTREAM_ERROR']);
+        expect(res.errors?.[0].extensions?.awsErrorName).toBe('ECONNRESET');
+        expect(stack.calls()).toEqual({ GetBackend: attempts });
+      });
+    });
+  }
+
+  describe('fewer faults than attempts', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({ gateway: { upstreamMaxAttempts: 3 } });
+    });
+    afterAll(() => stack.stop());
+    beforeEach(() => {
+      stack.emulator.faults.clear();
+      stack.resetCalls();
+    });
+
+    it('throttled once: the retry succeeds', async () => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', count: 1 });
+      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+      expect(stack.calls()).toEqual({ GetBackend: 2 });
+    });
+
+    it('two 504s: the third attempt succeeds', async () => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', count: 2 });
+      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+      expect(stack.calls()).toEqual({ GetBackend: 3 });
+    });
+
+    it('dropped connections: the retry succeeds', async () => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', count: 2 });
+      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+      expect(stack.calls()).toEqual({ GetBackend: 3 });
+    });
+
+    it('a dropped mutation is retried too, and done once', async () => {
+      stack.emulator.faults.inject({ operation: 'CreateToken', type: 'drop', count: 1 });
+      const res = await stack.graphql(
+        `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data.createToken.token.sessionId).toEqual(expect.any(String));
+      // The dropped request never reached the store: one token, not two.
+      expect(stack.calls()).toEqual({ CreateToken: 2 });
+    });
+  });
+});
+
+describe('upstreamTimeoutMs', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
+  });
+  afterAll(() => stack.stop());
+  beforeEach(() => {
+    stack.emulator.faults.clear();
+    stack.resetCalls();
+  });
+
+  it('a 2 s upstream: UPSTREAM_TIMEOUT, answered well before the 2 s', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    expect(res.data).toEqual({ app: null });
+    expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
+    expect(res.errors?.[0].extensions?.awsErrorName).toBe('TimeoutError');
+    expect(ms).toBeGreaterThanOrEqual(250);
+    // 300 ms and one attempt; the bound is generous for a loaded machine.
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('latency under the timeout is no error', async () => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50 });
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+  });
+
+  it('each retry gets its own timeout: two slow attempts, two calls', async () => {
+    const retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    try {
+      retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000, forever: true });
+      const res = await retrying.graphql(APP, { appId: TODO });
+      expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
+      expect(retrying.calls()).toEqual({ GetBackend: 2 });
+    } finally {
+      await retrying.stop();
+    }
+  });
+
+  it('a slow first attempt, a fast retry: success', async () => {
+    const retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    try {
+      retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+      expect(await retrying.graphql(APP, { appId: TODO })).toEqual(todo);
+      expect(retrying.calls()).toEqual({ GetBackend: 2 });
+    } finally {
+      await retrying.stop();
+    }
+  });
+});
+
+describe('circuit breaker', () => {
+  const resetMs = 200;
+  let stack: Stack;
+  beforeEach(async () => {
+    stack = await startStack({
+      gateway: {
+        upstreamMaxAttempts: 1,
+        resilience: { breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs },
+      },
+    });
+  });
+  afterEach(() => stack.stop());
+
+  const circuit = () => stack.gateway.aws.health().circuit;
+
+  /** Fails GetBackend until the circuit opens; gives the number of failed queries. */
+  async function openCircuit() {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal', forever: true });
+    let failed = 0;
+    while (circuit() === 'closed' && failed < 20) {
+      const res = await stack.graphql(APP, { appId: TODO });
+      expect(codes(res)).toEqual(['UPSTREAM_ERROR']);
+      failed++;
+    }
+    expect(circuit()).toBe('open');
+    return failed;
+  }
+
+  it('opens after breakerMinCalls failures; then fails fast, with no upstream call', async () => {
+    expect(circuit()).toBe('closed');
+    expect(await openCircuit()).toBe(4);
+    expect(stack.calls()).toEqual({ GetBackend: 4 });
+
+    stack.resetCalls();
+    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    expect(res.data).toEqual({ app: null });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors?.[0]).toMatchObject({
+      path: ['app'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', operation: 'GetBackend', awsErrorName: 'CircuitOpen' },
+    });
+    expect(res.errors?.[0].message).toMatch(/circuit open/);
+    // Every operation shares the circuit: a mutation fails fast as well.
+    const mutation = await stack.graphql(
+      `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
+    );
+    expect(codes(mutation)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(stack.calls()).toEqual({});
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('closes again after breakerResetMs once upstream is healthy', async () => {
+    await openCircuit();
+    stack.emulator.faults.clear();
+    // Still open right after the fault is gone: nothing is tried before the reset time.
+    stack.resetCalls();
+    expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(stack.calls()).toEqual({});
+
+    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(circuit()).toBe('closed');
+    for (let i = 0; i < 3; i++) expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(stack.calls()).toEqual({ GetBackend: 4 });
+  });
+
+  it('a failed trial call opens it again', async () => {
+    await openCircuit();
+    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    stack.resetCalls();
+    expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
+    expect(circuit()).toBe('open');
+    expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('half open: one trial call goes upstream, calls beside it fail fast as UPSTREAM_UNAVAILABLE', async () => {
+    await openCircuit();
+    stack.emulator.faults.clear();
+    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    stack.resetCalls();
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 500, forever: true });
+    const trial = stack.graphql(APP, { appId: TODO });
+    await until(() => stack.gateway.aws.health().inFlight === 1, 'the trial call');
+    const beside = await stack.graphql(APP, { appId: TODO });
+    expect(beside.data).toEqual({ app: null });
+    expect(beside.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', awsErrorName: 'CircuitOpen' });
+    expect(await trial).toEqual(todo);
+    expect(circuit()).toBe('closed');
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('NOT_FOUND and BAD_USER_INPUT answers never open it', async () => {
+    for (let i = 0; i < 12; i++) {
+      const res = await stack.graphql(
+        `{ backendEnvironment(appId: "${TODO}", name: "missing${i}") { name } environment: app(appId: "nope${i}") { appId } }`,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toEqual({ backendEnvironment: null, environment: null });
+    }
+    for (let i = 0; i < 6; i++) {
+      const res = await stack.graphql(
+        `mutation { createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "dev" }) { app { appId } } }`,
+      );
+      expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    }
+    for (let i = 0; i < 6; i++) {
+      const res = await stack.graphql(`mutation {
+        deleteBackend(input: { appId: "${TODO}", environmentName: "qa${i}" }) { job { jobId } }
+      }`);
+      expect(codes(res)).toEqual(['NOT_FOUND']);
+    }
+    expect(circuit()).toBe('closed');
+    // One real failure among them is well under 50 %.
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal' });
+    expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
+    expect(circuit()).toBe('closed');
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+  });
+});
+
+describe('concurrency cap', () => {
+  it('10 parallel queries with maxConcurrency 2: never more than 2 upstream calls in flight, all succeed', async () => {
+    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 2 } } });
+    try {
+      const delayMs = 100;
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs, forever: true });
+      const samples: { inFlight: number; queued: number }[] = [];
+      let done = false;
+      const sampler = (async () => {
+        while (!done) {
+          samples.push(stack.gateway.aws.health());
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const [results, ms] = await timed(() =>
+        Promise.all(Array.from({ length: 10 }, () => stack.graphql(APP, { appId: TODO }))),
+      );
+      done = true;
+      await sampler;
+
+      expect(results).toEqual(Array.from({ length: 10 }, () => todo));
+      expect(stack.calls()).toEqual({ GetBackend: 10 });
+      expect(Math.max(...samples.map((s) => s.inFlight))).toBe(2);
+      expect(Math.max(...samples.map((s) => s.queued))).toBeGreaterThan(0);
+      // Seen from upstream: 10 calls of 100 ms, 2 at a time, take at least 5 rounds.
+      expect(ms).toBeGreaterThanOrEqual(5 * delayMs * 0.9);
+      expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('a full queue (maxQueue 1) answers RATE_LIMITED at once, without an upstream call', async () => {
+    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
+    try {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
+      let settled = 0;
+      const running = stack.graphql(APP, { appId: TODO }).finally(() => settled++);
+      await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+      const waiting = stack.graphql(APP, { appId: TODO }).finally(() => settled++);
+      await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
+
+      const refused = await stack.graphql(APP, { appId: TODO });
+      expect(refused.data).toEqual({ app: null });
+      expect(refused.errors?.[0].extensions).toMatchObject({
+        code: 'RATE_LIMITED',
+        operation: 'GetBackend',
+        awsErrorName: 'GatewayQueueFull',
+      });
+      // At once: answered while the two before it still wait on upstream.
+      expect(settled).toBe(0);
+
+      expect(await running).toEqual(todo);
+      expect(await waiting).toEqual(todo);
+      expect(stack.calls()).toEqual({ GetBackend: 2 });
+      // A queue that is full is no upstream failure: the circuit stays closed.
+      expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('maxQueue 0: nothing waits, but a free slot still serves', async () => {
+    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
+    try {
+      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
+      const running = stack.graphql(APP, { appId: TODO });
+      await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+      expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['RATE_LIMITED']);
+      expect(await running).toEqual(todo);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
