@@ -1,0 +1,288 @@
+// The benchmark harness: `npm run bench` (about 6 minutes) or `npm run bench -- --quick` (under 2).
+// Every figure is measured in one run on this machine and written to BENCHMARKS.md:
+//   1. throughput and p50/p99 of a small and a nested query, upstream 0 ms and 20 ms, against a
+//      bare node:http server as the ceiling (wrk, 50 connections, server and load on separate cores);
+//   2. the latency the gateway adds over the plain SDK calls a hand-written client would make;
+//   3. upstream calls per query against the minimum the data needs;
+//   4. subscription fan-out (bench/fanout.ts) and cold start.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import {
+  AmplifyBackendClient,
+  GetBackendAPICommand,
+  GetBackendAuthCommand,
+  GetBackendCommand,
+  GetBackendStorageCommand,
+  ListBackendJobsCommand,
+} from '@aws-sdk/client-amplifybackend';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const repeats = quick ? 1 : 3;
+const seconds = quick ? 3 : 10;
+const connections = 50;
+const root = new URL('..', import.meta.url).pathname;
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const credentials = { AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
+
+const APP = 'd1todoapp00001';
+const smallQuery = `{ app(appId: "${APP}") { appName } }`;
+const nestedQuery = `{ app(appId: "${APP}") { appName environments { name
+  apis { resourceName config { apiName } } auth { resourceName config { authResources } }
+  storages { resourceName config { bucketName } } jobs(first: 10) { edges { node { jobId status } } } } } }`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Starts a node process (pinned to `cpu` when taskset exists) and resolves with the URL it prints. */
+async function startProcess(script: string, args: string[], env: Record<string, string>, cpu: number, pattern: RegExp) {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = hasTaskset ? ['-c', String(cpu), process.execPath, script, ...args] : [script, ...args];
+  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  // Keep reading after the URL: a full pipe would block the server.
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    lines.on('line', (line) => {
+      const match = pattern.exec(line);
+      if (match) resolve(match[1]);
+    });
+  });
+  return { child, url };
+}
+
+async function stopProcess(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+// Asynchronous, so this process keeps draining the servers' output pipes while wrk runs.
+async function wrk(url: string, query: string, cpu: number) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', `${root}bench/wrk-report.lua`, url];
+  const child = spawn(hasTaskset ? 'taskset' : 'wrk', hasTaskset ? ['-c', String(cpu), 'wrk', ...args] : args, {
+    env: { ...process.env, BODY: JSON.stringify({ query }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await once(child, 'exit');
+  const line = output.split('\n').find((l) => l.startsWith('{'));
+  const r = JSON.parse(line!) as { requests: number; durationUs: number; socketErrors: number; non2xx: number; p50Us: number; p99Us: number };
+  return { rps: r.requests / (r.durationUs / 1e6), p50: r.p50Us / 1000, p99: r.p99Us / 1000, errors: r.socketErrors + r.non2xx };
+}
+
+async function post(url: string, query: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+async function startEmulator() {
+  return startProcess('dist/emulator/main.js', ['--port', '0', '--seed', 'demo'], {}, 1, /listening on (\S+)/);
+}
+
+async function setLatency(emulatorUrl: string, ms: number) {
+  await fetch(`${emulatorUrl}/_emulator/faults`, { method: 'DELETE' });
+  if (ms > 0) {
+    await fetch(`${emulatorUrl}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ operation: '*', type: 'latency', delayMs: ms, forever: true }),
+    });
+  }
+}
+
+async function startGateway(emulatorUrl: string) {
+  return startProcess(
+    'dist/main.js',
+    [],
+    {
+      ...credentials,
+      PORT: '0',
+      AWS_ENDPOINT_URL_AMPLIFYBACKEND: emulatorUrl,
+      GATEWAY_INSECURE: 'true',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      UPSTREAM_MAX_CONCURRENCY: '64',
+    },
+    0,
+    /gateway: (\S+)/,
+  );
+}
+
+// --- 1. throughput and latency ------------------------------------------------------------------
+
+async function throughput() {
+  const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
+  const bare = await startProcess('--import', ['tsx', 'bench/bare.ts'], {}, 0, /listening on (\S+)/);
+  const runs = [];
+  for (let i = 0; i < repeats; i++) runs.push(await wrk(bare.url, smallQuery, 1));
+  await stopProcess(bare.child);
+  results.bare = summarize(runs);
+
+  const emulator = await startEmulator();
+  const gateway = await startGateway(emulator.url);
+  for (const latency of [0, 20]) {
+    await setLatency(emulator.url, latency);
+    for (const [name, query] of [['small', smallQuery], ['nested', nestedQuery]] as const) {
+      const check = await post(gateway.url, query);
+      if (check.errors) throw new Error(`${name} query failed: ${JSON.stringify(check.errors)}`);
+      const r = [];
+      for (let i = 0; i < repeats; i++) r.push(await wrk(gateway.url, query, 1));
+      results[`${name}@${latency}ms`] = summarize(r);
+    }
+  }
+  await stopProcess(gateway.child);
+  await stopProcess(emulator.child);
+  return results;
+}
+
+function summarize(runs: { rps: number; p50: number; p99: number; errors: number }[]) {
+  return {
+    rps: round(median(runs.map((r) => r.rps)), 0),
+    p50: round(median(runs.map((r) => r.p50)), 2),
+    p99: round(median(runs.map((r) => r.p99)), 2),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+// --- 2. overhead against the SDK alone, one request at a time ------------------------------------
+
+async function sdkNested(client: AmplifyBackendClient) {
+  const app = await client.send(new GetBackendCommand({ AppId: APP }));
+  await Promise.all(
+    (app.BackendEnvironmentList ?? []).map(async (env) => {
+      const [details] = await Promise.all([
+        client.send(new GetBackendCommand({ AppId: APP, BackendEnvironmentName: env })),
+        client.send(new ListBackendJobsCommand({ AppId: APP, BackendEnvironmentName: env, MaxResults: 11 })),
+      ]);
+      const meta = JSON.parse(details.AmplifyMetaConfig ?? '{}');
+      const names = (category: string) => Object.keys(meta[category] ?? {});
+      const input = (ResourceName: string) => ({ AppId: APP, BackendEnvironmentName: env, ResourceName });
+      await Promise.all([
+        ...names('api').map((n) => client.send(new GetBackendAPICommand(input(n)))),
+        ...names('auth').map((n) => client.send(new GetBackendAuthCommand(input(n)))),
+        ...names('storage').map((n) => client.send(new GetBackendStorageCommand(input(n)))),
+      ]);
+    }),
+  );
+}
+
+async function overhead() {
+  const iterations = quick ? 60 : 300;
+  const emulator = await startEmulator();
+  const gateway = await startGateway(emulator.url);
+  const client = new AmplifyBackendClient({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
+  });
+  const results: Record<string, { sdkP50: number; sdkP99: number; gatewayP50: number; gatewayP99: number; addedP50: number; addedP99: number }> = {};
+  for (const latency of [0, 20]) {
+    await setLatency(emulator.url, latency);
+    const time = async (fn: () => Promise<unknown>) => {
+      for (let i = 0; i < 10; i++) await fn();
+      const xs = [];
+      for (let i = 0; i < iterations; i++) {
+        const t = performance.now();
+        await fn();
+        xs.push(performance.now() - t);
+      }
+      return xs;
+    };
+    const sdk = await time(() => sdkNested(client));
+    const gw = await time(() => post(gateway.url, nestedQuery));
+    results[`nested@${latency}ms`] = {
+      sdkP50: round(percentile(sdk, 50), 2),
+      sdkP99: round(percentile(sdk, 99), 2),
+      gatewayP50: round(percentile(gw, 50), 2),
+      gatewayP99: round(percentile(gw, 99), 2),
+      addedP50: round(percentile(gw, 50) - percentile(sdk, 50), 2),
+      addedP99: round(percentile(gw, 99) - percentile(sdk, 99), 2),
+    };
+  }
+  client.destroy();
+  await stopProcess(gateway.child);
+  await stopProcess(emulator.child);
+  return results;
+}
+
+// --- 3. upstream calls per query ----------------------------------------------------------------
+
+async function upstreamCalls() {
+  const emulator = await startEmulator();
+  const gateway = await startGateway(emulator.url);
+  await fetch(`${emulator.url}/_emulator/stats`, { method: 'DELETE' });
+  const result = await post(gateway.url, nestedQuery);
+  const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as Record<string, number>;
+  const envs = result.data.app.environments as { apis: unknown[]; auth: unknown; storages: unknown[] }[];
+  // The data needs: the app; per environment its details and its jobs; one read per resource.
+  const minimum = 1 + envs.length * 2 + envs.reduce((n, e) => n + e.apis.length + (e.auth ? 1 : 0) + e.storages.length, 0);
+  await stopProcess(gateway.child);
+  await stopProcess(emulator.child);
+  return { nested: { made: Object.values(stats).reduce((a, b) => a + b, 0), minimum, byOperation: stats } };
+}
+
+// --- 4. cold start and fan-out ------------------------------------------------------------------
+
+async function coldStart() {
+  const times = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const started = performance.now();
+    const { child, url } = await startProcess('dist/main.js', [], { PORT: '0', EMULATOR_PORT: '0', LOG_LEVEL: 'warn' }, 0, /gateway: (\S+)/);
+    const ready = url.replace('/graphql', '/ready');
+    for (;;) {
+      const res = await fetch(ready).catch(() => undefined);
+      if (res?.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    times.push(performance.now() - started);
+    await stopProcess(child);
+  }
+  return { readyMs: round(median(times), 0) };
+}
+
+async function fanOut() {
+  const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/fanout.ts', '--subscribers', quick ? '1000' : '1000,10000'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return JSON.parse(output.split('\n').filter((l) => l.startsWith('[{')).pop()!) as Record<string, number>[];
+}
+
+// --- run and report ------------------------------------------------------------------------------
+
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const only = values.only?.split(',');
+const run = <T>(name: string, fn: () => Promise<T>) => (!only || only.includes(name) ? fn() : Promise.resolve(undefined));
+const report = {
+  machine,
+  mode: quick ? 'quick (1 run of 3 s per figure)' : `full (median of ${repeats} runs of ${seconds} s)`,
+  throughput: await run('throughput', throughput),
+  overhead: await run('overhead', overhead),
+  upstreamCalls: await run('calls', upstreamCalls),
+  coldStart: await run('coldstart', coldStart),
+  fanOut: await run('fanout', fanOut),
+};
+console.log(JSON.stringify(report, null, 2));
+if (!values['no-write'] && !only) writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
+process.exit(0);
