@@ -62,6 +62,7 @@ export function withoutVariableValue(error: GraphQLError): GraphQLError {
     path: error.path,
     // Its message, and so its stack, would quote the value again.
     originalError: why === reason ? error.originalError : undefined,
-    extensions: error.extensions,
+    // A variable of the wrong shape is the client's mistake, like any other bad input.
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
   });
 }

@@ -122,7 +122,7 @@ export async function createGateway(
     maxRequestBodySize: config.limits.maxBodyBytes,
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
-      useAccessControl({ authenticator, rateLimiter, logger }),
+      useAccessControl({ authenticator, rateLimiter, logger, graphiql: config.graphiql }),
       ...limits,
       metrics.plugin,
       useOperationName(),

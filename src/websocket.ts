@@ -48,7 +48,12 @@ export function attachWebSocket(options: {
           principals.set(ctx.extra, principal);
           return true;
         } catch (error) {
-          if (!(error instanceof AuthenticationError)) throw error;
+          if (!(error instanceof AuthenticationError)) {
+            // Credentials could not be checked (a JWKS out of reach): the client may try again.
+            options.logger.error({ err: error }, 'websocket authentication unavailable');
+            ctx.extra.socket.close(1013, 'Authentication is unavailable; try again later');
+            return false;
+          }
           options.logger.info({ reason: error.message }, 'websocket authentication failed');
           ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
           return false;

@@ -834,8 +834,8 @@ describe('API keys only', () => {
     }
   });
 
-  // The access plugin lets a GET that asks for HTML through for GraphiQL's page; with GraphiQL off
-  // yoga runs it as an operation, and the execution-time check refuses it, unauthenticated.
+  // Only GraphiQL's page passes without a credential: with GraphiQL off, a GET asking for HTML is
+  // an operation like any other and needs one.
   it('with GraphiQL off, refuses an operation sent as a GET asking for HTML, with no upstream call', async () => {
     const keyed = await startStack({ gateway: { graphiql: false, access: { apiKeys } } });
     try {
@@ -843,6 +843,7 @@ describe('API keys only', () => {
       const res = await keyed.gateway.yoga.fetch(`http://yoga/graphql?query=${query}`, {
         headers: { accept: 'text/html, application/json' },
       });
+      expect(res.status).toBe(401);
       expect(await res.json()).toMatchInlineSnapshot(`
         {
           "errors": [
@@ -850,7 +851,7 @@ describe('API keys only', () => {
               "extensions": {
                 "code": "UNAUTHENTICATED",
               },
-              "message": "Authentication required",
+              "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
             },
           ],
         }

@@ -867,6 +867,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -918,6 +921,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -940,6 +946,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,

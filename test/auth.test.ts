@@ -928,6 +928,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -977,6 +980,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -998,6 +1004,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -1020,6 +1029,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -1040,6 +1052,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -1063,6 +1078,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,

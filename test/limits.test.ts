@@ -327,6 +327,9 @@ describe('request limits with the default query limits', () => {
       {
         "errors": [
           {
+            "extensions": {
+              "code": "BAD_USER_INPUT",
+            },
             "locations": [
               {
                 "column": 11,
@@ -381,6 +384,9 @@ describe('request limits with the default query limits', () => {
       {
         "errors": [
           {
+            "extensions": {
+              "code": "BAD_USER_INPUT",
+            },
             "locations": [
               {
                 "column": 11,

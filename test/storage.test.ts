@@ -637,6 +637,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -687,6 +690,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,
@@ -709,6 +715,9 @@ describe('inputs are checked before any upstream call', () => {
     expect(res.errors).toMatchInlineSnapshot(`
       [
         {
+          "extensions": {
+            "code": "BAD_USER_INPUT",
+          },
           "locations": [
             {
               "column": 10,

@@ -7,7 +7,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
+import { ConfigError, scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
 
 /** Who is calling, as far as the gateway knows; `id` is safe to log, it is never the credential. */
 export interface Principal {
@@ -37,6 +37,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * token. `null` when none was sent; an AuthenticationError when one was sent and is not valid.
  */
 export function createAuthenticator(config: AccessConfig) {
+  if (config.jwt && !config.jwt.secret === !config.jwt.jwksUrl) {
+    throw new ConfigError('JWT access needs exactly one of GATEWAY_JWT_SECRET and GATEWAY_JWKS_URL');
+  }
   const open = config.apiKeys.length === 0 && !config.jwt;
   // Keys are compared by hash, in constant time: neither timing nor a log shows a key.
   const keys = config.apiKeys.map((k, i) => ({

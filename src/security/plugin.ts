@@ -29,14 +29,20 @@ const wantsGraphiQL = (request: Request) =>
  * then the scopes the operation needs (read, write, admin) or FORBIDDEN, before anything runs.
  * graphql-ws connections authenticate in the server's onConnect and arrive with `principal` set.
  */
-export function useAccessControl(options: { authenticator: Authenticator; rateLimiter: RateLimiter; logger: Logger }): Plugin<{
+export function useAccessControl(options: {
+  authenticator: Authenticator;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+  /** Whether GraphiQL's page is served (and so may be fetched without a credential). */
+  graphiql: boolean;
+}): Plugin<{
   principal?: Principal;
 }> {
   const principals = new WeakMap<Request, Principal>();
   return {
     async onRequest({ request, serverContext, endResponse }) {
       // GraphiQL's page is static; the operations it sends carry credentials like any other.
-      if (wantsGraphiQL(request)) return;
+      if (options.graphiql && wantsGraphiQL(request)) return;
       const req = (serverContext as Partial<ServerContext> | undefined)?.req;
       let principal: Principal | null;
       try {
