@@ -85,6 +85,11 @@ export interface GatewayConfig {
   upstreamMaxAttempts: number;
   /** @default 10000 */
   upstreamTimeoutMs: number;
+  /**
+   * How long an upstream read (apps, environments, resources, models, buckets) is kept for other
+   * requests; writes through the gateway forget their app's. 0 shares only reads in flight. @default 0
+   */
+  upstreamCacheTtlMs: number;
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql: boolean;
   /** Redis for job events and poller leases across instances; in memory without it. */
@@ -110,6 +115,7 @@ export const defaultConfig = (): GatewayConfig => ({
   upstream: { kind: 'embedded', emulatorPort: 4010, emulatorHost: '127.0.0.1', jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
+  upstreamCacheTtlMs: 0,
   graphiql: true,
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
@@ -221,6 +227,7 @@ const env = z
       .min(100, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .default(10_000),
+    UPSTREAM_CACHE_TTL_MS: int('UPSTREAM_CACHE_TTL_MS', 0, 3_600_000).default(0),
     UPSTREAM_MAX_CONCURRENCY: int('UPSTREAM_MAX_CONCURRENCY', 1, 1000).default(16),
     UPSTREAM_MAX_QUEUE: int('UPSTREAM_MAX_QUEUE', 0, 100_000).default(1000),
     BREAKER_ERROR_PERCENT: int('BREAKER_ERROR_PERCENT', 1, 100).default(50),
@@ -305,6 +312,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, emulatorHost: e.HOST, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },
     upstreamMaxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamCacheTtlMs: e.UPSTREAM_CACHE_TTL_MS,
     graphiql: e.GRAPHIQL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

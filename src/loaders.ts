@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { AmplifyBackend, OperationInput, OperationName, OperationOutput } from './aws/client.js';
+import type { OperationInput, OperationName, OperationOutput } from './aws/client.js';
 import { UpstreamError } from './aws/errors.js';
+import type { ReadCache } from './read-cache.js';
 
 export type Backend = OperationOutput<'GetBackend'>;
 export type Job = OperationOutput<'GetBackendJob'>;
@@ -34,7 +35,7 @@ const joinKey = (...parts: (string | number | undefined)[]) => parts.map((p) => 
  * calls in one operation go upstream once. AmplifyBackend has no batch read: batches run in
  * parallel, and a failed key fails only its own slot.
  */
-export function createLoaders(aws: AmplifyBackend) {
+export function createLoaders(aws: Pick<ReadCache, 'call'>) {
   function perKey<K, O extends OperationName>(
     operation: O,
     input: (key: K) => OperationInput<O>,

@@ -8,6 +8,7 @@ import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
 import { UpstreamError } from './aws/errors.js';
 import { ConfigError, isOpen, type GatewayConfig } from './config.js';
 import { createContext } from './context.js';
+import { createReadCache } from './read-cache.js';
 import { maskError } from './errors.js';
 import { createHttpHandler } from './http.js';
 import { createEventBus } from './jobs/events.js';
@@ -89,6 +90,7 @@ export async function createGateway(
         : {}),
   };
   const aws = createAmplifyBackend(awsOptions);
+  const reads = createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs });
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const bus = createEventBus({ redis, prefix: config.redisPrefix });
@@ -102,6 +104,7 @@ export async function createGateway(
     polling: config.jobPolling,
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
     scheduler: overrides.scheduler,
+    onJobFinished: (appId) => reads.forgetApp(appId),
   });
 
   const metrics = createMetrics({
@@ -113,7 +116,7 @@ export async function createGateway(
 
   const yoga = createYoga<ServerContext>({
     schema,
-    context: () => createContext(aws, jobs),
+    context: () => createContext(aws, reads, jobs),
     maskedErrors: { maskError },
     graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
     landingPage: false,

@@ -106,9 +106,11 @@ describe('load', () => {
     const { failures, seconds } = await run(REQUESTS);
     expect(failures.slice(0, 5)).toEqual([]);
     expect(failures).toHaveLength(0);
-    // Every request reached upstream (nothing was answered from a stale cache or dropped).
+    // Nothing kept between requests (no cache TTL here): identical reads in flight at the same
+    // time share one upstream call, so there are at most as many calls as requests.
     const calls = stack.calls();
-    expect(calls.GetBackend).toBeGreaterThanOrEqual(REQUESTS);
+    expect(calls.GetBackend).toBeGreaterThan(0);
+    expect(calls.GetBackend).toBeLessThanOrEqual(REQUESTS);
     expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
     // Keep-alive: the clients' connections are reused, not one per request.
     expect(connections).toBeLessThan((WARM_UP + REQUESTS) / 20);

@@ -244,7 +244,8 @@ describe('circuit breaker', () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 500, forever: true });
     const trial = stack.graphql(APP, { appId: TODO });
     await until(() => stack.gateway.aws.health().inFlight === 1, 'the trial call');
-    const beside = await stack.graphql(APP, { appId: TODO });
+    // Another app: the same read would share the trial call in flight instead.
+    const beside = await stack.graphql(APP, { appId: 'd2gallery00002' });
     expect(beside.data).toEqual({ app: null });
     expect(beside.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', awsErrorName: 'CircuitOpen' });
     expect(await trial).toEqual(todo);
@@ -295,13 +296,14 @@ describe('concurrency cap', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
       })();
+      // Ten different reads: identical ones in flight together would be shared as one call.
       const [results, ms] = await timed(() =>
-        Promise.all(Array.from({ length: 10 }, () => stack.graphql(APP, { appId: TODO }))),
+        Promise.all(Array.from({ length: 10 }, (_, i) => stack.graphql(APP, { appId: `ghost${i}` }))),
       );
       done = true;
       await sampler;
 
-      expect(results).toEqual(Array.from({ length: 10 }, () => todo));
+      expect(results).toEqual(Array.from({ length: 10 }, () => ({ data: { app: null } })));
       expect(stack.calls()).toEqual({ GetBackend: 10 });
       expect(Math.max(...samples.map((s) => s.inFlight))).toBe(2);
       expect(Math.max(...samples.map((s) => s.queued))).toBeGreaterThan(0);
@@ -318,12 +320,12 @@ describe('concurrency cap', () => {
     try {
       stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
       let settled = 0;
-      const running = stack.graphql(APP, { appId: TODO }).finally(() => settled++);
+      const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
       await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
-      const waiting = stack.graphql(APP, { appId: TODO }).finally(() => settled++);
+      const waiting = stack.graphql(APP, { appId: 'ghost2' }).finally(() => settled++);
       await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
 
-      const refused = await stack.graphql(APP, { appId: TODO });
+      const refused = await stack.graphql(APP, { appId: 'ghost3' });
       expect(refused.data).toEqual({ app: null });
       expect(refused.errors?.[0].extensions).toMatchObject({
         code: 'RATE_LIMITED',
@@ -333,8 +335,8 @@ describe('concurrency cap', () => {
       // At once: answered while the two before it still wait on upstream.
       expect(settled).toBe(0);
 
-      expect(await running).toEqual(todo);
-      expect(await waiting).toEqual(todo);
+      expect(await running).toEqual({ data: { app: null } });
+      expect(await waiting).toEqual({ data: { app: null } });
       expect(stack.calls()).toEqual({ GetBackend: 2 });
       // A queue that is full is no upstream failure: the circuit stays closed.
       expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
@@ -350,7 +352,7 @@ describe('concurrency cap', () => {
       stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
       const running = stack.graphql(APP, { appId: TODO });
       await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
-      expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['RATE_LIMITED']);
+      expect(codes(await stack.graphql(APP, { appId: 'd2gallery00002' }))).toEqual(['RATE_LIMITED']);
       expect(await running).toEqual(todo);
     } finally {
       await stack.stop();

@@ -74,6 +74,8 @@ export function createJobWatcher(options: {
   renewEveryMs: number;
   /** @default real timers */
   scheduler?: Scheduler;
+  /** Told when a watched job is seen to finish: what was read of its app may have changed. */
+  onJobFinished?: (appId: string) => void;
 }) {
   const { aws, bus, leases, polling } = options;
   const scheduler = options.scheduler ?? realScheduler;
@@ -156,6 +158,7 @@ export function createJobWatcher(options: {
         const known = w.jobs.get(id);
         if (known && jobVersion(known) === jobVersion(event.job)) return;
         w.jobs.set(id, event.job);
+        if (isDoneStatus(event.job.status)) options.onJobFinished?.(w.target.appId);
         deliver(w, event);
         return;
       }

@@ -39,6 +39,7 @@ export async function environment(app: AppRef, args: { name: string }, ctx: Cont
 
 /** After a write, what this request read of the app and its environments is stale. */
 export function forgetApp(ctx: Context, appId: string) {
+  ctx.reads.forgetApp(appId);
   ctx.loaders.app.clear(appId);
   ctx.loaders.environment.clearAll();
 }

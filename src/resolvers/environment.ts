@@ -94,6 +94,7 @@ export async function resource(env: EnvironmentRef, category: Category, resource
 
 /** After a write to an environment, what this request read of it is stale. */
 export function forgetEnvironment(ctx: Context, appId: string, environmentName: string) {
+  ctx.reads.forgetApp(appId);
   const key = { appId, environmentName };
   ctx.loaders.environment.clear(key);
   ctx.loaders.jobsPage.clearAll();

@@ -235,6 +235,6 @@ function leavable<T>(events: EventQueue<WatchEvent>, updates: AsyncGenerator<T>)
 /** Resolves one emitted update, with fresh loaders for the fields below it. */
 export function resolveJobUpdate(update: JobUpdate, ctx: Context): JobRef {
   if ('error' in update) throw update.error;
-  ctx.loaders = createLoaders(ctx.aws);
+  ctx.loaders = createLoaders(ctx.reads);
   return update;
 }
