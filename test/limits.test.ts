@@ -151,7 +151,7 @@ describe('request limits with the default query limits', () => {
             "extensions": {
               "code": "REQUEST_ENTITY_TOO_LARGE",
             },
-            "message": "Request body too large",
+            "message": "Request body is larger than 2097152 bytes",
           },
         ],
       }
@@ -559,7 +559,7 @@ describe('request limits with the default query limits', () => {
               "extensions": {
                 "code": "REQUEST_ENTITY_TOO_LARGE",
               },
-              "message": "Request body too large",
+              "message": "Request body is larger than 2097152 bytes",
             },
           ],
         }
@@ -594,7 +594,7 @@ describe('request limits with the default query limits', () => {
               "extensions": {
                 "code": "REQUEST_ENTITY_TOO_LARGE",
               },
-              "message": "Request body too large",
+              "message": "Request body is larger than 2097152 bytes",
             },
           ],
         }

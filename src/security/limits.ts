@@ -13,9 +13,9 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
 
 /**
- * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the size of
- * variables, introspection, and persisted operations. Body size and batch size are yoga's own
- * options; the request rate is in the access plugin.
+ * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
+ * the size of variables, introspection, and persisted operations. Batch size is yoga's own
+ * option; the request rate is in the access plugin.
  */
 export function limitPlugins(limits: LimitsConfig): Plugin[] {
   if (limits.requirePersistedOperations && !limits.persistedOperationsFile) {
@@ -38,6 +38,7 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
       // Field suggestions ("Did you mean …") leak the schema where introspection is off.
       blockFieldSuggestion: { enabled: !limits.introspection },
     }) as Plugin,
+    useBodySizeLimit(limits.maxBodyBytes),
     useVariablesSizeLimit(limits.maxVariablesBytes),
   ];
   if (!limits.introspection) plugins.push(useDisableIntrospection());
@@ -126,6 +127,50 @@ function useOperationResolution(): Plugin {
           extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
         });
       };
+    },
+  };
+}
+
+const bodyTooLarge = (maxBytes: number) =>
+  createGraphQLError(`Request body is larger than ${maxBytes} bytes`, {
+    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } },
+  });
+
+/**
+ * Yoga's own body limit streams every body through a counting TransformStream, which costs about
+ * half of the server's throughput. A declared Content-Length is checked up front and bounds what
+ * node:http reads, so only a body without one (chunked) is counted as it streams.
+ */
+function useBodySizeLimit(maxBytes: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const declared = request.headers.get('content-length');
+      if (declared != null) {
+        if (!/^\d+$/.test(declared)) {
+          throw createGraphQLError('Content-Length header is invalid', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+        if (Number(declared) > maxBytes) throw bodyTooLarge(maxBytes);
+        return;
+      }
+      if (!requestParser || !request.body) return;
+      const parse = requestParser;
+      setRequestParser((req) => {
+        let read = 0;
+        const counted = req.body!.pipeThrough(
+          new fetchAPI.TransformStream({
+            transform(chunk: Uint8Array, controller) {
+              read += chunk.byteLength;
+              if (read > maxBytes) controller.error(bodyTooLarge(maxBytes));
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        return parse(
+          new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body: counted, duplex: 'half' } as RequestInit),
+        );
+      });
     },
   };
 }
