@@ -6,13 +6,7 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import {
-  createManualScheduler,
-  startStack,
-  until,
-  type GraphQLResponse,
-  type Stack,
-} from './helpers.js';
+import { createManualScheduler, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const ISSUER = 'https://issuer.test/';
@@ -65,27 +59,6 @@ const malformed = 'Authorization must be "Bearer <API key or token>"';
 const unauthenticated = (message: string) => ({
   errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
 });
-
-/** The `data:` payloads of a text/event-stream response, as parsed JSON, until the stream ends. */
-async function* readEvents(res: Response): AsyncGenerator<any> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (/^event: complete/m.test(block)) return;
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).trim())
-        .join('\n');
-      if (data) yield JSON.parse(data);
-    }
-  }
-}
 
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;

@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { printSubgraph } from '../src/schema/index.js';
 import { deploymentsTypeDefs, startDeployments } from './fixtures/deployments.js';
-import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, readEvents, type Stack, startStack, until } from './helpers.js';
 
 // Our gateway, a second subgraph and Hive Gateway (MIT) in front of both, on 127.0.0.1, serving
 // the supergraph that @theguild/federation-composition composes.
@@ -223,23 +223,3 @@ describe('with API keys on our gateway', () => {
   });
 });
 
-/** The `data:` payloads of a text/event-stream response, as parsed JSON, until the stream ends. */
-async function* readEvents(res: Response): AsyncGenerator<any> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (/^event: complete/m.test(block)) return;
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).trim())
-        .join('\n');
-      if (data) yield JSON.parse(data);
-    }
-  }
-}

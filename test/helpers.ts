@@ -147,3 +147,24 @@ export async function until(condition: () => boolean, what: string, turns = 5000
   }
   throw new Error(`gave up waiting for ${what}`);
 }
+
+/** The `data:` payloads of a text/event-stream response, as parsed JSON, until the stream ends. */
+export async function* readEvents(res: Response): AsyncGenerator<any> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (/^event: complete/m.test(block)) return;
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trim())
+        .join('\n');
+      if (data) yield JSON.parse(data);
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/clie
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, fakeCredentials, readEvents, type Stack, startStack, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -266,23 +266,3 @@ describe('shutdown', () => {
   });
 });
 
-/** The `data:` payloads of a text/event-stream response, as parsed JSON, until the stream ends. */
-async function* readEvents(res: Response): AsyncGenerator<any> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (/^event: complete/m.test(block)) return;
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).trim())
-        .join('\n');
-      if (data) yield JSON.parse(data);
-    }
-  }
-}

@@ -12,8 +12,7 @@ import {
 } from '../resolvers/api.js';
 import { resource, type ResourceRef } from '../resolvers/environment.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
 
 export const ApiAuthMode = builder.enumType('ApiAuthMode', { values: Object.values(Mode) });
@@ -86,10 +85,7 @@ builder.node(BackendApi, {
   description: 'A GraphQL API (AppSync) resource of an environment.',
   ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'api', r.resourceName, ctx)),
   fields: (t) => ({
-    appId: t.exposeID('appId'),
-    environmentName: t.exposeString('environmentName'),
-    resourceName: t.exposeString('resourceName'),
-    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    ...resourceFields(t),
     config: t.field({
       type: BackendApiConfig,
       nullable: true,

@@ -20,8 +20,7 @@ import {
 } from '../resolvers/auth.js';
 import { resource, type ResourceRef } from '../resolvers/environment.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { environmentKeyFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
 
 export const AuthResourcesEnum = builder.enumType('AuthResources', { values: Object.values(AuthResources) });
@@ -168,10 +167,7 @@ builder.node(BackendAuth, {
   description: 'The Cognito auth resource of an environment.',
   ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'auth', r.resourceName, ctx)),
   fields: (t) => ({
-    appId: t.exposeID('appId'),
-    environmentName: t.exposeString('environmentName'),
-    resourceName: t.exposeString('resourceName'),
-    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    ...resourceFields(t),
     config: t.field({
       type: BackendAuthConfig,
       nullable: true,

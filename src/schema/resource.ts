@@ -41,6 +41,14 @@ export const environmentKeyFields = (t: FieldBuilder) => ({
   environmentName: t.string({ required: true, validate: pathValue }),
 });
 
+/** The fields BackendApi, BackendAuth and BackendStorage start with: their key and environment. */
+export const resourceFields = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, ResourceRef>) => ({
+  appId: t.exposeID('appId'),
+  environmentName: t.exposeString('environmentName'),
+  resourceName: t.exposeString('resourceName'),
+  environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+});
+
 /** Node options shared by BackendApi, BackendAuth and BackendStorage. */
 export const resourceNode = (load: (ref: ResourceRef, ctx: Context) => Promise<ResourceRef | null>) => ({
   id: { resolve: (r: ResourceRef) => keyId(r.appId, r.environmentName, r.resourceName) },

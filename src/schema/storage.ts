@@ -8,8 +8,7 @@ import {
   updateBackendStorage,
 } from '../resolvers/storage.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { environmentKeyFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { pathValue } from './validation.js';
 
 export const StorageService = builder.enumType('StorageService', { values: Object.values(ServiceName) });
@@ -42,10 +41,7 @@ builder.node(BackendStorage, {
   description: 'An S3 storage resource of an environment.',
   ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'storage', r.resourceName, ctx)),
   fields: (t) => ({
-    appId: t.exposeID('appId'),
-    environmentName: t.exposeString('environmentName'),
-    resourceName: t.exposeString('resourceName'),
-    environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
+    ...resourceFields(t),
     config: t.field({
       type: BackendStorageConfig,
       nullable: true,
