@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface RedisClients {
   /** Publishes events and runs the lease scripts. */
@@ -9,6 +9,8 @@ export interface RedisClients {
 
 /** Connects both, or fails with a message naming REDIS_URL (never its password). */
 export async function connectRedis(url: string): Promise<RedisClients> {
+  // Loaded only when Redis is configured: most single instances never need it.
+  const { Redis } = await import('ioredis');
   const connect = async () => {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
     try {

@@ -63,7 +63,7 @@ export async function createGateway(
   const authenticator = createAuthenticator(config.access);
   const rateLimiter = createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
   // Read before anything starts: a bad file stops the start with its name.
-  const limits = limitPlugins(config.limits);
+  const limits = await limitPlugins(config.limits);
 
   const emulator =
     upstream.kind === 'embedded'

@@ -3,8 +3,7 @@ import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { GraphQLResolveInfo } from 'graphql';
-import { JSONResolver } from 'graphql-scalars';
+import { GraphQLScalarType, valueFromASTUntyped, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 
@@ -34,7 +33,16 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType(
+  'JSON',
+  new GraphQLScalarType({
+    name: 'JSON',
+    description: 'Any JSON value, as the service sends it (an object, for the configs that use it).',
+    serialize: (value) => value,
+    parseValue: (value) => value,
+    parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+  }),
+);
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});

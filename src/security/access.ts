@@ -6,7 +6,7 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { ConfigError, scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
 
 /** Who is calling, as far as the gateway knows; `id` is safe to log, it is never the credential. */
@@ -48,7 +48,10 @@ export function createAuthenticator(config: AccessConfig) {
   }));
   const jwt = config.jwt;
   const secret = jwt?.secret ? new TextEncoder().encode(jwt.secret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = jwt?.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : undefined;
+  // jose loads on the first token, so a gateway without JWTs never pays for it at start.
+  let jose: Promise<typeof import('jose')> | undefined;
+  const loadJose = () => (jose ??= import('jose'));
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
 
   function byKey(candidate: string): Principal | undefined {
     const hash = sha256(candidate);
@@ -56,11 +59,12 @@ export function createAuthenticator(config: AccessConfig) {
   }
 
   async function byJwt(token: string): Promise<Principal> {
+    const { jwtVerify, createRemoteJWKSet, errors: joseErrors } = await loadJose();
     try {
       const options = { issuer: jwt?.issuer, audience: jwt?.audience };
       const { payload } = secret
         ? await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })
-        : await jwtVerify(token, jwks!, options);
+        : await jwtVerify(token, await (jwks ??= Promise.resolve(createRemoteJWKSet(new URL(jwt!.jwksUrl!)))), options);
       const claim = payload.scope ?? payload.scp;
       const granted = (Array.isArray(claim) ? claim : String(claim ?? '').split(' ')).filter((s): s is Scope =>
         allScopes.includes(s as Scope),

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import {
   GraphQLError,
   Kind,
@@ -17,7 +15,7 @@ import { ConfigError, type LimitsConfig } from '../config.js';
  * the size of variables, introspection, and persisted operations. Batch size is yoga's own
  * option; the request rate is in the access plugin.
  */
-export function limitPlugins(limits: LimitsConfig): Plugin[] {
+export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
   if (limits.requirePersistedOperations && !limits.persistedOperationsFile) {
     throw new ConfigError('REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE');
   }
@@ -41,9 +39,14 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
     useBodySizeLimit(limits.maxBodyBytes),
     useVariablesSizeLimit(limits.maxVariablesBytes),
   ];
-  if (!limits.introspection) plugins.push(useDisableIntrospection());
+  // Both plugins load only where configured: they cost start-up time where they are not.
+  if (!limits.introspection) {
+    const { useDisableIntrospection } = await import('@graphql-yoga/plugin-disable-introspection');
+    plugins.push(useDisableIntrospection());
+  }
   if (limits.persistedOperationsFile) {
     const store = loadPersistedOperations(limits.persistedOperationsFile);
+    const { usePersistedOperations } = await import('@graphql-yoga/plugin-persisted-operations');
     plugins.push(
       usePersistedOperations({
         getPersistedOperation: (hash: string) => store.get(hash) ?? null,
