@@ -150,30 +150,16 @@ function errorOf(event: Extract<WatchEvent, { kind: 'error' | 'notFound' }>) {
  */
 export function backendJobUpdates(args: { appId: string; environmentName: string; jobId: string }, ctx: Context) {
   const events = ctx.jobs.watchJob(args);
-  return leavable(events, jobUpdates(args, events));
-}
-
-async function* jobUpdates(args: { appId: string; environmentName: string }, events: EventQueue<WatchEvent>): AsyncGenerator<JobUpdate> {
-  try {
-    let last: string | undefined;
-    for await (const event of events) {
-      if (event.kind === 'notFound') {
-        yield { error: errorOf(event) };
-        return;
-      }
-      if (event.kind === 'error') {
-        yield { error: errorOf(event) };
-        continue;
-      }
+  let last: string | undefined;
+  return leavable(
+    events,
+    updates(events, (event) => {
       const job = event.kind === 'snapshot' ? event.jobs[0] : event.job;
-      if (!job || jobVersion(job) === last) continue;
+      if (!job || jobVersion(job) === last) return { jobs: [] };
       last = jobVersion(job);
-      yield jobRef(args.appId, args.environmentName, job);
-      if (isDoneStatus(job.status)) return;
-    }
-  } finally {
-    events.end();
-  }
+      return { jobs: [jobRef(args.appId, args.environmentName, job)], done: isDoneStatus(job.status) };
+    }),
+  );
 }
 
 /**
@@ -182,29 +168,37 @@ async function* jobUpdates(args: { appId: string; environmentName: string }, eve
  */
 export function backendJobsUpdates(args: { appId: string; environmentName: string }, ctx: Context) {
   const events = ctx.jobs.watchEnvironment(args);
-  return leavable(events, environmentUpdates(args, events));
-}
-
-async function* environmentUpdates(args: { appId: string; environmentName: string }, events: EventQueue<WatchEvent>): AsyncGenerator<JobUpdate> {
   const seen = new Map<string, string>();
-  try {
-    for await (const event of events) {
-      if (event.kind === 'notFound') {
-        yield { error: errorOf(event) };
-        return;
-      }
-      if (event.kind === 'error') {
-        yield { error: errorOf(event) };
-        continue;
-      }
+  return leavable(
+    events,
+    updates(events, (event) => {
       // The snapshot lists newest first; running jobs are replayed oldest first.
       const jobs = event.kind === 'snapshot' ? [...event.jobs].reverse() : [event.job];
-      for (const job of jobs) {
-        if (!job.jobId || seen.get(job.jobId) === jobVersion(job)) continue;
+      const changed = jobs.filter((job) => {
+        if (!job.jobId || seen.get(job.jobId) === jobVersion(job)) return false;
         seen.set(job.jobId, jobVersion(job));
-        if (event.kind === 'snapshot' && isDoneStatus(job.status)) continue;
-        yield jobRef(args.appId, args.environmentName, job);
+        return !(event.kind === 'snapshot' && isDoneStatus(job.status));
+      });
+      return { jobs: changed.map((job) => jobRef(args.appId, args.environmentName, job)) };
+    }),
+  );
+}
+
+/** Turns watch events into updates: errors as values, NOT_FOUND ending the stream, jobs by `pick`. */
+async function* updates(
+  events: EventQueue<WatchEvent>,
+  pick: (event: Extract<WatchEvent, { kind: 'snapshot' | 'job' }>) => { jobs: JobRef[]; done?: boolean },
+): AsyncGenerator<JobUpdate> {
+  try {
+    for await (const event of events) {
+      if (event.kind === 'notFound' || event.kind === 'error') {
+        yield { error: errorOf(event) };
+        if (event.kind === 'notFound') return;
+        continue;
       }
+      const { jobs, done } = pick(event);
+      yield* jobs;
+      if (done) return;
     }
   } finally {
     events.end();
