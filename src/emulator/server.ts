@@ -144,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
         return sendJson(res, 200, { now: new Date(clock.now()).toISOString() }, requestId);
       case 'GET /_emulator/state':
         store.settle();
+        await persist();
         return sendJson(res, 200, store.snapshot(), requestId);
       default:
         return sendError(res, requestId, new ServiceError('UnknownOperationException', 404, `No emulator control endpoint ${route}`));
