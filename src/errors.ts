@@ -39,6 +39,22 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
       extensions: { ...located?.extensions, ...upstreamExtensions(original) },
     });
   }
+  // A value the schema's enum does not have can only come from upstream: the service grew one.
+  const unknownEnum = /^Enum "(\w+)" cannot represent value: ([\s\S]{0,200})/.exec(
+    original instanceof Error ? original.message : '',
+  );
+  if (error instanceof GraphQLError && unknownEnum) {
+    return new GraphQLError(
+      `AmplifyBackend answered a ${unknownEnum[1]} this gateway does not know: ${unknownEnum[2]}`,
+      {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions: { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
+      },
+    );
+  }
   const unquoted = error instanceof GraphQLError ? withoutVariableValue(error) : error;
   return yogaMaskError(unquoted, message, isDev);
 }

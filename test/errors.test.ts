@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { maskError } from '../src/errors.js';
 
 // Every error code, produced by real upstream answers (the emulator, through the real SDK).
 
@@ -640,7 +641,13 @@ describe('answers that break the contract', () => {
       ]);
     }));
 
-  it('an unexpected error (an enum value the graph does not know) is masked as "Unexpected error."', async () => {
+  it('anything unexpected is masked as "Unexpected error."', () => {
+    const masked = maskError(new Error('connection string postgres://secret'), 'Unexpected error.');
+    expect(masked.message).toBe('Unexpected error.');
+    expect(JSON.stringify(masked)).not.toContain('secret');
+  });
+
+  it('an enum value the graph does not know is a clear UPSTREAM_ERROR on that field only', async () => {
     const store = stack.emulator.store;
     const saved = store.snapshot();
     const changed = structuredClone(saved);
@@ -666,7 +673,8 @@ describe('answers that break the contract', () => {
         [
           {
             "extensions": {
-              "code": "INTERNAL_SERVER_ERROR",
+              "code": "UPSTREAM_ERROR",
+              "serviceName": "AmplifyBackend",
             },
             "locations": [
               {
@@ -674,7 +682,7 @@ describe('answers that break the contract', () => {
                 "line": 3,
               },
             ],
-            "message": "Unexpected error.",
+            "message": "AmplifyBackend answered a SignInMethod this gateway does not know: "PASSKEY"",
             "path": [
               "backendEnvironment",
               "auth",
