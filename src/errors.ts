@@ -31,29 +31,17 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof UpstreamError) {
     const located = error instanceof GraphQLError ? error : undefined;
-    return new GraphQLError(original.message, {
-      nodes: located?.nodes,
-      source: located?.source,
-      positions: located?.positions,
-      path: located?.path,
-      extensions: { ...located?.extensions, ...upstreamExtensions(original) },
-    });
+    return relocated(located, original.message, { ...located?.extensions, ...upstreamExtensions(original) });
   }
   // A value the schema's enum does not have can only come from upstream: the service grew one.
   const unknownEnum = /^Enum "(\w+)" cannot represent value: ([\s\S]{0,200})/.exec(
     original instanceof Error ? original.message : '',
   );
   if (error instanceof GraphQLError && unknownEnum) {
-    return new GraphQLError(
-      `AmplifyBackend answered a ${unknownEnum[1]} this gateway does not know: ${unknownEnum[2]}`,
-      {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        extensions: { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
-      },
-    );
+    return relocated(error, `AmplifyBackend answered a ${unknownEnum[1]} this gateway does not know: ${unknownEnum[2]}`, {
+      code: 'UPSTREAM_ERROR',
+      serviceName: 'AmplifyBackend',
+    });
   }
   const unquoted = error instanceof GraphQLError ? withoutVariableValue(error) : error;
   return yogaMaskError(unquoted, message, isDev);
@@ -71,14 +59,29 @@ export function withoutVariableValue(error: GraphQLError): GraphQLError {
   const at = / at "[^"]*"$/.exec(valueAndPath)?.[0] ?? ` at "${head[1]}"`;
   // Secrets are strings: where one belongs, String's reason would quote what came instead.
   const why = reason.replace(/^(String cannot represent a non string value): [\s\S]*$/, '$1');
-  return new GraphQLError(`${head[0].trimEnd()}${at}; ${why}`, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    // Its message, and so its stack, would quote the value again.
-    originalError: why === reason ? error.originalError : undefined,
-    // A variable of the wrong shape is the client's mistake, like any other bad input.
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+  // Its message, and so its stack, would quote the value again; a variable of the wrong shape is
+  // the client's mistake, like any other bad input.
+  return relocated(
+    error,
+    `${head[0].trimEnd()}${at}; ${why}`,
+    { ...error.extensions, code: 'BAD_USER_INPUT' },
+    why === reason ? error.originalError : undefined,
+  );
+}
+
+/** The same error, where it happened, with another message and extensions. */
+function relocated(
+  error: GraphQLError | undefined,
+  message: string,
+  extensions: Record<string, unknown>,
+  originalError?: Error | null,
+) {
+  return new GraphQLError(message, {
+    nodes: error?.nodes,
+    source: error?.source,
+    positions: error?.positions,
+    path: error?.path,
+    originalError: originalError ?? undefined,
+    extensions,
   });
 }

@@ -6,7 +6,7 @@ import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, type Authenticator, type Principal } from './security/access.js';
-import type { RateLimiter } from './security/rate-limit.js';
+import { rateLimitClient, type RateLimiter } from './security/rate-limit.js';
 
 type Enveloped = { execute: (args: ExecutionArgs) => never; subscribe: (args: ExecutionArgs) => never };
 
@@ -61,8 +61,7 @@ export function attachWebSocket(options: {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx.extra);
-        const client = principal?.id === 'open' ? `ip:${ctx.extra.request.socket.remoteAddress}` : (principal?.id ?? 'unknown');
-        const allowed = rateLimiter.take(client);
+        const allowed = rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
         if (!allowed.ok) {
           return [createGraphQLError('Rate limit exceeded', { extensions: { code: 'RATE_LIMITED' } })];
         }

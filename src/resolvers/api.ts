@@ -1,7 +1,7 @@
 import type { OperationInput, OperationOutput } from '../aws/client.js';
 import type { Context } from '../context.js';
 import { upstreamContractError } from '../errors.js';
-import { resourcePayload, type ResourceRef } from './environment.js';
+import { resourceKeyInput, resourcePayload, type ResourceRef } from './environment.js';
 
 export type ApiConfigInput = OperationInput<'CreateBackendAPI'>['resourceConfig'];
 export type ApiConfig = NonNullable<OperationOutput<'GetBackendAPI'>['resourceConfig']>;
@@ -20,46 +20,32 @@ export function parseModels(text: string | undefined) {
   }
 }
 
-const target = (input: ResourceRef): ResourceRef => ({
-  appId: input.appId,
-  environmentName: input.environmentName,
-  resourceName: input.resourceName,
-});
-
 export async function createBackendApi(input: ResourceRef & { config: ApiConfigInput }, ctx: Context) {
   const out = await ctx.aws.call('CreateBackendAPI', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
     resourceConfig: input.config,
   });
-  return resourcePayload({ operation: 'CreateBackendAPI', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'CreateBackendAPI', ...out }, input, ctx);
 }
 
 export async function updateBackendApi(input: ResourceRef & { config?: ApiConfigInput | null }, ctx: Context) {
   const out = await ctx.aws.call('UpdateBackendAPI', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
     resourceConfig: input.config ?? undefined,
   });
-  return resourcePayload({ operation: 'UpdateBackendAPI', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'UpdateBackendAPI', ...out }, input, ctx);
 }
 
 export async function deleteBackendApi(input: ResourceRef, ctx: Context) {
   const out = await ctx.aws.call('DeleteBackendAPI', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
   });
-  return resourcePayload({ operation: 'DeleteBackendAPI', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'DeleteBackendAPI', ...out }, input, ctx);
 }
 
 export async function generateBackendApiModels(input: ResourceRef, ctx: Context) {
   const out = await ctx.aws.call('GenerateBackendAPIModels', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
   });
-  return resourcePayload({ operation: 'GenerateBackendAPIModels', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'GenerateBackendAPIModels', ...out }, input, ctx);
 }

@@ -1,6 +1,6 @@
 import type { OperationInput, OperationOutput } from '../aws/client.js';
 import type { Context } from '../context.js';
-import { resourcePayload, type ResourceRef } from './environment.js';
+import { resourceKeyInput, resourcePayload, type ResourceRef } from './environment.js';
 
 export type CreateAuthConfig = OperationInput<'CreateBackendAuth'>['resourceConfig'];
 /** The auth config as GetBackendAuth answers it, secrets included: never expose it whole. */
@@ -10,39 +10,27 @@ export type UpdateAuthConfig = OperationInput<'UpdateBackendAuth'>['resourceConf
 export const authConfig = async (auth: ResourceRef, ctx: Context) =>
   (await ctx.loaders.auth.load(auth)).resourceConfig ?? null;
 
-const target = (input: ResourceRef): ResourceRef => ({
-  appId: input.appId,
-  environmentName: input.environmentName,
-  resourceName: input.resourceName,
-});
-
 export async function createBackendAuth(input: ResourceRef & { config: CreateAuthConfig }, ctx: Context) {
   const out = await ctx.aws.call('CreateBackendAuth', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
     resourceConfig: input.config,
   });
-  return resourcePayload({ operation: 'CreateBackendAuth', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'CreateBackendAuth', ...out }, input, ctx);
 }
 
 export async function updateBackendAuth(input: ResourceRef & { config: UpdateAuthConfig }, ctx: Context) {
   const out = await ctx.aws.call('UpdateBackendAuth', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
     resourceConfig: input.config,
   });
-  return resourcePayload({ operation: 'UpdateBackendAuth', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'UpdateBackendAuth', ...out }, input, ctx);
 }
 
 export async function deleteBackendAuth(input: ResourceRef, ctx: Context) {
   const out = await ctx.aws.call('DeleteBackendAuth', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
-    resourceName: input.resourceName,
+    ...resourceKeyInput(input),
   });
-  return resourcePayload({ operation: 'DeleteBackendAuth', ...out }, target(input), ctx);
+  return resourcePayload({ operation: 'DeleteBackendAuth', ...out }, input, ctx);
 }
 
 export async function importBackendAuth(
@@ -64,6 +52,5 @@ export async function importBackendAuth(
     nativeClientId: input.nativeClientId,
     identityPoolId: input.identityPoolId ?? undefined,
   });
-  const { resource: _, ...payload } = resourcePayload({ operation: 'ImportBackendAuth', ...out }, { appId: input.appId, environmentName: input.environmentName, resourceName: '' }, ctx);
-  return payload;
+  return resourcePayload({ operation: 'ImportBackendAuth', ...out }, input, ctx);
 }

@@ -101,16 +101,27 @@ export function forgetEnvironment(ctx: Context, appId: string, environmentName: 
   for (const loader of [ctx.loaders.api, ctx.loaders.apiModels, ctx.loaders.auth, ctx.loaders.storage]) loader.clearAll();
 }
 
-/** The payload of a write to one resource of an environment. */
+/** The key members every resource operation sends upstream. */
+export const resourceKeyInput = (r: ResourceRef) => ({
+  appId: r.appId,
+  backendEnvironmentName: r.environmentName,
+  resourceName: r.resourceName,
+});
+
+/**
+ * The payload of a write to a resource of an environment. Imports name no resource (the service
+ * names it), so theirs has none.
+ */
 export function resourcePayload(
   out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
-  target: ResourceRef,
+  key: { appId: string; environmentName: string; resourceName?: string },
   ctx: Context,
 ) {
-  forgetEnvironment(ctx, target.appId, target.environmentName);
+  const { appId, environmentName, resourceName } = key;
+  forgetEnvironment(ctx, appId, environmentName);
   return {
-    environment: { appId: target.appId, name: target.environmentName },
-    resource: target,
-    job: jobFromResponse(out, target.environmentName, ctx),
+    environment: { appId, name: environmentName },
+    resource: resourceName === undefined ? undefined : { appId, environmentName, resourceName },
+    job: jobFromResponse(out, environmentName, ctx),
   };
 }

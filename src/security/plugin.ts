@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthenticationError, missingScope, requiredScopes, type Authenticator, type Principal } from './access.js';
-import type { RateLimiter } from './rate-limit.js';
+import { rateLimitClient, type RateLimiter } from './rate-limit.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -68,9 +68,7 @@ export function useAccessControl(options: {
           }),
         );
       }
-      // Open gateways have one principal for everybody: there, the client is its address.
-      const client = principal.id === 'open' ? `ip:${req?.socket.remoteAddress ?? 'unknown'}` : principal.id;
-      const allowed = options.rateLimiter.take(client);
+      const allowed = options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
       if (!allowed.ok) {
         const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
         return endResponse(json(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));

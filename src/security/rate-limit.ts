@@ -35,3 +35,7 @@ export function createRateLimiter(options: { perMinute: number; burst: number; n
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/** Whose bucket a request takes from: its caller, or, on an open gateway where all are one, its address. */
+export const rateLimitClient = (principalId: string | undefined, address: string | undefined) =>
+  principalId === 'open' ? `ip:${address ?? 'unknown'}` : (principalId ?? 'unknown');
