@@ -6,19 +6,27 @@
 //   npm run bench:fanout -- --subscribers 1000,10000 [--jobs 100]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { defineConfig } from '../src/config.js';
-import { createManualClock } from '../src/emulator/clock.js';
-import { startEmulator } from '../src/emulator/server.js';
-import { createStore, emptyState } from '../src/emulator/store.js';
-import { createGateway } from '../src/server.js';
+
+// The compiled gateway, as `npm start` runs it: tsx's transform of src would slow it down.
+const dist = (path: string) => import(new URL(`../dist/${path}`, import.meta.url).href);
+const { defineConfig } = (await dist('config.js')) as typeof import('../src/config.js');
+const { createManualClock } = (await dist('emulator/clock.js')) as typeof import('../src/emulator/clock.js');
+const { startEmulator } = (await dist('emulator/server.js')) as typeof import('../src/emulator/server.js');
+const { createStore } = (await dist('emulator/store.js')) as typeof import('../src/emulator/store.js');
+const { createGateway } = (await dist('server.js')) as typeof import('../src/server.js');
 
 const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '1000,10000' },
     jobs: { type: 'string', default: '100' },
     'poll-ms': { type: 'string', default: '1000' },
+    // A CPU profile of the server side from the change to the last subscriber, for finding where
+    // fan-out time goes (open it in Chrome DevTools).
+    'cpu-prof': { type: 'string' },
   },
 });
 const sizes = values.subscribers.split(',').map(Number);
@@ -79,9 +87,11 @@ async function run(subscribers: number) {
   const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
 
   emulator.resetStats();
+  const profiler = values['cpu-prof'] ? await startProfiler() : undefined;
   const changed = Date.now();
   await emulator.advance(60_000);
   const { firstDone, lastDone, maxJobFanOutMs } = await next();
+  if (profiler) await profiler.stop(`${values['cpu-prof']}-${subscribers}.cpuprofile`);
   const window = Date.now() - changed;
   const polls = emulator.stats().GetBackendJob ?? 0;
 
@@ -101,6 +111,20 @@ async function run(subscribers: number) {
     pollsPerJobPerInterval: +(polls / jobCount / Math.max(1, Math.ceil(window / pollMs))).toFixed(2),
     serverRssMb: Math.round(rssMb),
     serverHeapMb: Math.round(heapMb),
+  };
+}
+
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
   };
 }
 

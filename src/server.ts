@@ -21,6 +21,7 @@ import { connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
 import { limitPlugins } from './security/limits.js';
+import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
 import { createRateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
@@ -108,11 +109,13 @@ export async function createGateway(
   });
 
   const metrics = createMetrics({
-    subscriptions: () => jobs.stats().subscribers,
     pollers: () => jobs.stats().pollers,
     circuit: () => aws.health().circuit,
   });
   onUpstreamCall = metrics.onUpstreamCall;
+
+  // Watching one job is a state stream: its subscribers can share one execution per change.
+  const sharedSubscriptions = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
 
   const yoga = createYoga<ServerContext>({
     schema,
@@ -130,6 +133,8 @@ export async function createGateway(
       ...limits,
       metrics.plugin,
       useOperationName(),
+      // After the access check: a subscriber joins a shared stream only once let in.
+      sharedSubscriptions.plugin,
     ],
   });
 
@@ -199,6 +204,8 @@ export async function createGateway(
     jobs,
     logger,
     metrics,
+    /** Subscriptions held open by clients, and the shared streams serving them. */
+    subscriptions: () => ({ clients: metrics.activeSubscriptions(), ...sharedSubscriptions.stats() }),
     /** Whether anybody is let in without a credential. */
     open: authenticator.open,
     get url() {

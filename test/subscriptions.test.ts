@@ -47,6 +47,7 @@ async function startStorageJob(name: string, env = 'dev') {
 }
 
 const watchers = () => stack.gateway.jobs.stats();
+const clientSubscriptions = () => stack.gateway.subscriptions().clients;
 
 describe('backendJob over graphql-ws', () => {
   it('emits the job at once, again when it completes, then completes', async () => {
@@ -90,7 +91,7 @@ describe('backendJob over graphql-ws', () => {
       stack.resetCalls();
       const client = connect(url);
       const streams = Array.from({ length: subscribers }, () => client.iterate({ query: jobSubscription(jobId) }));
-      await until(() => watchers().subscribers === subscribers, 'every subscription', 20_000);
+      await until(() => clientSubscriptions() === subscribers, 'every subscription', 20_000);
       await scheduler.advance(0);
       for (const s of streams) expect((await s.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
       await scheduler.advance(polling.minIntervalMs * 1.5);
@@ -142,13 +143,13 @@ describe('backendJob over graphql-ws', () => {
     const client = connect(url);
     const a = client.iterate({ query: jobSubscription(jobId) });
     const b = client.iterate({ query: jobSubscription(jobId) });
-    await until(() => watchers().subscribers === 2, 'both subscriptions');
+    await until(() => clientSubscriptions() === 2, 'both subscriptions');
     await scheduler.advance(0);
     await a.next();
     await b.next();
 
     await a.return?.();
-    await until(() => watchers().subscribers === 1, 'the first to leave');
+    await until(() => clientSubscriptions() === 1, 'the first to leave');
     expect(watchers().watches).toBe(1);
     await b.return?.();
     await until(() => watchers().watches === 0, 'the poller to stop');

@@ -6,6 +6,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private ended = false;
+  private finishing = false;
   private onEnd: (() => void) | undefined;
 
   constructor(onEnd?: () => void) {
@@ -13,7 +14,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   push(item: T) {
-    if (this.ended) return;
+    if (this.ended || this.finishing) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
@@ -34,12 +35,23 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     onEnd?.();
   }
 
+  /** No more items: the reader gets what is queued, then the end. */
+  finish() {
+    if (this.ended) return;
+    if (this.items.length === 0) this.end();
+    else this.finishing = true;
+  }
+
   get isEnded() {
     return this.ended;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+    if (this.items.length > 0) {
+      const value = this.items.shift() as T;
+      if (this.finishing && this.items.length === 0) this.end();
+      return Promise.resolve({ value, done: false });
+    }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;

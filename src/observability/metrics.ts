@@ -1,4 +1,4 @@
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { getOperationAST } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamCallEvent } from '../aws/client.js';
@@ -8,7 +8,6 @@ const MAX_OPERATION_NAMES = 200;
 
 /** The gateway's Prometheus metrics, in a registry of its own (no process-wide default). */
 export function createMetrics(sources: {
-  subscriptions: () => number;
   pollers: () => number;
   circuit: () => 'closed' | 'open' | 'halfOpen';
 }) {
@@ -44,10 +43,10 @@ export function createMetrics(sources: {
   });
   new Gauge({
     name: 'graphql_active_subscriptions',
-    help: 'Open job subscriptions on this instance',
+    help: 'Subscriptions clients hold open on this instance',
     registers,
     collect() {
-      this.set(sources.subscriptions());
+      this.set(activeSubscriptions);
     },
   });
   new Gauge({
@@ -68,6 +67,8 @@ export function createMetrics(sources: {
     },
   });
 
+  // Client subscriptions, over any transport; several may share one stream and poller.
+  let activeSubscriptions = 0;
   const names = new Set<string>();
   const nameLabel = (name: string | undefined) => {
     if (!name) return 'anonymous';
@@ -100,6 +101,13 @@ export function createMetrics(sources: {
         operation_type: 'subscription',
         outcome: 'ok',
       });
+      return {
+        onSubscribeResult({ result }) {
+          if (!isAsyncIterable(result)) return;
+          activeSubscriptions++;
+          return { onEnd: () => void activeSubscriptions-- };
+        },
+      };
     },
   };
 
@@ -110,6 +118,8 @@ export function createMetrics(sources: {
       upstreamCalls.inc({ operation: event.operation, outcome: event.ok ? 'ok' : (event.errorCode ?? 'error') });
       upstreamDuration.observe({ operation: event.operation }, event.durationMs / 1000);
     },
+    /** Subscriptions clients hold open on this instance. */
+    activeSubscriptions: () => activeSubscriptions,
     /** A failed operation that never reached execution (refused, malformed): counted by reason. */
     rejected(reason: string) {
       operations.inc({ operation_name: 'rejected', operation_type: 'unknown', outcome: reason });

@@ -1,0 +1,130 @@
+import { getDocumentString } from '@envelop/core';
+import { getOperationAST, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { EventQueue } from './jobs/queue.js';
+
+type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+
+interface SharedStream {
+  key: string;
+  subscribers: Set<EventQueue<ExecutionResult>>;
+  /** The latest result with data: the current state, sent first to who joins late. */
+  latest: ExecutionResult | undefined;
+  /** The very last result, sent to who joins as the stream ends (its final state or NOT_FOUND). */
+  last: ExecutionResult | undefined;
+  source: Promise<SubscribeResult>;
+  ended: boolean;
+}
+
+/**
+ * Identical subscriptions share one execution. Subscriptions to the same state stream with the
+ * same document and variables get the same results, so the first subscriber's stream runs once
+ * and each result goes to every subscriber; one who joins later is sent the latest result first,
+ * which is the current state. Per subscriber there is a queue and a socket write; resolvers,
+ * upstream reads and execution run once per event however many listen (as Apollo Router's
+ * subscription deduplication does).
+ *
+ * Only fields whose every event replaces the previous one (`stateFields`) can be shared: a late
+ * subscriber of a stream of deltas would miss the ones before it. Results depend on nothing of the
+ * subscriber's: access is decided per subscriber before this plugin runs (it goes after the access
+ * check), and no field of the graph reads who asks.
+ */
+export function useSharedSubscriptions(options: { stateFields: ReadonlySet<string> }) {
+  const streams = new Map<string, SharedStream>();
+
+  function keyOf(args: ExecutionArgs): string | undefined {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (operation?.operation !== 'subscription') return undefined;
+    const [root, ...more] = operation.selectionSet.selections;
+    if (more.length > 0 || root?.kind !== 'Field' || !options.stateFields.has(root.name.value)) return undefined;
+    // The text as parsed (envelop keeps it), so a parse-cache miss still shares.
+    const text = getDocumentString(args.document, print);
+    return JSON.stringify([text, args.operationName ?? null, args.variableValues ?? null]);
+  }
+
+  function open(key: string, subscribe: () => SubscribeResult | Promise<SubscribeResult>): SharedStream {
+    const stream: SharedStream = { key, subscribers: new Set(), latest: undefined, last: undefined, source: undefined as never, ended: false };
+    stream.source = Promise.resolve()
+      .then(subscribe)
+      .then((source) => {
+        if (isAsyncIterable(source)) void pump(stream, source);
+        // Refused or failed before a stream existed: who waits gets the same answer, and the next
+        // subscriber tries again.
+        else close(stream);
+        return source;
+      })
+      .catch((error: unknown) => {
+        close(stream);
+        throw error;
+      });
+    return stream;
+  }
+
+  async function pump(stream: SharedStream, source: AsyncIterableIterator<ExecutionResult>) {
+    try {
+      for await (const result of source) {
+        stream.last = result;
+        if (result.data) stream.latest = result;
+        for (const queue of stream.subscribers) queue.push(result);
+        if (stream.ended) break;
+      }
+    } catch (error) {
+      // A stream that breaks is reported to each subscriber, as a failed event would be.
+      const failure = { errors: [createGraphQLError('The subscription stream failed', { originalError: error as Error })] };
+      stream.last = failure;
+      for (const queue of stream.subscribers) queue.push(failure);
+    } finally {
+      close(stream);
+      for (const queue of [...stream.subscribers]) queue.finish();
+    }
+  }
+
+  function close(stream: SharedStream) {
+    stream.ended = true;
+    if (streams.get(stream.key) === stream) streams.delete(stream.key);
+  }
+
+  async function join(stream: SharedStream): Promise<SubscribeResult> {
+    const source = await stream.source;
+    if (!isAsyncIterable(source)) return source;
+    const queue = new EventQueue<ExecutionResult>(() => {
+      stream.subscribers.delete(queue);
+      // The last one out stops the shared stream, and with it the poller behind it.
+      if (stream.subscribers.size === 0 && !stream.ended) {
+        close(stream);
+        void source.return?.();
+      }
+    });
+    if (stream.ended) {
+      if (stream.last) queue.push(stream.last);
+      queue.finish();
+      return queue;
+    }
+    if (stream.latest) queue.push(stream.latest);
+    stream.subscribers.add(queue);
+    return queue;
+  }
+
+  const plugin: Plugin = {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const key = keyOf(args);
+      if (key === undefined) return;
+      setSubscribeFn((subscribeArgs) => {
+        let stream = streams.get(key);
+        if (!stream) {
+          stream = open(key, () => subscribeFn(subscribeArgs) as SubscribeResult | Promise<SubscribeResult>);
+          streams.set(key, stream);
+        }
+        return join(stream) as never;
+      });
+    },
+  };
+
+  return {
+    plugin,
+    stats: () => ({
+      streams: streams.size,
+      subscribers: [...streams.values()].reduce((n, s) => n + s.subscribers.size, 0),
+    }),
+  };
+}
