@@ -12,7 +12,7 @@ let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
 let clients: Client[] = [];
 
-async function start(gateway: Parameters<typeof startStack>[0]['gateway'] = {}) {
+async function start(gateway: NonNullable<Parameters<typeof startStack>[0]>['gateway'] = {}) {
   scheduler = createManualScheduler();
   stack = await startStack({ scheduler, gateway: { jobPolling: polling, ...gateway } });
   return (await stack.gateway.start(0)).replace('http://', 'ws://');
