@@ -1,5 +1,7 @@
 import { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
+import { createClient, type Client } from 'graphql-ws';
 import type { DestinationStream } from 'pino';
+import WebSocket from 'ws';
 import { defineConfig } from '../src/config.js';
 import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js';
 import type { Scheduler } from '../src/jobs/scheduler.js';
@@ -167,4 +169,21 @@ export async function* readEvents(res: Response): AsyncGenerator<any> {
       if (data) yield JSON.parse(data);
     }
   }
+}
+
+/** A test's graphql-ws clients, disposed together after it. */
+export function createWsClients() {
+  let clients: Client[] = [];
+  return {
+    connect(url: string, connectionParams?: Record<string, string>) {
+      // The server closing the socket on stop is expected here, not an error to print.
+      const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, connectionParams });
+      clients.push(client);
+      return client;
+    },
+    async disposeAll() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      clients = [];
+    },
+  };
 }

@@ -1,7 +1,5 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -10,7 +8,8 @@ const WRITER_KEY = 'key-shared-writer-000002';
 
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
-let clients: Client[] = [];
+const ws = createWsClients();
+const connect = ws.connect;
 
 async function start(gateway: NonNullable<Parameters<typeof startStack>[0]>['gateway'] = {}) {
   scheduler = createManualScheduler();
@@ -18,15 +17,8 @@ async function start(gateway: NonNullable<Parameters<typeof startStack>[0]>['gat
   return (await stack.gateway.start(0)).replace('http://', 'ws://');
 }
 
-function connect(url: string, connectionParams?: Record<string, string>) {
-  const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, connectionParams });
-  clients.push(client);
-  return client;
-}
-
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  clients = [];
+  await ws.disposeAll();
   await stack?.stop();
 });
 

@@ -1,15 +1,14 @@
 import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, fakeCredentials, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, fakeCredentials, readEvents, type Stack, startStack, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
 
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
-let clients: Client[] = [];
+const ws = createWsClients();
+const connect = ws.connect;
 
 async function start() {
   scheduler = createManualScheduler();
@@ -18,16 +17,8 @@ async function start() {
   return url.replace('http://', 'ws://');
 }
 
-function connect(url: string) {
-  // The server closing the socket on stop is expected here, not an error to print.
-  const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => {} });
-  clients.push(client);
-  return client;
-}
-
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  clients = [];
+  await ws.disposeAll();
   await stack?.stop();
 });
 
@@ -99,8 +90,7 @@ describe('backendJob over graphql-ws', () => {
       await scheduler.advance(polling.maxIntervalMs);
       for (const s of streams) expect((await s.next()).value?.data?.backendJob.state).toBe('COMPLETED');
       const calls = stack.calls();
-      await Promise.all(clients.map((c) => c.dispose()));
-      clients = [];
+      await ws.disposeAll();
       await stack.stop();
       return calls;
     }
