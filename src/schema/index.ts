@@ -20,4 +20,4 @@ export const schema = subgraph.schema;
 export const printSortedSchema = () => printSchema(lexicographicSortSchema(schema));
 
 /** The subgraph SDL, federation directives included: `_service { sdl }` and subgraph.graphql. */
-export const printSubgraph = () => subgraph.sdl;
+export const printSubgraph = () => subgraph.sdl();
