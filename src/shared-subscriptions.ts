@@ -13,6 +13,8 @@ interface SharedStream {
   /** The very last result, sent to who joins as the stream ends (its final state or NOT_FOUND). */
   last: ExecutionResult | undefined;
   source: Promise<SubscribeResult>;
+  /** Subscribers waiting for the source: the stream must not stop under them. */
+  joining: number;
   ended: boolean;
 }
 
@@ -43,7 +45,7 @@ export function useSharedSubscriptions(options: { stateFields: ReadonlySet<strin
   }
 
   function open(key: string, subscribe: () => SubscribeResult | Promise<SubscribeResult>): SharedStream {
-    const stream: SharedStream = { key, subscribers: new Set(), latest: undefined, last: undefined, source: undefined as never, ended: false };
+    const stream: SharedStream = { key, subscribers: new Set(), latest: undefined, last: undefined, source: undefined as never, joining: 0, ended: false };
     stream.source = Promise.resolve()
       .then(subscribe)
       .then((source) => {
@@ -85,12 +87,19 @@ export function useSharedSubscriptions(options: { stateFields: ReadonlySet<strin
   }
 
   async function join(stream: SharedStream): Promise<SubscribeResult> {
-    const source = await stream.source;
+    stream.joining++;
+    let source: SubscribeResult;
+    try {
+      source = await stream.source;
+    } finally {
+      stream.joining--;
+    }
     if (!isAsyncIterable(source)) return source;
     const queue = new EventQueue<ExecutionResult>(() => {
       stream.subscribers.delete(queue);
-      // The last one out stops the shared stream, and with it the poller behind it.
-      if (stream.subscribers.size === 0 && !stream.ended) {
+      // The last one out stops the shared stream, and with it the poller behind it; so an ended
+      // stream is one whose source finished, and who joins it gets its last result.
+      if (stream.subscribers.size === 0 && stream.joining === 0 && !stream.ended) {
         close(stream);
         void source.return?.();
       }

@@ -212,3 +212,41 @@ describe('identical job subscriptions', () => {
     expect(sharing()).toEqual({ clients: 1, streams: 1, subscribers: 1 });
   });
 });
+
+describe('the sharing plugin', () => {
+  it('keeps a stream going for a subscriber who joins as the last one leaves', async () => {
+    const { useSharedSubscriptions } = await import('../src/shared-subscriptions.js');
+    const { EventQueue } = await import('../src/jobs/queue.js');
+    const { parse } = await import('graphql');
+    const shared = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
+    const source = new EventQueue<{ data: unknown }>();
+    let sourceStarts = 0;
+    const subscribeWith = () => {
+      let subscribe: ((args: unknown) => Promise<AsyncIterableIterator<{ data: unknown }>>) | undefined;
+      const args = { document: parse('subscription { backendJob(appId: "a", environmentName: "e", jobId: "j") { jobId } }') };
+      (shared.plugin.onSubscribe as (payload: unknown) => void)({
+        args,
+        subscribeFn: () => (sourceStarts++, source),
+        setSubscribeFn: (fn: typeof subscribe) => (subscribe = fn),
+      });
+      return subscribe!(args);
+    };
+
+    const first = await subscribeWith();
+    source.push({ data: { backendJob: { jobId: 'j' } } });
+    expect(await first.next()).toEqual({ value: { data: { backendJob: { jobId: 'j' } } }, done: false });
+
+    // The second is still waiting for the source when the first leaves.
+    const joining = subscribeWith();
+    await first.return!();
+    const second = await joining;
+    expect(await second.next()).toEqual({ value: { data: { backendJob: { jobId: 'j' } } }, done: false });
+    expect(source.isEnded).toBe(false);
+    expect(shared.stats()).toEqual({ streams: 1, subscribers: 1 });
+    expect(sourceStarts).toBe(1);
+
+    await second.return!();
+    expect(source.isEnded).toBe(true);
+    expect(shared.stats()).toEqual({ streams: 0, subscribers: 0 });
+  });
+});
