@@ -41,6 +41,8 @@ export function createMetrics(sources: {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
+  // Client subscriptions, over any transport; several may share one stream and poller.
+  let activeSubscriptions = 0;
   new Gauge({
     name: 'graphql_active_subscriptions',
     help: 'Subscriptions clients hold open on this instance',
@@ -67,8 +69,6 @@ export function createMetrics(sources: {
     },
   });
 
-  // Client subscriptions, over any transport; several may share one stream and poller.
-  let activeSubscriptions = 0;
   const names = new Set<string>();
   const nameLabel = (name: string | undefined) => {
     if (!name) return 'anonymous';
