@@ -6,7 +6,7 @@
 //      the same calls as raw HTTP requests (the floor this machine and the emulator allow);
 //   3. upstream calls per query against the minimum the data needs;
 //   4. subscription fan-out (bench/fanout.ts) and cold start.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -339,12 +339,14 @@ async function coldStart() {
 
 async function fanOut() {
   const scenario = (subscribers: string, jobs: number) => {
-    const output = execFileSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'bench/fanout.ts', '--subscribers', subscribers, '--jobs', String(jobs)],
-      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    return JSON.parse(output.split('\n').filter((l) => l.startsWith('[{')).pop()!) as Record<string, number>[];
+    const args = ['--expose-gc', '--import', 'tsx', 'bench/fanout.ts', '--subscribers', subscribers, '--jobs', String(jobs)];
+    // stderr is kept, not shown (the SDK warns about Node 20 at every start), and told on failure.
+    const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const results = run.stdout.split('\n').filter((l) => l.startsWith('[{')).pop();
+    if (run.status !== 0 || !results) {
+      throw new Error(`bench/fanout.ts ${args.slice(4).join(' ')} failed (exit ${run.status ?? run.signal}):\n${run.stderr.slice(-2000)}`);
+    }
+    return JSON.parse(results) as Record<string, number>[];
   };
   // 100 jobs changing at once (100 pollers, 100 subscribers each), and one job's change reaching
   // every subscriber of it (fan-out alone: one poll).
@@ -356,7 +358,18 @@ async function fanOut() {
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const only = values.only?.split(',');
-const run = <T>(name: string, fn: () => Promise<T>) => (!only || only.includes(name) ? fn() : Promise.resolve(undefined));
+let failed = false;
+// A figure that fails is reported as its error; the others are still measured and shown.
+const run = async <T>(name: string, fn: () => Promise<T>) => {
+  if (only && !only.includes(name)) return undefined;
+  try {
+    return await fn();
+  } catch (error) {
+    failed = true;
+    console.error(`${name}: ${(error as Error).stack}`);
+    return { error: (error as Error).message };
+  }
+};
 const report = {
   machine,
   mode: quick
@@ -369,5 +382,6 @@ const report = {
   fanOut: await run('fanout', fanOut),
 };
 console.log(JSON.stringify(report, null, 2));
-if (!values['no-write'] && !only) writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
-process.exit(0);
+// results.json keeps only complete runs.
+if (!values['no-write'] && !only && !failed) writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
+process.exit(failed ? 1 : 0);

@@ -790,6 +790,46 @@ describe('a JWKS URL out of reach', () => {
   });
 });
 
+describe('a JWKS URL that answers no key set', () => {
+  it.each([
+    ['an error status', 500, '{"message":"internal"}'],
+    ['a body that is not JSON', 200, '<html>maintenance</html>'],
+    ['JSON that is not a key set', 200, '{"keys":"none"}'],
+  ])('answers 503 UNAVAILABLE to a token when the key set URL gives %s, not 401', async (_what, status, body) => {
+    const served = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => served.listen(0, '127.0.0.1', resolve));
+    const lines: string[] = [];
+    const broken = await startStack({
+      logDestination: { write: (line: string) => void lines.push(line) },
+      gateway: {
+        logLevel: 'info',
+        access: { jwt: { jwksUrl: `http://127.0.0.1:${(served.address() as AddressInfo).port}/jwks.json` } },
+      },
+    });
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ scope: 'read' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    try {
+      const res = await broken.request({ query: `query { app(appId: "${APP}") { appId } }` }, bearer(token));
+      expect(res).toEqual({
+        status: 503,
+        body: { errors: [{ message: 'Credentials cannot be checked at the moment: retry later', extensions: { code: 'UNAVAILABLE' } }] },
+      });
+      expect(broken.calls()).toEqual({});
+    } finally {
+      await broken.stop();
+      await new Promise((resolve) => served.close(resolve));
+    }
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string }).filter((e) => e.msg === 'credentials could not be checked');
+    expect(logged).toHaveLength(1);
+  });
+});
+
 describe('API keys only', () => {
   it('answers 401 to a JWT, however well signed', async () => {
     const keyed = await startStack({ gateway: { access: { apiKeys } } });

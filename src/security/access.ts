@@ -30,6 +30,10 @@ export const destructiveMutations: ReadonlySet<string> = new Set([
   'deleteToken',
 ]);
 
+// jose's codes for a remote key set it could not fetch or read; its plain JOSEError
+// (ERR_JOSE_GENERIC) is thrown only by that fetch (a status other than 200, a body not JSON).
+const keySetFailures = new Set(['ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID', 'ERR_JWKS_TIMEOUT']);
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /**
@@ -72,6 +76,9 @@ export function createAuthenticator(config: AccessConfig) {
       return { id: `jwt:${payload.sub ?? 'anonymous'}`, scopes: new Set(granted) };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired');
+      // The key set could not be had (an error status, not JSON, not a key set, too slow): the
+      // token may be good, so this is the gateway's 503, not the client's 401.
+      if (error instanceof joseErrors.JOSEError && keySetFailures.has(error.code)) throw error;
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid');
       throw error;
     }

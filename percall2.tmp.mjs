@@ -1,0 +1,10 @@
+import { AmplifyBackendClient, GetBackendCommand } from '@aws-sdk/client-amplifybackend';
+const url = process.argv[2];
+const client = new AmplifyBackendClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'A', secretAccessKey: 'b' }, cacheMiddleware: process.env.CACHE === '1' });
+if (process.env.NOLOG === '1') client.middlewareStack.remove('loggerMiddleware');
+const sdk = () => client.send(new GetBackendCommand({ AppId: 'd1todoapp00001' }));
+for (let i = 0; i < 500; i++) await sdk();
+const t = performance.now();
+for (let i = 0; i < 5000; i++) await sdk();
+console.log('per call', ((performance.now() - t) / 5000).toFixed(3));
+process.exit(0);
