@@ -23,7 +23,10 @@ function convert(value: unknown, rename: (key: string) => string): unknown {
   if (Array.isArray(value)) return value.map((item) => convert(item, rename));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  // Object.keys, not entries: every upstream answer passes through here, and entries allocates
+  // a pair per member.
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
     // GraphQL hands over `null` for an omitted optional input; the SDK wants it absent.
     if (item === undefined || item === null || key === '$metadata') continue;
     out[rename(key)] = convert(item, rename);
