@@ -23,7 +23,7 @@ import { createAuthenticator } from './security/access.js';
 import { limitPlugins } from './security/limits.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
-import { createRateLimiter } from './security/rate-limit.js';
+import { createRateLimiter, createRedisRateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
 
 const exampleQuery = `# An app, its environments, their resources and latest jobs.
@@ -62,7 +62,6 @@ export async function createGateway(
   }
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const authenticator = createAuthenticator(config.access);
-  const rateLimiter = createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
   // Read before anything starts: a bad file stops the start with its name.
   const limits = await limitPlugins(config.limits);
 
@@ -94,6 +93,11 @@ export async function createGateway(
   const reads = createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs });
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const rate = { perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst };
+  // With Redis, every instance takes from one bucket per client: the rate is the cluster's.
+  const rateLimiter = redis
+    ? createRedisRateLimiter(redis.publish, { ...rate, prefix: config.redisPrefix, logger })
+    : createRateLimiter(rate);
   const bus = createEventBus({ redis, prefix: config.redisPrefix });
   const leases = redis
     ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix })

@@ -61,7 +61,7 @@ export function attachWebSocket(options: {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx.extra);
-        const allowed = rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
+        const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
         if (!allowed.ok) {
           return [createGraphQLError('Rate limit exceeded', { extensions: { code: 'RATE_LIMITED' } })];
         }

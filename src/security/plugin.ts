@@ -68,7 +68,7 @@ export function useAccessControl(options: {
           }),
         );
       }
-      const allowed = options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
+      const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
       if (!allowed.ok) {
         const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
         return endResponse(json(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));

@@ -1,8 +1,26 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+export interface RateLimiter {
+  readonly enabled: boolean;
+  /** Takes one token from the client's bucket; when none is left, how long until one is (ms). */
+  take(clientId: string): Promise<RateLimitResult>;
+}
+
+interface Rate {
+  perMinute: number;
+  burst: number;
+}
+
+const allowed: RateLimitResult = { ok: true };
+
 /**
  * Requests per client: a token bucket per client id, refilled continuously. In memory, per
  * instance; buckets idle long enough to be full again are dropped.
  */
-export function createRateLimiter(options: { perMinute: number; burst: number; now?: () => number }) {
+export function createRateLimiter(options: Rate & { now?: () => number }): RateLimiter & { takeNow(clientId: string): RateLimitResult } {
   const now = options.now ?? Date.now;
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -14,27 +32,93 @@ export function createRateLimiter(options: { perMinute: number; burst: number; n
     for (const [id, b] of buckets) if (b.tokens + (t - b.at) * perMs >= options.burst) buckets.delete(id);
   }
 
+  function takeNow(clientId: string): RateLimitResult {
+    if (options.perMinute <= 0) return allowed;
+    const t = now();
+    sweep(t);
+    const b = buckets.get(clientId) ?? { tokens: options.burst, at: t };
+    b.tokens = Math.min(options.burst, b.tokens + (t - b.at) * perMs);
+    b.at = t;
+    buckets.set(clientId, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return allowed;
+    }
+    return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
+  }
+
   return {
     enabled: options.perMinute > 0,
-    /** Takes one token; when none is left, how long until one is (ms). */
-    take(clientId: string): { ok: true } | { ok: false; retryAfterMs: number } {
-      if (options.perMinute <= 0) return { ok: true };
-      const t = now();
-      sweep(t);
-      const b = buckets.get(clientId) ?? { tokens: options.burst, at: t };
-      b.tokens = Math.min(options.burst, b.tokens + (t - b.at) * perMs);
-      b.at = t;
-      buckets.set(clientId, b);
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return { ok: true };
-      }
-      return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
-    },
+    takeNow,
+    take: async (clientId) => takeNow(clientId),
   };
 }
 
-export type RateLimiter = ReturnType<typeof createRateLimiter>;
+// One bucket per client as a hash (tokens, at), updated atomically on Redis's own clock so that
+// instances with skewed clocks share one rate. The key expires once the bucket would be full.
+const takeScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local perMs = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  retry = math.ceil((1 - tokens) / perMs)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / perMs) + 1000)
+return retry`;
+
+/**
+ * The same buckets in Redis, shared by every instance: a client gets the configured rate from the
+ * cluster, not from each instance. While Redis does not answer, each instance limits on its own
+ * (the in-memory buckets) rather than letting everything through or failing requests.
+ */
+export function createRedisRateLimiter(
+  redis: Redis,
+  options: Rate & { prefix: string; logger: Logger; timeoutMs?: number },
+): RateLimiter {
+  const fallback = createRateLimiter(options);
+  const perMs = String(options.perMinute / 60_000);
+  const burst = String(options.burst);
+  const timeoutMs = options.timeoutMs ?? 250;
+  // EVALSHA, with ioredis sending the script again only when Redis has not seen it.
+  redis.defineCommand('rateLimitTake', { numberOfKeys: 1, lua: takeScript });
+  const run = (key: string) => (redis as unknown as { rateLimitTake(k: string, p: string, b: string): Promise<number> }).rateLimitTake(key, perMs, burst);
+  let failing = false;
+
+  // A Redis that is reconnecting queues commands: a request waits at most timeoutMs for it.
+  const withTimeout = <T>(promise: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  };
+
+  return {
+    enabled: options.perMinute > 0,
+    async take(clientId) {
+      if (options.perMinute <= 0) return allowed;
+      try {
+        const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`)));
+        if (failing) options.logger.info('rate limits are shared through Redis again');
+        failing = false;
+        return retry > 0 ? { ok: false, retryAfterMs: retry } : allowed;
+      } catch (error) {
+        if (!failing) options.logger.warn({ err: error }, 'Redis unavailable: rate limits are kept per instance until it answers');
+        failing = true;
+        return fallback.takeNow(clientId);
+      }
+    },
+  };
+}
 
 /** Whose bucket a request takes from: its caller, or, on an open gateway where all are one, its address. */
 export const rateLimitClient = (principalId: string | undefined, address: string | undefined) =>

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisRateLimiter } from '../src/security/rate-limit.js';
+import { startStack, type Stack } from './helpers.js';
+
+// Two instances on one real Redis share each client's bucket. Without REDIS_URL: skipped, and said.
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) console.warn('rate-limit-redis: skipped, REDIS_URL is not set (CI sets redis://127.0.0.1:6379)');
+
+const keyA = 'a'.repeat(20);
+const keyB = 'b'.repeat(20);
+
+describe.skipIf(!redisUrl)('rate limits with Redis', () => {
+  let instances: Stack[];
+  beforeAll(async () => {
+    // Its own keys: runs never share buckets.
+    const redisPrefix = `abg-test:${randomUUID()}:`;
+    const start = () =>
+      startStack({
+        gateway: {
+          redisUrl,
+          redisPrefix,
+          access: { apiKeys: [{ key: keyA, scopes: ['read'] }, { key: keyB, scopes: ['read'] }] },
+          limits: { rateLimitBurst: 3, rateLimitPerMinute: 1 },
+        },
+      });
+    instances = [await start(), await start()];
+  });
+  afterAll(() => Promise.all(instances.map((s) => s.stop())));
+
+  const ask = async (stack: Stack, key: string) => {
+    const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after') };
+  };
+
+  it('gives a client its burst once across instances, not once per instance', async () => {
+    const [a, b] = instances;
+    const statuses = [];
+    for (const stack of [a, b, a, b, a, b]) statuses.push((await ask(stack, keyA)).status);
+    // Per instance, each would have let 3 through: 6 in all.
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    expect(await ask(a, keyA)).toEqual({ status: 429, retryAfter: '60' });
+    // Another client has its own bucket.
+    expect((await ask(b, keyB)).status).toBe(200);
+  });
+});
+
+describe('rate limits when Redis does not answer', () => {
+  let closedPort: number;
+  let redis: Redis;
+  beforeAll(async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+  afterEach(() => redis?.disconnect());
+
+  it('limits per instance meanwhile, and says so once', async () => {
+    // A client that keeps reconnecting and queues commands, as the gateway's does during an outage.
+    redis = new Redis(closedPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
+    redis.on('error', () => undefined);
+    const lines: { msg: string; level: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const limiter = createRedisRateLimiter(redis, { perMinute: 1, burst: 2, prefix: 'unused:', logger, timeoutMs: 20 });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await limiter.take('client'));
+    expect(results).toEqual([
+      { ok: true },
+      { ok: true },
+      { ok: false, retryAfterMs: expect.any(Number) },
+      { ok: false, retryAfterMs: expect.any(Number) },
+    ]);
+    expect((results[2] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000);
+    expect(await limiter.take('other')).toEqual({ ok: true });
+    expect(lines.filter((l) => l.msg.startsWith('Redis unavailable'))).toHaveLength(1);
+  });
+});
