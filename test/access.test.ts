@@ -734,25 +734,28 @@ describe('JWT from a JWKS URL', () => {
   });
 });
 
+/** A gateway whose JWTs are checked against `jwksUrl`, its log lines, and an RS256 token for it. */
+async function startWithJwks(jwksUrl: string) {
+  const lines: string[] = [];
+  const stack = await startStack({
+    logDestination: { write: (line: string) => void lines.push(line) },
+    gateway: { logLevel: 'info', access: { jwt: { jwksUrl } } },
+  });
+  const { privateKey } = await generateKeyPair('RS256');
+  const token = await new SignJWT({ scope: 'read' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  return { stack, lines, token };
+}
+
 describe('a JWKS URL out of reach', () => {
   it('answers 503 UNAVAILABLE, logs the cause, and keeps the token out of both', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const lines: string[] = [];
-    const unreachable = await startStack({
-      logDestination: { write: (line: string) => void lines.push(line) },
-      gateway: {
-        logLevel: 'info',
-        access: { jwt: { jwksUrl: `http://127.0.0.1:${port}/jwks.json` } },
-      },
-    });
-    const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT({ scope: 'read' })
-      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
-      .setExpirationTime('1h')
-      .sign(privateKey);
+    const { stack: unreachable, lines, token } = await startWithJwks(`http://127.0.0.1:${port}/jwks.json`);
     try {
       const target = await unreachable.gateway.start(0);
       const res = await fetch(target, {
@@ -801,19 +804,8 @@ describe('a JWKS URL that answers no key set', () => {
       res.end(body);
     });
     await new Promise<void>((resolve) => served.listen(0, '127.0.0.1', resolve));
-    const lines: string[] = [];
-    const broken = await startStack({
-      logDestination: { write: (line: string) => void lines.push(line) },
-      gateway: {
-        logLevel: 'info',
-        access: { jwt: { jwksUrl: `http://127.0.0.1:${(served.address() as AddressInfo).port}/jwks.json` } },
-      },
-    });
-    const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT({ scope: 'read' })
-      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
-      .setExpirationTime('1h')
-      .sign(privateKey);
+    const { port } = served.address() as AddressInfo;
+    const { stack: broken, lines, token } = await startWithJwks(`http://127.0.0.1:${port}/jwks.json`);
     try {
       const res = await broken.request({ query: `query { app(appId: "${APP}") { appId } }` }, bearer(token));
       expect(res).toEqual({
