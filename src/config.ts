@@ -107,6 +107,8 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** How long a stop waits for requests in flight before closing their sockets. @default 10000 */
   shutdownGraceMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`; open without it. */
+  metricsToken?: string;
 }
 
 export const defaultConfig = (): GatewayConfig => ({
@@ -249,6 +251,7 @@ const env = z
     GATEWAY_JWT_ISSUER: z.string().min(1).optional(),
     GATEWAY_JWT_AUDIENCE: z.string().min(1).optional(),
     GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     MAX_DEPTH: int('MAX_DEPTH', 1, 100).default(15),
     MAX_ALIASES: int('MAX_ALIASES', 1, 10_000).default(50),
     MAX_TOKENS: int('MAX_TOKENS', 10, 1_000_000).default(5000),
@@ -347,6 +350,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

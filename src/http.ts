@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -11,6 +11,8 @@ export interface HttpOptions {
   registry: Registry;
   /** Checks what the gateway needs to serve; a failing check answers 503. */
   readiness: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -24,9 +26,18 @@ export function createHttpHandler(options: HttpOptions) {
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  const send = (res: ServerResponse, status: number, body: string, type = 'application/json', headers = {}) => {
+    res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
+  };
+
+  // Compared by hash, in constant time, like API keys.
+  const sha256 = (text: string) => createHash('sha256').update(text).digest();
+  const metricsHash = options.metricsToken === undefined ? undefined : sha256(options.metricsToken);
+  const mayReadMetrics = (authorization: string | undefined) => {
+    if (!metricsHash) return true;
+    const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
+    return token !== undefined && timingSafeEqual(sha256(token), metricsHash);
   };
 
   async function handle(req: IncomingMessage & { meta?: RequestMeta }, res: ServerResponse) {
@@ -42,6 +53,10 @@ export function createHttpHandler(options: HttpOptions) {
       return send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }));
     }
     if (req.method === 'GET' && path === '/metrics') {
+      if (!mayReadMetrics(req.headers.authorization)) {
+        const body = '{"errors":[{"message":"/metrics needs Authorization: Bearer <METRICS_TOKEN>","extensions":{"code":"UNAUTHENTICATED"}}]}';
+        return send(res, 401, body, 'application/json', { 'www-authenticate': 'Bearer' });
+      }
       return send(res, 200, await options.registry.metrics(), options.registry.contentType);
     }
 

@@ -164,6 +164,7 @@ export async function createGateway(
     graphql: yoga as never,
     logger,
     registry: metrics.registry,
+    metricsToken: config.metricsToken,
     async readiness() {
       if (stopping) return { ok: false, checks: { gateway: 'shutting down' } };
       const checks: Record<string, string> = { upstream: await upstreamCheck() };

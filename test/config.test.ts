@@ -31,6 +31,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads METRICS_TOKEN, and refuses one too short to keep /metrics closed', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'metrics-token-0123456789' }).metricsToken).toBe('metrics-token-0123456789');
+    expect(configError({ METRICS_TOKEN: 'short' }).message).toMatchInlineSnapshot(`
+      "invalid configuration:
+        - METRICS_TOKEN must be at least 16 characters"
+    `);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', AWS_REGION: '', GRAPHIQL: '' })).toEqual(defaultConfig());
   });

@@ -234,6 +234,34 @@ describe('readiness failing', () => {
   });
 });
 
+describe('/metrics with METRICS_TOKEN', () => {
+  const token = 'metrics-token-0123456789';
+  let served: Served;
+  beforeAll(async () => {
+    served = await serve({ gateway: { metricsToken: token } });
+  });
+  afterAll(() => served.stack.stop());
+
+  it('answers 401 without the token or with another, and the metrics with it', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not-the-metrics-token' }, { authorization: token }]) {
+      const res = await served.get('/metrics', headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual({
+        errors: [{ message: '/metrics needs Authorization: Bearer <METRICS_TOKEN>', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+    }
+    const res = await served.get('/metrics', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('# TYPE amplifybackend_upstream_calls_total counter');
+  });
+
+  it('leaves /health and /ready open for probes', async () => {
+    expect((await served.get('/health')).status).toBe(200);
+    expect((await served.get('/ready')).status).toBe(200);
+  });
+});
+
 describe('/metrics', () => {
   let served: Served;
   let clients: Client[] = [];
