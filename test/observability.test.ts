@@ -243,7 +243,8 @@ describe('/metrics with METRICS_TOKEN', () => {
   afterAll(() => served.stack.stop());
 
   it('answers 401 without the token or with another, and the metrics with it', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-the-metrics-token' }, { authorization: token }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-metrics-token' }, { authorization: token }];
+    for (const headers of attempts) {
       const res = await served.get('/metrics', headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
