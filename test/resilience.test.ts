@@ -226,6 +226,19 @@ describe('circuit breaker', () => {
     expect(stack.calls()).toEqual({ GetBackend: 4 });
   });
 
+  it('counts afresh once closed: one failure after recovery does not open it again', async () => {
+    await openCircuit();
+    stack.emulator.faults.clear();
+    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(circuit()).toBe('closed');
+    // The failures that opened it are history: this one is 1 call of 1, under breakerMinCalls.
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal' });
+    expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
+    expect(circuit()).toBe('closed');
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+  });
+
   it('a failed trial call opens it again', async () => {
     await openCircuit();
     await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');

@@ -28,14 +28,26 @@ export function createResilience(options: ResilienceOptions = {}) {
   const limit = pLimit(options.maxConcurrency ?? 16);
   const maxQueue = options.maxQueue ?? 1000;
   const resetMs = options.breakerResetMs ?? 10_000;
-  const breaker = new CircuitBreaker((run: () => Promise<unknown>) => run(), {
-    timeout: false,
-    errorThresholdPercentage: options.breakerErrorPercent ?? 50,
-    volumeThreshold: options.breakerMinCalls ?? 10,
-    resetTimeout: resetMs,
-    rollingCountTimeout: 10_000,
-    errorFilter: isClientError,
-  });
+  // A circuit that closes starts counting afresh, on a new breaker: opossum keeps the failures
+  // that opened it in its 10 s window, and one failure after recovery would open it again.
+  const newBreaker = (): CircuitBreaker => {
+    const fresh = new CircuitBreaker((run: () => Promise<unknown>) => run(), {
+      timeout: false,
+      errorThresholdPercentage: options.breakerErrorPercent ?? 50,
+      volumeThreshold: options.breakerMinCalls ?? 10,
+      resetTimeout: resetMs,
+      rollingCountTimeout: 10_000,
+      errorFilter: isClientError,
+    });
+    fresh.once('close', () => {
+      if (breaker !== fresh || stopped) return;
+      breaker = newBreaker();
+      fresh.shutdown();
+    });
+    return fresh;
+  };
+  let stopped = false;
+  let breaker = newBreaker();
 
   return {
     async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
@@ -64,7 +76,10 @@ export function createResilience(options: ResilienceOptions = {}) {
     state: (): 'closed' | 'open' | 'halfOpen' => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
     inFlight: () => limit.activeCount,
     queued: () => limit.pendingCount,
-    shutdown: () => breaker.shutdown(),
+    shutdown: () => {
+      stopped = true;
+      breaker.shutdown();
+    },
   };
 }
 
