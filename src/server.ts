@@ -121,11 +121,19 @@ export async function createGateway(
   // Watching one job is a state stream: its subscribers can share one execution per change.
   const sharedSubscriptions = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
 
+  // GraphiQL with its assets bundled (9 MB, loaded on the first page view, rendered once) instead of
+  // yoga's default that loads them from a CDN: the page works offline and loads no third-party
+  // script beside the credentials typed into it.
+  let graphiqlPage: Promise<string> | undefined;
+  const renderGraphiQL = (options: Parameters<typeof import('@graphql-yoga/render-graphiql').renderGraphiQL>[0]) =>
+    (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)));
+
   const yoga = createYoga<ServerContext>({
     schema,
     context: () => createContext(aws, reads, jobs),
     maskedErrors: { maskError },
     graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
+    renderGraphiQL,
     landingPage: false,
     logging: yogaLogger(logger),
     healthCheckEndpoint: false as never,

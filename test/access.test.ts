@@ -565,7 +565,10 @@ describe('credentials', () => {
     const page = await fetch(url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('<title>amplifybackend-graphql</title>');
+    const html = await page.text();
+    expect(html).toContain('<title>amplifybackend-graphql</title>');
+    // Its assets are in the page: nothing is loaded from a CDN.
+    expect(html).not.toMatch(/(?:src|href)=["']?https?:\/\//);
 
     stack.resetCalls();
     const get = await fetch(`${url}?query=${encodeURIComponent(query)}`, {
