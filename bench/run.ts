@@ -176,6 +176,9 @@ async function throughput() {
   const hello = await startProcess('--import', ['tsx', 'bench/yoga-hello.ts'], {}, 0, /listening on (\S+)/);
   results.yogaHello = await measure(hello.url, '{ hello }');
   await stopProcess(hello.child);
+  const lean = await startProcess('--import', ['tsx', 'bench/yoga-hello.ts', '--lean'], {}, 0, /listening on (\S+)/);
+  results.yogaHelloLean = await measure(lean.url, '{ hello }');
+  await stopProcess(lean.child);
 
   const emulator = await startEmulator();
   // The small query as the issue defines it: upstream answers kept (UPSTREAM_CACHE_TTL_MS), so it
