@@ -39,14 +39,13 @@ export function createResilience(options: ResilienceOptions = {}) {
       rollingCountTimeout: 10_000,
       errorFilter: isClientError,
     });
+    // Only the current breaker can close: shutdown() removes a breaker's listeners.
     fresh.once('close', () => {
-      if (breaker !== fresh || stopped) return;
       breaker = newBreaker();
       fresh.shutdown();
     });
     return fresh;
   };
-  let stopped = false;
   let breaker = newBreaker();
 
   return {
@@ -76,10 +75,7 @@ export function createResilience(options: ResilienceOptions = {}) {
     state: (): 'closed' | 'open' | 'halfOpen' => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
     inFlight: () => limit.activeCount,
     queued: () => limit.pendingCount,
-    shutdown: () => {
-      stopped = true;
-      breaker.shutdown();
-    },
+    shutdown: () => breaker.shutdown(),
   };
 }
 
