@@ -31,12 +31,21 @@ export async function connectRedis(url: string): Promise<RedisClients> {
 
 export const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 
+/**
+ * A Redis that is reconnecting queues commands instead of failing them: waits for `promise` at
+ * most `timeoutMs`, then fails with `message`.
+ */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function pingRedis(redis: RedisClients, timeoutMs = 1000): Promise<string> {
   try {
-    await Promise.race([
-      redis.publish.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), timeoutMs).unref()),
-    ]);
+    await withTimeout(redis.publish.ping(), timeoutMs, 'no answer');
     return 'ok';
   } catch (error) {
     return `unreachable: ${(error as Error).message}`;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withTimeout } from '../redis.js';
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -93,21 +94,13 @@ export function createRedisRateLimiter(
   const run = (key: string) => (redis as unknown as { rateLimitTake(k: string, p: string, b: string): Promise<number> }).rateLimitTake(key, perMs, burst);
   let failing = false;
 
-  // A Redis that is reconnecting queues commands: a request waits at most timeoutMs for it.
-  const withTimeout = <T>(promise: Promise<T>) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  };
-
   return {
     enabled: options.perMinute > 0,
     async take(clientId) {
       if (options.perMinute <= 0) return allowed;
       try {
-        const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`)));
+        // A request waits at most timeoutMs for a Redis that is reconnecting.
+        const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`), timeoutMs, `no answer in ${timeoutMs} ms`));
         if (failing) options.logger.info('rate limits are shared through Redis again');
         failing = false;
         return retry > 0 ? { ok: false, retryAfterMs: retry } : allowed;
