@@ -5,7 +5,6 @@ import { withTimeout } from '../redis.js';
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 export interface RateLimiter {
-  readonly enabled: boolean;
   /** Takes one token from the client's bucket; when none is left, how long until one is (ms). */
   take(clientId: string): Promise<RateLimitResult>;
 }
@@ -49,7 +48,6 @@ export function createRateLimiter(options: Rate & { now?: () => number }): RateL
   }
 
   return {
-    enabled: options.perMinute > 0,
     takeNow,
     take: async (clientId) => takeNow(clientId),
   };
@@ -95,7 +93,6 @@ export function createRedisRateLimiter(
   let failing = false;
 
   return {
-    enabled: options.perMinute > 0,
     async take(clientId) {
       if (options.perMinute <= 0) return allowed;
       try {
