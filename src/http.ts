@@ -1,7 +1,8 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { bearerToken, secretMatcher } from './security/access.js';
 import type { RequestMeta } from './security/plugin.js';
 
 export interface HttpOptions {
@@ -31,13 +32,12 @@ export function createHttpHandler(options: HttpOptions) {
     res.end(body);
   };
 
-  // Compared by hash, in constant time, like API keys.
-  const sha256 = (text: string) => createHash('sha256').update(text).digest();
-  const metricsHash = options.metricsToken === undefined ? undefined : sha256(options.metricsToken);
+  // Compared like API keys: by hash, in constant time.
+  const isMetricsToken = options.metricsToken === undefined ? undefined : secretMatcher(options.metricsToken);
   const mayReadMetrics = (authorization: string | undefined) => {
-    if (!metricsHash) return true;
-    const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
-    return token !== undefined && timingSafeEqual(sha256(token), metricsHash);
+    if (!isMetricsToken) return true;
+    const token = bearerToken(authorization);
+    return token !== undefined && isMetricsToken(token);
   };
 
   async function handle(req: IncomingMessage & { meta?: RequestMeta }, res: ServerResponse) {

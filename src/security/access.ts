@@ -36,6 +36,19 @@ const keySetFailures = new Set(['ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID', 'ERR_JWK
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header. */
+export const bearerToken = (authorization: string | null | undefined) =>
+  /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
+
+/**
+ * Checks a candidate against one secret by hash, in constant time: neither timing nor a log shows
+ * the secret.
+ */
+export function secretMatcher(secret: string) {
+  const hash = sha256(secret);
+  return (candidate: string) => timingSafeEqual(sha256(candidate), hash);
+}
+
 /**
  * Checks credentials: an API key (`Authorization: Bearer <key>` or `x-api-key`) or a JWT bearer
  * token. `null` when none was sent; an AuthenticationError when one was sent and is not valid.
@@ -91,7 +104,7 @@ export function createAuthenticator(config: AccessConfig) {
     /** `authorization` and `x-api-key` as sent (HTTP headers or graphql-ws connectionParams). */
     async authenticate(credentials: { authorization?: string | null; apiKey?: string | null }): Promise<Principal | null> {
       if (open) return { id: 'open', scopes: new Set(allScopes) };
-      const bearer = /^Bearer\s+(.+)$/i.exec(credentials.authorization?.trim() ?? '')?.[1]?.trim();
+      const bearer = bearerToken(credentials.authorization);
       if (credentials.authorization && !bearer) throw new AuthenticationError('Authorization must be "Bearer <API key or token>"');
       const candidate = bearer ?? credentials.apiKey?.trim();
       if (!candidate) return null;
