@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getOperationAST } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { DestinationStream } from 'pino';
 import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
 import { UpstreamError } from './aws/errors.js';
@@ -125,7 +125,7 @@ export async function createGateway(
   // yoga's default that loads them from a CDN: the page works offline and loads no third-party
   // script beside the credentials typed into it.
   let graphiqlPage: Promise<string> | undefined;
-  const renderGraphiQL = (options: Parameters<typeof import('@graphql-yoga/render-graphiql').renderGraphiQL>[0]) =>
+  const renderGraphiQL = (options: GraphiQLOptions) =>
     (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)));
 
   const yoga = createYoga<ServerContext>({
