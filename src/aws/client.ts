@@ -33,8 +33,9 @@ import {
   UpdateBackendStorageCommand,
   type $Command,
 } from '@aws-sdk/client-amplifybackend';
-import { toUpstreamError } from './errors.js';
+import { toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
+import { pathLabels, segmentProblem } from './path-segment.js';
 import { createResilience, type ResilienceOptions } from './resilience.js';
 
 const commands = {
@@ -146,6 +147,8 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
 
   return {
     async call(operation, input, callOptions) {
+      // The last line of defence, whatever called: nothing that is not a segment becomes one.
+      refuseBadPathLabels(operation, input);
       const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
       const started = performance.now();
       try {
@@ -179,4 +182,18 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
       client.destroy();
     },
   };
+}
+
+function refuseBadPathLabels(operation: OperationName, input: unknown) {
+  for (const label of pathLabels) {
+    const value = (input as Record<string, unknown> | undefined)?.[label];
+    if (value === undefined || value === null) continue;
+    const problem = typeof value === 'string' ? segmentProblem(value) : 'must be a string';
+    if (problem) {
+      throw new UpstreamError(
+        `Invalid ${label} for ${operation}: ${problem}`,
+        'BAD_USER_INPUT', operation, 'InvalidPathSegment', undefined, undefined, 0,
+      );
+    }
+  }
 }
