@@ -1,10 +1,12 @@
 import { ConfigError, loadConfig } from './config.js';
+import { installCrashGuard } from './observability/crash-guard.js';
 import { createGateway } from './server.js';
 
 // `npm start`: the gateway, on the embedded emulator unless AWS settings are given.
 async function main() {
   const config = loadConfig(process.env, process.argv.slice(2));
   const gateway = await createGateway(config);
+  installCrashGuard({ logger: gateway.logger, requestId: gateway.currentRequestId, stop: () => gateway.stop() });
   const url = await gateway.start();
   console.log(`amplifybackend-graphql gateway: ${url} (GraphiQL in a browser)`);
   console.log(

@@ -219,6 +219,8 @@ export async function createGateway(
     metrics,
     /** Subscriptions held open by clients, and the shared streams serving them. */
     subscriptions: () => ({ clients: metrics.activeSubscriptions(), ...sharedSubscriptions.stats() }),
+    /** The id of the HTTP request the calling code runs for, if any (for crash logs). */
+    currentRequestId: http.currentRequestId,
     /** Whether anybody is let in without a credential. */
     open: authenticator.open,
     get url() {
