@@ -119,12 +119,12 @@ function resolveEntities(
 
   async function resolveEntity(representation: unknown, ctx: Context, info: unknown) {
     if (typeof representation !== 'object' || representation === null || Array.isArray(representation))
-      throw badUserInput(`Invalid representation: must be an object with __typename and key fields, not ${describe(representation)}`, '__typename');
+      throw badUserInput(`Invalid representation: must be an object with __typename and key fields, not ${kindOf(representation)}`, '__typename');
     const typename: unknown = Object.hasOwn(representation, '__typename')
       ? (representation as { __typename: unknown }).__typename
       : undefined;
     if (typeof typename !== 'string')
-      throw badUserInput(`Invalid representation: __typename must be a string, not ${describe(typename)}`, '__typename');
+      throw badUserInput(`Invalid representation: __typename must be a string, not ${kindOf(typename)}`, '__typename');
     const resolveReference = references.get(typename);
     if (!resolveReference)
       throw badUserInput(
@@ -139,7 +139,7 @@ function resolveEntities(
   return (_source, { representations }, ctx, info) => representations.map((r) => resolveEntity(r, ctx, info));
 }
 
-const describe = (value: unknown) =>
+const kindOf = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : value === undefined ? 'missing' : `a ${typeof value}`;
 
 /**
