@@ -160,8 +160,10 @@ export async function createGateway(
     try {
       await aws.call('GetBackend', { appId: 'readiness-probe' });
     } catch (error) {
-      // Any answer about the app proves AmplifyBackend is reachable with these credentials.
-      const answered = error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT');
+      // An answer about the app proves AmplifyBackend is reachable with these credentials; another
+      // refusal (a path that is no operation: a wrong endpoint) does not.
+      const answered =
+        error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.awsErrorName === 'BadRequestException');
       if (!answered) result = error instanceof UpstreamError ? `${error.code}: ${error.message}` : String(error);
     }
     probe = { at: Date.now(), result };

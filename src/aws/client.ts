@@ -33,7 +33,7 @@ import {
   UpdateBackendStorageCommand,
   type $Command,
 } from '@aws-sdk/client-amplifybackend';
-import { toUpstreamError, UpstreamError } from './errors.js';
+import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
 import { pathLabels, segmentProblem } from './path-segment.js';
 import { createResilience, type ResilienceOptions } from './resilience.js';
@@ -142,6 +142,8 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
   // The SDK's logger middleware copies every input and output through its sensitive-data filter
   // for a logger it is not given (a no-op): the gateway logs calls itself, through onCall.
   client.middlewareStack.remove('loggerMiddleware');
+  // How far a failed request got: whether it is the upstream's failure or the request's.
+  client.middlewareStack.use(markFailureStage);
 
   const resilience = createResilience(options.resilience);
 
