@@ -946,9 +946,25 @@ describe('start-up', () => {
         { key: keys['read+write'], scopes: ['read', 'write'] },
         { key: keys['read+write+admin'], scopes: ['read', 'write', 'admin'] },
       ],
-      jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE },
+      jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, requireExp: true },
       insecure: false,
     });
+  });
+
+  it.each([
+    [undefined, true],
+    ['true', true],
+    ['false', false],
+    ['0', false],
+  ])('reads GATEWAY_JWT_REQUIRE_EXP=%s as %s', (value, requireExp) => {
+    const config = loadConfig({ GATEWAY_JWT_SECRET: SECRET, ...(value ? { GATEWAY_JWT_REQUIRE_EXP: value } : {}) });
+    expect(config.access.jwt?.requireExp).toBe(requireExp);
+  });
+
+  it('rejects a GATEWAY_JWT_REQUIRE_EXP that is not true or false', () => {
+    expect(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_JWT_REQUIRE_EXP: 'sometimes' })).toThrow(
+      new ConfigError('invalid configuration:\n  - GATEWAY_JWT_REQUIRE_EXP must be true or false'),
+    );
   });
 
   const secretKey = 'this-key-is-a-secret-0001';
@@ -1087,8 +1103,19 @@ describe('logs', () => {
       [200, 'jwt:user-1', 'Write'],
       ...Array.from({ length: 6 }, () => [401, undefined, undefined]),
     ]);
-    expect(entries.filter((e) => e.msg === 'authentication failed')).toHaveLength(6);
-    expect(entries.filter((e) => e.msg === 'websocket authentication failed')).toHaveLength(4);
+    // One line for the first failure of an address (and for each in-process one, which has no
+    // address), then a summary with the count at the end of the interval (here: the stop).
+    expect(
+      entries.filter((e) => e.msg === 'authentication failed').map((e) => [e.transport, e.address, e.reason]),
+    ).toEqual([
+      ['http', '127.0.0.1', 'The API key or token is not valid'],
+      ['http', undefined, 'The token is not valid'],
+    ]);
+    expect(
+      entries
+        .filter((e) => e.msg === 'authentication failures from one address')
+        .map((e) => [e.address, e.failures, e.refused]),
+    ).toEqual([['127.0.0.1', 10, 0]]);
     for (const secret of secrets) {
       expect(lines.filter((line) => line.includes(secret))).toEqual([]);
     }
