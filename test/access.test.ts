@@ -55,6 +55,7 @@ const forbidden = (scope: Scope) => [
 const noCredential =
   'Authentication required: send Authorization: Bearer <API key or token>, or x-api-key';
 const malformed = 'Authorization must be "Bearer <API key or token>"';
+const noExp = 'The token has no expiry (exp claim), which this gateway requires of every token';
 
 const unauthenticated = (message: string) => ({
   errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
@@ -438,6 +439,14 @@ describe('credentials', () => {
         aud: AUDIENCE,
         exp: now + 3600,
       }),
+      // Signed and otherwise valid, but good forever.
+      noExp: await new SignJWT({ scope: 'read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user-1')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(SECRET)),
       hs512: await new SignJWT({ scope: 'read' })
         .setProtectedHeader({ alg: 'HS512' })
         .setIssuer(ISSUER)
@@ -511,6 +520,21 @@ describe('credentials', () => {
     expect(stack.calls()).toEqual({});
   });
 
+  it('answers 401 to an SSE subscription with a JWT without exp, naming the missing claim, before any stream', async () => {
+    stack.resetCalls();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...bearer(tokens.noExp) },
+      body: JSON.stringify({
+        query: `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId } }`,
+      }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual(unauthenticated(noExp));
+    expect(watchers().subscribers).toBe(0);
+    expect(stack.calls()).toEqual({});
+  });
+
   it.each([
     [
       'an unknown API key',
@@ -526,6 +550,7 @@ describe('credentials', () => {
     ['a Basic authorization', () => ({ authorization: 'Basic dXNlcjpwYXNz' }), malformed],
     ['"Bearer" with nothing after it', () => ({ authorization: 'Bearer ' }), malformed],
     ['an expired JWT', () => bearer(tokens.expired), 'The token has expired'],
+    ['a JWT without exp', () => bearer(tokens.noExp), noExp],
     ['a JWT with a wrong signature', () => bearer(tokens.wrongSignature), 'The token is not valid'],
     ['a JWT from another issuer', () => bearer(tokens.wrongIssuer), 'The token is not valid'],
     ['a JWT for another audience', () => bearer(tokens.wrongAudience), 'The token is not valid'],
@@ -618,6 +643,7 @@ describe('credentials', () => {
       ],
       ['a key without "Bearer"', () => ({ authorization: keys.read }), malformed],
       ['an expired JWT', () => bearer(tokens.expired), 'The token has expired'],
+      ['a JWT without exp', () => bearer(tokens.noExp), noExp],
       [
         'a JWT with a wrong signature',
         () => bearer(tokens.wrongSignature),
@@ -822,6 +848,29 @@ describe('a JWKS URL that answers no key set', () => {
     }
     const logged = lines.map((line) => JSON.parse(line) as { msg: string }).filter((e) => e.msg === 'credentials could not be checked');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
+  it('accepts a JWT without exp, over HTTP and graphql-ws', async () => {
+    scheduler = createManualScheduler();
+    stack = await startStack({ scheduler, gateway: { access: { jwt: { ...jwtConfig, requireExp: false } } } });
+    try {
+      url = await stack.gateway.start(0);
+      const forever = await new SignJWT({ scope: 'read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user-1')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .sign(new TextEncoder().encode(SECRET));
+      const query = `query { app(appId: "${APP}") { appId } }`;
+      expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
+      expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
+      await Promise.all(clients.map((c) => c.dispose()));
+      clients = [];
+    } finally {
+      await stack.stop();
+    }
   });
 });
 
