@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 /** A stack with an API key and HS256 JWTs, listening on 127.0.0.1; its log lines, parsed. */
-async function secured(gateway: Parameters<typeof startStack>[0]['gateway'] = {}) {
+async function secured(gateway: NonNullable<Parameters<typeof startStack>[0]>['gateway'] = {}) {
   const lines: string[] = [];
   const stack = await startStack({
     logDestination: { write: (line: string) => void lines.push(line) },
@@ -126,7 +126,8 @@ describe('failed authentications per client address', () => {
   it('answer 429 past the limit without checking the credential, on HTTP, SSE and graphql-ws, and are logged as a summary', async () => {
     const { stack, url, logs } = await secured({ limits: { authFailuresPerMinute: 1, authFailureBurst: 3 } });
     const statuses = [];
-    for (const headers of [{ authorization: 'Bearer wrong-key-000000000000' }, { 'x-api-key': 'wrong' }, {}]) {
+    const attempts: Record<string, string>[] = [{ authorization: 'Bearer wrong-key-000000000000' }, { 'x-api-key': 'wrong' }, {}];
+    for (const headers of attempts) {
       statuses.push((await post(url, headers)).status);
     }
     expect(statuses).toEqual([401, 401, 401]);
