@@ -123,7 +123,7 @@ export function createRedisRateLimiter(
 
 /** Whose bucket a request takes from: its caller, or, on an open gateway where all are one, its address. */
 export const rateLimitClient = (principalId: string | undefined, address: string | undefined) =>
-  principalId === 'open' ? `ip:${address ?? 'unknown'}` : (principalId ?? 'unknown');
+  principalId === 'open' ? `ip:${clientAddress(address) ?? 'unknown'}` : (principalId ?? 'unknown');
 
 /**
  * The key of a client address for per-address limits: IPv4 as is (also when mapped into IPv6),
