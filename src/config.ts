@@ -36,6 +36,13 @@ export interface AccessConfig {
   };
   /** Run open (every caller has every scope) even against AWS. @default false */
   insecure: boolean;
+  /**
+   * Failed authentications (no, a malformed or a wrong credential) per client address and minute;
+   * past them the address gets 429 without its credential being checked. 0 turns it off. @default 60
+   */
+  authFailuresPerMinute: number;
+  /** Failed authentications an address may make at once before that rate applies. @default 30 */
+  authFailureBurst: number;
 }
 
 export interface LimitsConfig {
@@ -59,15 +66,6 @@ export interface LimitsConfig {
   rateLimitPerMinute: number;
   /** Requests a client may send at once before the rate applies. @default 200 */
   rateLimitBurst: number;
-  /**
-   * Failed authentications (no, a malformed or a wrong credential) per client address and minute;
-   * past them the address gets 429 without its credential being checked. 0 turns it off. @default 60
-   */
-  authFailuresPerMinute: number;
-  /** Failed authentications an address may make at once before that rate applies. @default 30 */
-  authFailureBurst: number;
-  /** GraphiQL page views per client address and minute (each a 2 MB compressed page); 0 turns it off. @default 20 */
-  graphiqlPerMinute: number;
   /** @default true */
   introspection: boolean;
   /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations. */
@@ -108,6 +106,8 @@ export interface GatewayConfig {
   upstreamCacheTtlMs: number;
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql: boolean;
+  /** GraphiQL page views per client address and minute (each a 2 MB compressed page); 0 turns it off. @default 20 */
+  graphiqlPerMinute: number;
   /** Redis for job events and poller leases across instances; in memory without it. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel the gateway uses. @default 'amplifybackend-graphql:' */
@@ -135,10 +135,11 @@ export const defaultConfig = (): GatewayConfig => ({
   upstreamTimeoutMs: 10_000,
   upstreamCacheTtlMs: 0,
   graphiql: true,
+  graphiqlPerMinute: 20,
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
-  access: { apiKeys: [], insecure: false },
+  access: { apiKeys: [], insecure: false, authFailuresPerMinute: 60, authFailureBurst: 30 },
   limits: {
     maxDepth: 15,
     maxAliases: 50,
@@ -150,9 +151,6 @@ export const defaultConfig = (): GatewayConfig => ({
     maxVariablesBytes: 1.5 * 1024 * 1024,
     rateLimitPerMinute: 1200,
     rateLimitBurst: 200,
-    authFailuresPerMinute: 60,
-    authFailureBurst: 30,
-    graphiqlPerMinute: 20,
     introspection: true,
     requirePersistedOperations: false,
   },
@@ -346,6 +344,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamCacheTtlMs: e.UPSTREAM_CACHE_TTL_MS,
     graphiql: e.GRAPHIQL,
+    graphiqlPerMinute: e.GRAPHIQL_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
@@ -354,6 +353,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       ...(jwt ? { jwt } : {}),
       insecure: e.GATEWAY_INSECURE || argv.includes('--insecure'),
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      authFailureBurst: e.AUTH_FAILURE_BURST,
     },
     limits: {
       maxDepth: e.MAX_DEPTH,
@@ -366,9 +367,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxVariablesBytes: e.MAX_VARIABLES_BYTES,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitBurst: e.RATE_LIMIT_BURST,
-      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
-      authFailureBurst: e.AUTH_FAILURE_BURST,
-      graphiqlPerMinute: e.GRAPHIQL_PER_MINUTE,
       introspection: e.INTROSPECTION,
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
       requirePersistedOperations: e.REQUIRE_PERSISTED_OPERATIONS,

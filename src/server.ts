@@ -132,8 +132,8 @@ export async function createGateway(
     );
   // Failed authentications per client address: refused past a limit, logged as a summary.
   const authFailures = createAuthFailureGuard({
-    perMinute: config.limits.authFailuresPerMinute,
-    burst: config.limits.authFailureBurst,
+    perMinute: config.access.authFailuresPerMinute,
+    burst: config.access.authFailureBurst,
     logger,
   });
   const checkCredentials = createCredentialCheck({ authenticator, failures: authFailures, logger });
@@ -152,7 +152,7 @@ export async function createGateway(
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
       ...(config.graphiql
-        ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.limits.graphiqlPerMinute })]
+        ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.graphiqlPerMinute })]
         : []),
       useAccessControl({ checkCredentials, rateLimiter }),
       ...limits,

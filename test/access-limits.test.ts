@@ -27,7 +27,11 @@ async function secured(gateway: NonNullable<Parameters<typeof startStack>[0]>['g
   const lines: string[] = [];
   const stack = await startStack({
     logDestination: { write: (line: string) => void lines.push(line) },
-    gateway: { logLevel: 'info', ...gateway, access: { apiKeys: [{ key: KEY, scopes: ['read'] }], jwt: { secret: SECRET } } },
+    gateway: {
+      logLevel: 'info',
+      ...gateway,
+      access: { apiKeys: [{ key: KEY, scopes: ['read'] }], jwt: { secret: SECRET }, ...gateway.access },
+    },
   });
   stacks.push(stack);
   const url = await stack.gateway.start(0, '127.0.0.1');
@@ -124,7 +128,7 @@ describe('JWTs without a subject', () => {
 
 describe('failed authentications per client address', () => {
   it('answer 429 past the limit without checking the credential, on HTTP, SSE and graphql-ws, and are logged as a summary', async () => {
-    const { stack, url, logs } = await secured({ limits: { authFailuresPerMinute: 1, authFailureBurst: 3 } });
+    const { stack, url, logs } = await secured({ access: { authFailuresPerMinute: 1, authFailureBurst: 3 } });
     const statuses = [];
     const attempts: Record<string, string>[] = [{ authorization: 'Bearer wrong-key-000000000000' }, { 'x-api-key': 'wrong' }, {}];
     for (const headers of attempts) {
@@ -169,7 +173,7 @@ describe('failed authentications per client address', () => {
   });
 
   it('count on graphql-ws as on HTTP', async () => {
-    const { url } = await secured({ limits: { authFailuresPerMinute: 1, authFailureBurst: 2 } });
+    const { url } = await secured({ access: { authFailuresPerMinute: 1, authFailureBurst: 2 } });
     expect(await wsClose(url, { authorization: 'Bearer wrong-key-000000000000' })).toMatchObject({ code: 4401 });
     expect((await post(url, { 'x-api-key': 'wrong-key-000000000000' })).status).toBe(401);
     expect(await wsClose(url, { authorization: `Bearer ${KEY}` })).toMatchObject({ code: 4429 });
@@ -238,7 +242,7 @@ describe('GraphiQL', () => {
     send(url, { headers: { accept: 'text/html', ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) }, from });
 
   it('is served compressed by Accept-Encoding, and rate-limited per client address', async () => {
-    const { stack, url } = await secured({ limits: { graphiqlPerMinute: 3 } });
+    const { stack, url } = await secured({ graphiqlPerMinute: 3 });
     const plain = await page(url);
     expect(plain.status).toBe(200);
     expect(plain.headers['content-encoding']).toBeUndefined();

@@ -407,7 +407,9 @@ describe('credentials', () => {
 
   beforeAll(async () => {
     scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: jwtConfig } } });
+    // Every case here fails from 127.0.0.1: the failure limit (test/access-limits.test.ts) must not
+    // answer for them.
+    stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: jwtConfig, authFailureBurst: 1000 } } });
     url = await stack.gateway.start(0);
     const now = Math.floor(Date.now() / 1000);
     const unsigned = (claims: object) =>
@@ -997,6 +999,8 @@ describe('start-up', () => {
       ],
       jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, requireExp: true },
       insecure: false,
+      authFailuresPerMinute: 60,
+      authFailureBurst: 30,
     });
   });
 

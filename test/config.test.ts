@@ -121,10 +121,11 @@ describe('loadConfig', () => {
   });
 
   it('reads the limits on failed authentications and GraphiQL page views, on by default', () => {
-    expect(loadConfig({}).limits).toMatchObject({ authFailuresPerMinute: 60, authFailureBurst: 30, graphiqlPerMinute: 20 });
-    expect(
-      loadConfig({ AUTH_FAILURES_PER_MINUTE: '0', AUTH_FAILURE_BURST: '5', GRAPHIQL_PER_MINUTE: '0' }).limits,
-    ).toMatchObject({ authFailuresPerMinute: 0, authFailureBurst: 5, graphiqlPerMinute: 0 });
+    expect(loadConfig({})).toMatchObject({ access: { authFailuresPerMinute: 60, authFailureBurst: 30 }, graphiqlPerMinute: 20 });
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '0', AUTH_FAILURE_BURST: '5', GRAPHIQL_PER_MINUTE: '0' })).toMatchObject({
+      access: { authFailuresPerMinute: 0, authFailureBurst: 5 },
+      graphiqlPerMinute: 0,
+    });
   });
 
   it.each([
