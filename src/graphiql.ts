@@ -41,11 +41,11 @@ export function negotiateEncoding(header: string | null | undefined): Encoding {
   return 'identity';
 }
 
-const wantsPage = (request: Request, endpoint: string) => {
-  if (request.method !== 'GET' || !(request.headers.get('accept') ?? '').includes('text/html')) return false;
-  const path = new URL(request.url).pathname;
-  return path === endpoint || path === `${endpoint}/`;
-};
+// As yoga's own GraphiQL plugin matches, on the endpoint's path only.
+const wantsPage = (request: Request, url: URL, endpoint: string) =>
+  request.method === 'GET' &&
+  (request.headers.get('accept') ?? '').includes('text/html') &&
+  (url.pathname === endpoint || url.pathname === `${endpoint}/`);
 
 /**
  * GraphiQL's page (9 MB with its assets bundled) on GET `endpoint` asking for HTML, without a
@@ -84,8 +84,8 @@ export function useGraphiQLPage(options: {
   };
 
   return {
-    async onRequest({ request, serverContext, endResponse }) {
-      if (!wantsPage(request, options.endpoint)) return;
+    async onRequest({ request, url, serverContext, endResponse }) {
+      if (!wantsPage(request, url, options.endpoint)) return;
       const address = clientAddress((serverContext as Partial<ServerContext> | undefined)?.req?.socket.remoteAddress);
       const allowed = address ? limiter.takeNow(`ip:${address}`) : { ok: true as const };
       if (!allowed.ok) {
