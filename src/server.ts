@@ -20,6 +20,8 @@ import { createMetrics } from './observability/metrics.js';
 import { connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
+import { createAuthFailureGuard, createCredentialCheck } from './security/auth-failures.js';
+import { useGraphiQLPage } from './graphiql.js';
 import { limitPlugins } from './security/limits.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
@@ -121,19 +123,27 @@ export async function createGateway(
   // Watching one job is a state stream: its subscribers can share one execution per change.
   const sharedSubscriptions = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
 
-  // GraphiQL with its assets bundled (9 MB, loaded on the first page view, rendered once) instead of
-  // yoga's default that loads them from a CDN: the page works offline and loads no third-party
-  // script beside the credentials typed into it.
-  let graphiqlPage: Promise<string> | undefined;
-  const renderGraphiQL = (options: GraphiQLOptions) =>
-    (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)));
+  // GraphiQL with its assets bundled (9 MB, loaded on the first page view; useGraphiQLPage keeps it)
+  // instead of yoga's default that loads them from a CDN: the page works offline and loads no
+  // third-party script beside the credentials typed into it.
+  const renderGraphiQL = () =>
+    import('@graphql-yoga/render-graphiql').then((m) =>
+      m.renderGraphiQL({ defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } satisfies GraphiQLOptions),
+    );
+  // Failed authentications per client address: refused past a limit, logged as a summary.
+  const authFailures = createAuthFailureGuard({
+    perMinute: config.access.authFailuresPerMinute,
+    burst: config.access.authFailureBurst,
+    logger,
+  });
+  const checkCredentials = createCredentialCheck({ authenticator, failures: authFailures, logger });
 
   const yoga = createYoga<ServerContext>({
     schema,
     context: () => createContext(aws, reads, jobs),
     maskedErrors: { maskError },
-    graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
-    renderGraphiQL,
+    // Served by useGraphiQLPage instead, compressed and rate-limited.
+    graphiql: false,
     landingPage: false,
     logging: yogaLogger(logger),
     healthCheckEndpoint: false as never,
@@ -141,7 +151,10 @@ export async function createGateway(
     maxRequestBodySize: false,
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
-      useAccessControl({ authenticator, rateLimiter, logger, graphiql: config.graphiql }),
+      ...(config.graphiql
+        ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.graphiqlPerMinute })]
+        : []),
+      useAccessControl({ checkCredentials, rateLimiter }),
       ...limits,
       metrics.plugin,
       useOperationName(),
@@ -189,7 +202,7 @@ export async function createGateway(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const ws = attachWebSocket({ server, yoga, authenticator, rateLimiter, logger });
+  const ws = attachWebSocket({ server, yoga, checkCredentials, rateLimiter, logger });
 
   let url: string | undefined;
 
@@ -199,6 +212,7 @@ export async function createGateway(
     await jobs.stop({ abandon: abandonLeases });
     await new Promise((resolve) => setImmediate(resolve));
     await ws.dispose();
+    authFailures.stop();
     server.closeIdleConnections();
     await http.drained(config.shutdownGraceMs);
     for (const socket of sockets) socket.destroy();

@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { AuthenticationError, type Authenticator, type Principal } from './security/access.js';
+import type { Principal } from './security/access.js';
+import { connectionRefusal, type CredentialCheck } from './security/auth-failures.js';
 import { rateLimitClient, type RateLimiter } from './security/rate-limit.js';
 
 type Enveloped = { execute: (args: ExecutionArgs) => never; subscribe: (args: ExecutionArgs) => never };
@@ -21,11 +21,11 @@ const header = (value: unknown) => (typeof value === 'string' ? value : undefine
 export function attachWebSocket(options: {
   server: Server;
   yoga: YogaServerInstance<any, any>;
-  authenticator: Authenticator;
+  checkCredentials: CredentialCheck;
   rateLimiter: RateLimiter;
   logger: Logger;
 }) {
-  const { yoga, authenticator, rateLimiter } = options;
+  const { yoga, rateLimiter } = options;
   const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint });
   const principals = new WeakMap<object, Principal>();
 
@@ -36,28 +36,16 @@ export function attachWebSocket(options: {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const headers = ctx.extra.request.headers;
-        try {
-          const principal = await authenticator.authenticate({
+        const outcome = await options.checkCredentials(
+          {
             authorization: header(params.authorization) ?? header(params.Authorization) ?? header(headers.authorization),
             apiKey: header(params['x-api-key']) ?? header(params.apiKey) ?? header(headers['x-api-key']),
-          });
-          if (!principal) {
-            ctx.extra.socket.close(CloseCode.Unauthorized, 'Authentication required: connectionParams.authorization');
-            return false;
-          }
-          principals.set(ctx.extra, principal);
-          return true;
-        } catch (error) {
-          if (!(error instanceof AuthenticationError)) {
-            // Credentials could not be checked (a JWKS out of reach): the client may try again.
-            options.logger.error({ err: error }, 'websocket authentication unavailable');
-            ctx.extra.socket.close(1013, 'Authentication is unavailable; try again later');
-            return false;
-          }
-          options.logger.info({ reason: error.message }, 'websocket authentication failed');
-          ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
-          return false;
-        }
+          },
+          { address: ctx.extra.request.socket.remoteAddress, transport: 'websocket' },
+        );
+        if (outcome.ok) principals.set(ctx.extra, outcome.principal);
+        else ctx.extra.socket.close(...connectionRefusal(outcome));
+        return outcome.ok;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx.extra);

@@ -20,7 +20,9 @@ const allowed: RateLimitResult = { ok: true };
  * Requests per client: a token bucket per client id, refilled continuously. In memory, per
  * instance; buckets idle long enough to be full again are dropped.
  */
-export function createRateLimiter(options: Rate & { now?: () => number }): RateLimiter & { takeNow(clientId: string): RateLimitResult } {
+export function createRateLimiter(
+  options: Rate & { now?: () => number },
+): RateLimiter & { takeNow(clientId: string): RateLimitResult; peekNow(clientId: string): RateLimitResult } {
   const now = options.now ?? Date.now;
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -47,8 +49,17 @@ export function createRateLimiter(options: Rate & { now?: () => number }): RateL
     return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
   }
 
+  /** Whether a token is left, without taking it. */
+  function peekNow(clientId: string): RateLimitResult {
+    const b = buckets.get(clientId);
+    if (options.perMinute <= 0 || !b) return allowed;
+    const tokens = Math.min(options.burst, b.tokens + (now() - b.at) * perMs);
+    return tokens >= 1 ? allowed : { ok: false, retryAfterMs: Math.ceil((1 - tokens) / perMs) };
+  }
+
   return {
     takeNow,
+    peekNow,
     take: async (clientId) => takeNow(clientId),
   };
 }
@@ -112,4 +123,24 @@ export function createRedisRateLimiter(
 
 /** Whose bucket a request takes from: its caller, or, on an open gateway where all are one, its address. */
 export const rateLimitClient = (principalId: string | undefined, address: string | undefined) =>
-  principalId === 'open' ? `ip:${address ?? 'unknown'}` : (principalId ?? 'unknown');
+  principalId === 'open' ? `ip:${clientAddress(address) ?? 'unknown'}` : (principalId ?? 'unknown');
+
+/**
+ * The key of a client address for per-address limits: IPv4 as is (also when mapped into IPv6),
+ * IPv6 by its /64 network, since one host is commonly given a whole /64 and could otherwise take a
+ * fresh bucket per address.
+ */
+export function clientAddress(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const groups = [...head.split(':').filter(Boolean), ...Array(8).fill('0')].slice(0, 8);
+  if (tail) {
+    // The groups after `::` fill from the right; only the first four matter here.
+    const right = tail.split(':');
+    for (let i = 0; i < right.length; i++) groups[8 - right.length + i] = right[i]!;
+  }
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
