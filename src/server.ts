@@ -187,7 +187,8 @@ export async function createGateway(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const ws = attachWebSocket({ server, yoga, authenticator, rateLimiter, logger });
+  // Frames are bounded like request bodies.
+  const ws = attachWebSocket({ server, yoga, authenticator, rateLimiter, logger, maxPayloadBytes: config.limits.maxBodyBytes });
 
   let url: string | undefined;
 
