@@ -1,4 +1,4 @@
-import { createClient, type SubscribePayload } from 'graphql-ws';
+import { createClient, validateMessage, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Gateway } from '../src/server.js';
 import { readEvents, type GraphQLResponse } from './helpers.js';
@@ -18,7 +18,10 @@ export interface Operation {
   extensions?: unknown;
 }
 
-/** A persisted operation's params: its sha256 hash, as Apollo's automatic persisted queries send it. */
+/**
+ * A persisted operation's params: its sha256 hash, as Apollo's automatic persisted queries send it.
+ * Over graphql-ws, whose protocol wants a `query` string, clients send `query: ''` beside it.
+ */
 export const persistedQuery = (sha256Hash: string, rest: Operation = {}): Operation => ({
   ...rest,
   extensions: { persistedQuery: { version: 1, sha256Hash } },
@@ -127,7 +130,20 @@ async function overSse(url: string, operation: Operation, options: TransportOpti
   return { status: res.status, results };
 }
 
+/** Whether graphql-ws's client will send these params (it checks them as the protocol does). */
+function clientSends(payload: unknown) {
+  try {
+    validateMessage({ id: '1', type: 'subscribe', payload });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function overWs(url: string, operation: Operation, options: TransportOptions): Promise<TransportAnswer> {
+  // graphql-ws's client sends only what the protocol allows (a `query` string, `variables` an object, ...).
+  const payload = operation;
+  if (!clientSends(payload)) return overRawWs(url, operation, options);
   class WithHeaders extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols, { headers: options.headers });
@@ -151,9 +167,7 @@ async function overWs(url: string, operation: Operation, options: TransportOptio
   const results: GraphQLResponse[] = [];
   try {
     await new Promise<void>((resolve) => {
-      // graphql-ws's client checks only that `query` is a string: '' stands for none (a persisted operation).
-      const payload = { ...operation, query: operation.query ?? '' } as SubscribePayload;
-      const unsubscribe = client.subscribe(payload, {
+      const unsubscribe = client.subscribe(payload as SubscribePayload, {
         next: (result) => {
           results.push(result as GraphQLResponse);
           if (options.take !== undefined && results.length >= options.take) {
@@ -173,6 +187,23 @@ async function overWs(url: string, operation: Operation, options: TransportOptio
     await client.dispose();
   }
   return { status: closed ? closed.code : 200, results, ...(closed ? { closed } : {}) };
+}
+
+/** Params graphql-ws's client refuses to send, sent by hand on a socket of their own. */
+async function overRawWs(url: string, operation: Operation, options: TransportOptions): Promise<TransportAnswer> {
+  const raw = await rawGraphQLWs(url, options.headers);
+  try {
+    await raw.init(options.connectionParams);
+    raw.send({ id: '1', type: 'subscribe', payload: operation });
+    const messages = await raw.finished('1', options.take);
+    const results = messages.flatMap((m): GraphQLResponse[] =>
+      m.type === 'next' ? [m.payload] : m.type === 'error' ? [{ errors: m.payload }] : [],
+    );
+    const closed = raw.socket.readyState === WebSocket.CLOSED ? await raw.closed : undefined;
+    return { status: closed ? closed.code : 200, results, ...(closed ? { closed } : {}) };
+  } finally {
+    raw.close();
+  }
 }
 
 /**
@@ -217,10 +248,15 @@ export async function rawGraphQLWs(url: string, headers?: Record<string, string>
       await until(() => received.some((m) => m.type === 'connection_ack'));
     },
     messages: (id: string) => received.filter((m) => m.id === id),
-    /** Waits for an id's `complete` or `error`, and answers its messages. */
-    async finished(id: string) {
-      await until(() => received.some((m) => m.id === id && (m.type === 'complete' || m.type === 'error')));
-      return received.filter((m) => m.id === id);
+    /** Waits for an id's `complete` or `error` (or `take` results), and answers its messages. */
+    async finished(id: string, take = Infinity) {
+      const mine = () => received.filter((m) => m.id === id);
+      await until(
+        () =>
+          mine().some((m) => m.type === 'complete' || m.type === 'error') ||
+          mine().filter((m) => m.type === 'next').length >= take,
+      );
+      return mine();
     },
     until,
     close: () => socket.close(),

@@ -1061,9 +1061,77 @@ describe('every limit on every transport: HTTP, SSE and graphql-ws', () => {
 
     it('runs a persisted operation by its hash, with or without arbitrary queries allowed', async () => {
       for (const stack of [closed, strict]) {
-        const answer = await runOver(transport, stack.gateway, persistedQuery(hash));
-        expect(answer.results).toEqual([{ data: { app: { appName: 'todo-app' } } }]);
+        for (const operation of [persistedQuery(hash), persistedQuery(hash, { query: '' })]) {
+          const answer = await runOver(transport, stack.gateway, operation);
+          expect(answer.results).toEqual([{ data: { app: { appName: 'todo-app' } } }]);
+        }
       }
+    });
+  });
+});
+
+describe('clear answers to malformed params, on every transport', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.gateway.start(0, '127.0.0.1');
+  });
+  afterAll(() => stack.stop());
+
+  const badRequest = (message: string) => [{ message, code: 'BAD_REQUEST' }];
+  // prettier-ignore
+  const cases: [string, Operation, { message: string; code: string }[]][] = [
+    ['800 repeats of one field', { query: `{ ${'__typename '.repeat(800)} }` }, [{
+      message: 'Validation work limit exceeded: the document selects the same fields or fragments too many times ' +
+        "for graphql-js's validation budget (comparing fields that share a response name, and fragment spreads). " +
+        'Select each field once per selection set.',
+      code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['an empty operationName', { query: '{ __typename }', operationName: '' },
+      badRequest('"operationName" is empty: send the name of an operation in the document, or leave it out')],
+    ['an operationName that is no string', { query: '{ __typename }', operationName: 5 },
+      badRequest('"operationName" must be a string; got number')],
+    ['no query', { variables: {} }, badRequest('Must provide query string.')],
+    ['a query that is null', { query: null }, badRequest('Must provide query string.')],
+    ['a query that is no string', { query: 5 }, badRequest('Expected "query" param to be a string, but given number.')],
+    ['variables that are an array', { query: '{ __typename }', variables: [1] },
+      badRequest('Expected "variables" param to be empty or an object, but given array.')],
+    ['variables that are a string', { query: '{ __typename }', variables: '{}' },
+      badRequest('Expected "variables" param to be empty or an object, but given string.')],
+    ['extensions that are a number', { query: '{ __typename }', extensions: 1 },
+      badRequest('Expected "extensions" param to be empty or an object, but given number.')],
+  ];
+
+  describe.each(transports)('over %s', (transport: Transport) => {
+    it.each(cases)('answers %s with an error that says what is wrong', async (_what, operation, errors) => {
+      stack.resetCalls();
+      const answer = await runOver(transport, stack.gateway, operation);
+      expect(answer.closed).toBeUndefined();
+      expect(answer.results.map((r) => ({ data: r.data, errors: r.errors?.map((e) => ({ message: e.message, code: e.extensions?.code })) }))).toEqual([
+        { data: undefined, errors },
+      ]);
+      expect(stack.calls()).toEqual({});
+    });
+  });
+
+  describe('over HTTP only', () => {
+    it('answers a batch entry that is null in its own slot, beside the others', async () => {
+      const res = await stack.request([null, { query: '{ __typename }' }]);
+      expect(res).toEqual({
+        status: 200,
+        body: [
+          { errors: [{ message: 'Each operation must be a JSON object with "query"; got null', extensions: { code: 'BAD_REQUEST' } }] },
+          { data: { __typename: 'Query' } },
+        ],
+      });
+    });
+
+    it.each([
+      ['variables', 'query={__typename}&variables={bad', 'The query parameter "variables" is not valid JSON: Expected property name or \'}\' in JSON at position 1'],
+      ['extensions', 'query={__typename}&extensions=[', 'The query parameter "extensions" is not valid JSON: Unexpected end of JSON input'],
+    ])('answers GET with %s that are not JSON with 400, naming the parameter', async (_what, search, message) => {
+      const res = await stack.gateway.yoga.fetch(`http://yoga/graphql?${search}`, { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
     });
   });
 });
