@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
+import { rawGraphQLWs } from './helpers-transport.js';
+
+const APP = 'd1todoapp00001';
+const KEY = 'k'.repeat(24);
+const MAX_BODY_BYTES = 64 * 1024;
+const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
+
+let stack: Stack;
+let scheduler: ReturnType<typeof createManualScheduler>;
+let url: string;
+
+beforeAll(async () => {
+  scheduler = createManualScheduler();
+  stack = await startStack({
+    scheduler,
+    gateway: {
+      jobPolling: polling,
+      access: { apiKeys: [{ key: KEY, scopes: ['read', 'write'] }] },
+      limits: { maxBodyBytes: MAX_BODY_BYTES },
+    },
+  });
+  url = await stack.gateway.start(0, '127.0.0.1');
+});
+afterAll(() => stack.stop());
+
+const sockets: Awaited<ReturnType<typeof rawGraphQLWs>>[] = [];
+async function connect(init?: Record<string, unknown>) {
+  const raw = await rawGraphQLWs(url);
+  sockets.push(raw);
+  if (init) await raw.init(init);
+  return raw;
+}
+afterAll(() => sockets.forEach((s) => s.close()));
+
+/** A subscription watching a job that is running: it gets an event now, and one when the job completes. */
+async function watchRunningJob(name: string) {
+  const res = await stack.request(
+    {
+      query: `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "${name}",
+        config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+    },
+    { 'x-api-key': KEY },
+  );
+  const jobId = (res.body as { data: any }).data.createBackendStorage.job.jobId as string;
+  const watcher = await connect({ 'x-api-key': KEY });
+  const before = stack.gateway.jobs.stats().subscribers;
+  watcher.send({
+    id: 'watch',
+    type: 'subscribe',
+    payload: {
+      query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state } }`,
+    },
+  });
+  await until(() => stack.gateway.jobs.stats().subscribers === before + 1, 'the subscription');
+  await scheduler.advance(0);
+  await watcher.until(() => watcher.messages('watch').length === 1);
+  expect(watcher.messages('watch')).toEqual([
+    { id: 'watch', type: 'next', payload: { data: { backendJob: { state: 'IN_PROGRESS' } } } },
+  ]);
+  return {
+    watcher,
+    /** Lets the job complete and checks that the subscription saw it, and ended. */
+    async completes() {
+      await stack.emulator.advance(3000);
+      await scheduler.advance(polling.maxIntervalMs);
+      expect(await watcher.finished('watch')).toEqual([
+        { id: 'watch', type: 'next', payload: { data: { backendJob: { state: 'IN_PROGRESS' } } } },
+        { id: 'watch', type: 'next', payload: { data: { backendJob: { state: 'COMPLETED' } } } },
+        { id: 'watch', type: 'complete' },
+      ]);
+    },
+  };
+}
+
+describe('graphql-ws frames are bounded like request bodies (MAX_BODY_BYTES)', () => {
+  it('closes a socket with 1009 on a frame over the limit before it authenticates, and others are served', async () => {
+    const job = await watchRunningJob('frames');
+
+    const unauthenticated = await connect();
+    unauthenticated.send('x'.repeat(MAX_BODY_BYTES + 1));
+    expect(await unauthenticated.closed).toEqual({ code: 1009, reason: '' });
+
+    // An authenticated socket gets no larger frames.
+    const authenticated = await connect({ 'x-api-key': KEY });
+    authenticated.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ ${' '.repeat(MAX_BODY_BYTES)} __typename }` } }));
+    expect(await authenticated.closed).toEqual({ code: 1009, reason: '' });
+
+    await job.completes();
+    const other = await connect({ 'x-api-key': KEY });
+    other.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } });
+    expect(await other.finished('q')).toEqual([
+      { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'q', type: 'complete' },
+    ]);
+  });
+
+  it('reads a frame of exactly the limit', async () => {
+    const init = { type: 'connection_init', payload: { 'x-api-key': KEY, pad: '' } };
+    const pad = MAX_BODY_BYTES - JSON.stringify(init).length;
+    const raw = await connect();
+    raw.send(JSON.stringify({ ...init, payload: { ...init.payload, pad: ' '.repeat(pad) } }));
+    await raw.until(() => raw.received.length > 0);
+    expect(raw.received).toEqual([{ type: 'connection_ack' }]);
+  });
+});
+
+describe('malformed subscribe payloads over graphql-ws', () => {
+  const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  // prettier-ignore
+  const payloads: [string, unknown, ReturnType<typeof badRequest>][] = [
+    ['no payload', undefined, badRequest('Each operation must be a JSON object with "query"; got undefined')],
+    ['a payload that is a string', 'query', badRequest('Each operation must be a JSON object with "query"; got string')],
+    ['a query that is null', { query: null }, badRequest('Must provide query string.')],
+    ['a query that is a number', { query: 5 }, badRequest('Expected "query" param to be a string, but given number.')],
+    ['variables that are an array', { query: '{ __typename }', variables: [] }, badRequest('Expected "variables" param to be empty or an object, but given array.')],
+    ['an operationName that is a number', { query: '{ __typename }', operationName: 1 }, badRequest('"operationName" must be a string; got number')],
+    ['an empty operationName', { query: '{ __typename }', operationName: '' }, badRequest('"operationName" is empty: send the name of an operation in the document, or leave it out')],
+  ];
+
+  it('answers each on its own id, and the socket and its other subscriptions carry on', async () => {
+    const job = await watchRunningJob('payloads');
+    const { watcher } = job;
+    for (const [what, payload, answer] of payloads) {
+      stack.resetCalls();
+      watcher.send({ id: what, type: 'subscribe', payload });
+      expect(await watcher.finished(what), what).toEqual([
+        { id: what, type: 'next', payload: answer },
+        { id: what, type: 'complete' },
+      ]);
+      expect(stack.calls()).toEqual({});
+    }
+    watcher.send({ id: 'after', type: 'subscribe', payload: { query: '{ __typename }' } });
+    expect(await watcher.finished('after')).toEqual([
+      { id: 'after', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'after', type: 'complete' },
+    ]);
+    await job.completes();
+    expect(watcher.socket.readyState).toBe(watcher.socket.OPEN);
+  });
+
+  it('closes only the socket that sends what is no graphql-ws message, with 4400', async () => {
+    const job = await watchRunningJob('offender');
+    const offender = await connect({ 'x-api-key': KEY });
+    offender.send('{ not json');
+    expect(await offender.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+    await job.completes();
+  });
+});
