@@ -88,61 +88,63 @@ export function attachWebSocket(options: {
     return masked instanceof GraphQLError ? masked : createGraphQLError(masked.message);
   }
 
-  const server = makeServer<Record<string, unknown>, Extra>({
-    execute: (args) => run(args.contextValue as Operation) as never,
-    subscribe: (args) => run(args.contextValue as Operation) as never,
-    onConnect: async (ctx) => {
-      const params = ctx.connectionParams ?? {};
-      const headers = ctx.extra.request.headers;
-      try {
-        const principal = await authenticator.authenticate({
-          authorization: header(params.authorization) ?? header(params.Authorization) ?? header(headers.authorization),
-          apiKey: header(params['x-api-key']) ?? header(params.apiKey) ?? header(headers['x-api-key']),
-        });
-        if (!principal) {
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Authentication required: connectionParams.authorization');
+  const server = makeServer<Record<string, unknown>, Extra>(
+    {
+      execute: (args) => run(args.contextValue as Operation) as never,
+      subscribe: (args) => run(args.contextValue as Operation) as never,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const headers = ctx.extra.request.headers;
+        try {
+          const principal = await authenticator.authenticate({
+            authorization: header(params.authorization) ?? header(params.Authorization) ?? header(headers.authorization),
+            apiKey: header(params['x-api-key']) ?? header(params.apiKey) ?? header(headers['x-api-key']),
+          });
+          if (!principal) {
+            ctx.extra.socket.close(CloseCode.Unauthorized, 'Authentication required: connectionParams.authorization');
+            return false;
+          }
+          principals.set(ctx.extra, principal);
+          return true;
+        } catch (error) {
+          if (!(error instanceof AuthenticationError)) {
+            // Credentials could not be checked (a JWKS out of reach): the client may try again.
+            options.logger.error({ err: error }, 'websocket authentication unavailable');
+            ctx.extra.socket.close(1013, 'Authentication is unavailable; try again later');
+            return false;
+          }
+          options.logger.info({ reason: error.message }, 'websocket authentication failed');
+          ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
           return false;
         }
-        principals.set(ctx.extra, principal);
-        return true;
-      } catch (error) {
-        if (!(error instanceof AuthenticationError)) {
-          // Credentials could not be checked (a JWKS out of reach): the client may try again.
-          logger.error({ err: error }, 'websocket authentication unavailable');
-          ctx.extra.socket.close(1013, 'Authentication is unavailable; try again later');
-          return false;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = principals.get(ctx.extra);
+        const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
+        if (!allowed.ok) {
+          return [createGraphQLError('Rate limit exceeded', { extensions: { code: 'RATE_LIMITED' } })];
         }
-        logger.info({ reason: error.message }, 'websocket authentication failed');
-        ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
-        return false;
-      }
-    },
-    onSubscribe: async (ctx, _id, payload) => {
-      const principal = principals.get(ctx.extra);
-      const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
-      if (!allowed.ok) {
-        return [createGraphQLError('Rate limit exceeded', { extensions: { code: 'RATE_LIMITED' } })];
-      }
-      const operation: Operation = {
-        params: (rawParams.has(payload) ? rawParams.get(payload) : payload) as GraphQLParams,
-        request: requestOf(ctx.extra),
-        context: {
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          connectionParams: ctx.connectionParams,
-          principal,
-        },
-      };
-      return { schema: undefined as never, document: throughYoga, contextValue: operation };
-    },
-    // Errors as HTTP serializes them: yoga's internal `http` and `unexpected` extensions left out.
-    onNext: (_ctx, _id, _payload, _args, result) => ({
-      ...result,
-      ...(result.errors ? { errors: result.errors.map(publicError) } : {}),
-      ...(result.extensions ? { extensions: withoutHttp(result.extensions) } : {}),
-    }),
-    onError: (_ctx, _id, _payload, errors) => errors.map(publicError),
-  } satisfies ServerOptions<Record<string, unknown>, Extra>);
+        const operation: Operation = {
+          params: (rawParams.has(payload) ? rawParams.get(payload) : payload) as GraphQLParams,
+          request: requestOf(ctx.extra),
+          context: {
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            connectionParams: ctx.connectionParams,
+            principal,
+          },
+        };
+        return { schema: undefined as never, document: throughYoga, contextValue: operation };
+      },
+      // Errors as HTTP serializes them: yoga's internal `http` and `unexpected` extensions left out.
+      onNext: (_ctx, _id, _payload, _args, result) => ({
+        ...result,
+        ...(result.errors ? { errors: result.errors.map(publicError) } : {}),
+        ...(result.extensions ? { extensions: withoutHttp(result.extensions) } : {}),
+      }),
+      onError: (_ctx, _id, _payload, errors) => errors.map(publicError),
+    } satisfies ServerOptions<Record<string, unknown>, Extra>,
+  );
 
   /**
    * A fetch Request standing for the connection, for plugins that read `request`: its upgrade
@@ -153,9 +155,14 @@ export function attachWebSocket(options: {
     if (!request) {
       const headers = new yoga.fetchAPI.Headers();
       for (const [name, value] of Object.entries(extra.request.headers)) {
-        if (typeof value === 'string') headers.set(name, value);
+        try {
+          if (typeof value === 'string') headers.set(name, value);
+        } catch {
+          // A value node:http let through but fetch refuses: left out rather than failing the operation.
+        }
       }
-      request = new yoga.fetchAPI.Request(`http://${extra.request.headers.host ?? 'localhost'}${yoga.graphqlEndpoint}`, {
+      const url = `http://${extra.request.headers.host}${yoga.graphqlEndpoint}`;
+      request = new yoga.fetchAPI.Request(URL.canParse(url) ? url : `http://localhost${yoga.graphqlEndpoint}`, {
         method: 'POST',
         headers,
       });
@@ -199,7 +206,7 @@ export function attachWebSocket(options: {
   // over the limit) logged once instead of printed with a stack on every occurrence.
   const keepAliveMs = 12_000;
   wss.on('connection', (socket, request) => {
-    socket.once('error', (error) => {
+    socket.on('error', (error) => {
       // ws has already closed the socket (1009 for a frame over maxPayload).
       logger.info({ reason: error.message, remoteAddress: request.socket.remoteAddress }, 'websocket closed on a bad frame');
     });
