@@ -122,7 +122,9 @@ export function attachWebSocket(options: {
         const principal = principals.get(ctx.extra);
         const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
         if (!allowed.ok) {
-          return [createGraphQLError('Rate limit exceeded', { extensions: { code: 'RATE_LIMITED' } })];
+          // As HTTP's 429 says it, without a header to carry retry-after.
+          const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
+          return [createGraphQLError(`Rate limit exceeded: retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED' } })];
         }
         const operation: Operation = {
           params: (rawParams.has(payload) ? rawParams.get(payload) : payload) as GraphQLParams,

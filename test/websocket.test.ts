@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
-import { rawGraphQLWs } from './helpers-transport.js';
+import { rawGraphQLWs, runOver, transports, type Transport } from './helpers-transport.js';
 
 const APP = 'd1todoapp00001';
 const KEY = 'k'.repeat(24);
@@ -43,6 +43,7 @@ async function watchRunningJob(name: string) {
     },
     { 'x-api-key': KEY },
   );
+  expect(res.body.errors).toBeUndefined();
   const jobId = (res.body as { data: any }).data.createBackendStorage.job.jobId as string;
   const watcher = await connect({ 'x-api-key': KEY });
   const before = stack.gateway.jobs.stats().subscribers;
@@ -140,11 +141,50 @@ describe('malformed subscribe payloads over graphql-ws', () => {
     expect(watcher.socket.readyState).toBe(watcher.socket.OPEN);
   });
 
+  it('ends a subscription the client completes', async () => {
+    const { watcher } = await watchRunningJob('completed');
+    const before = stack.gateway.jobs.stats().subscribers;
+    watcher.send({ id: 'watch', type: 'complete' });
+    await until(() => stack.gateway.jobs.stats().subscribers === before - 1, 'the subscription to end');
+    await stack.emulator.advance(3000); // The job finishes, so that the app may start another.
+  });
+
   it('closes only the socket that sends what is no graphql-ws message, with 4400', async () => {
     const job = await watchRunningJob('offender');
     const offender = await connect({ 'x-api-key': KEY });
     offender.send('{ not json');
     expect(await offender.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
     await job.completes();
+  });
+});
+
+describe('the rate limit on every transport', () => {
+  const keys = { http: 'h'.repeat(24), sse: 's'.repeat(24), ws: 'w'.repeat(24) };
+  const others = { http: 'H'.repeat(24), sse: 'S'.repeat(24), ws: 'W'.repeat(24) };
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({
+      gateway: {
+        access: { apiKeys: [...Object.values(keys), ...Object.values(others)].map((key) => ({ key, scopes: ['read'] })) },
+        limits: { rateLimitBurst: 2, rateLimitPerMinute: 1 },
+      },
+    });
+    await limited.gateway.start(0, '127.0.0.1');
+  });
+  afterAll(() => limited.stop());
+
+  it.each(transports)('refuses operations past the burst over %s, while another client is served', async (transport: Transport) => {
+    const credential = { headers: { 'x-api-key': keys[transport] }, connectionParams: { 'x-api-key': keys[transport] } };
+    const query = { query: '{ __typename }' };
+    for (let i = 0; i < 2; i++) {
+      expect((await runOver(transport, limited.gateway, query, credential)).results).toEqual([{ data: { __typename: 'Query' } }]);
+    }
+    const refused = await runOver(transport, limited.gateway, query, credential);
+    expect(refused.results).toEqual([
+      { errors: [{ message: 'Rate limit exceeded: retry in 60 s', extensions: { code: 'RATE_LIMITED' } }] },
+    ]);
+    if (transport !== 'ws') expect(refused.status).toBe(429);
+    const other = { headers: { 'x-api-key': others[transport] }, connectionParams: { 'x-api-key': others[transport] } };
+    expect((await runOver(transport, limited.gateway, query, other)).results).toEqual([{ data: { __typename: 'Query' } }]);
   });
 });
