@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
 import { rawGraphQLWs, runOver, transports, type Transport } from './helpers-transport.js';
@@ -139,6 +140,32 @@ describe('malformed subscribe payloads over graphql-ws', () => {
     ]);
     await job.completes();
     expect(watcher.socket.readyState).toBe(watcher.socket.OPEN);
+  });
+
+  it('answers any subscribe payload on its own id with coded errors, on a socket that stays open', async () => {
+    const raw = await connect({ 'x-api-key': KEY });
+    let id = 0;
+    const value = fc.oneof(fc.string(), fc.jsonValue(), fc.constant(''), fc.constant('{ __typename }'));
+    const payload = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ query: value, variables: value, operationName: value, extensions: value }, { requiredKeys: [] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(payload, async (sent) => {
+        const mine = String(++id);
+        raw.send({ id: mine, type: 'subscribe', payload: sent });
+        const answer = await raw.finished(mine);
+        expect(raw.socket.readyState).toBe(raw.socket.OPEN);
+        expect(answer.at(-1)).toEqual({ id: mine, type: 'complete' });
+        for (const message of answer.slice(0, -1)) {
+          expect(message.type).toBe('next');
+          for (const error of message.payload.errors ?? []) {
+            expect(error).toEqual(expect.objectContaining({ message: expect.any(String), extensions: { code: expect.any(String) } }));
+          }
+        }
+      }),
+      { seed: 12, numRuns: Number(process.env.FUZZ_RUNS ?? 100) },
+    );
   });
 
   it('ends a subscription the client completes', async () => {
