@@ -204,8 +204,8 @@ export function attachWebSocket(options: {
     }
   }
 
-  // graphql-ws's `useServer` for ws, with the messages read as above and socket errors (a frame
-  // over the limit) logged once instead of printed with a stack on every occurrence.
+  // graphql-ws's `useServer` for ws, with the messages read as above, and socket errors (a frame
+  // over the limit) as one line of the gateway's log instead of a stack printed to stderr.
   const keepAliveMs = 12_000;
   wss.on('connection', (socket, request) => {
     socket.on('error', (error) => {
