@@ -202,7 +202,8 @@ export async function createGateway(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const ws = attachWebSocket({ server, yoga, checkCredentials, rateLimiter, logger });
+  // Frames are bounded like request bodies.
+  const ws = attachWebSocket({ server, yoga, checkCredentials, rateLimiter, logger, maxPayloadBytes: config.limits.maxBodyBytes });
 
   let url: string | undefined;
 
