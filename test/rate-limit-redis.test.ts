@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisOutage } from '../src/redis.js';
 import { createRedisRateLimiter } from '../src/security/rate-limit.js';
 import { startStack, type Stack } from './helpers.js';
 
@@ -70,7 +71,8 @@ describe('rate limits when Redis does not answer', () => {
     redis.on('error', () => undefined);
     const lines: { msg: string; level: number }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const limiter = createRedisRateLimiter(redis, { perMinute: 1, burst: 2, prefix: 'unused:', logger, timeoutMs: 20 });
+    const outage = createRedisOutage(logger);
+    const limiter = createRedisRateLimiter(redis, { perMinute: 1, burst: 2, prefix: 'unused:', outage, timeoutMs: 20 });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.take('client'));
     expect(results).toEqual([
