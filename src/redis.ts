@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConfigError } from './config.js';
 
 export interface RedisClients {
   /** Publishes events and runs the lease and rate-limit scripts. */
@@ -73,7 +74,7 @@ interface RedisTarget {
  */
 export function parseRedisUrl(url: string): RedisTarget {
   const invalid = (why: string) =>
-    new Error(`REDIS_URL (${redact(url)}) is not a valid redis:// or rediss:// URL: ${why}`);
+    new ConfigError(`REDIS_URL (${redact(url)}) is not a valid redis:// or rediss:// URL: ${why}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -128,18 +129,21 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCl
       autoResubscribe: !subscriber,
     });
     // Without a listener ioredis prints every reconnection error; the outage is logged once instead.
-    // Before the start succeeded, a failure is the start's error instead.
+    // Before the start succeeded, a failure is the start's error instead (a refused AUTH says
+    // more than the "Connection is closed." that connect() rejects with).
+    let startError: unknown;
     client.on('error', (error: unknown) => {
       if (clients.includes(client)) outage.failed(error);
+      else startError ??= error;
     });
     client.on('close', () => {
-      if (clients.includes(client)) outage.failed(new Error('connection closed'));
+      if (clients.includes(client)) outage.failed(new Error('connection lost'));
     });
     try {
       await client.connect();
     } catch (error) {
       client.disconnect();
-      throw new Error(`cannot reach Redis at REDIS_URL (${redact(url)}): ${describeError(error, scrub)}`);
+      throw new Error(`cannot reach Redis at REDIS_URL (${redact(url)}): ${describeError(startError ?? error, scrub)}`);
     }
     client.on('ready', () => outage.succeeded());
     clients.push(client);

@@ -13,10 +13,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts redis-server on `port` and resolves once it says it accepts connections. */
-async function spawnRedis(port: number): Promise<ChildProcess> {
+async function spawnRedis(port: number, args: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -37,7 +37,8 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   // Its log is not ours to print; drained so the pipe never fills.
   child.stdout!.resume();
   child.stderr!.resume();
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const password = args.includes('--requirepass') ? args[args.indexOf('--requirepass') + 1] : undefined;
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, password });
   try {
     await client.connect();
     if ((await client.ping()) !== 'PONG') throw new Error(`redis-server on port ${port} does not answer PING`);
@@ -51,13 +52,14 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
  * A redis-server of the test's own on a free port of 127.0.0.1, which the test may kill (SIGKILL,
  * as a crash would) and start again on the same port. Never the machine's shared Redis.
  */
-export async function startRedisServer() {
+export async function startRedisServer(options: { args?: string[] } = {}) {
+  let args = options.args ?? [];
   let port = await freePort();
   let child: ChildProcess | undefined;
   // Another process may take the probed port before redis-server binds it: try another.
   for (let attempt = 0; !child; attempt++) {
     try {
-      child = await spawnRedis(port);
+      child = await spawnRedis(port, args);
     } catch (error) {
       if (attempt >= 2) throw error;
       port = await freePort();
@@ -80,10 +82,11 @@ export async function startRedisServer() {
         await exited;
       }
     },
-    /** Starts it again on the same port, empty (nothing is saved). */
-    async restart() {
+    /** Starts it again on the same port, empty (nothing is saved); `args` replace the first start's. */
+    async restart(restartArgs: string[] = args) {
       await server.kill();
-      child = await spawnRedis(port);
+      args = restartArgs;
+      child = await spawnRedis(port, args);
     },
     /** A client of the test's own, for looking at keys. */
     client: () => new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 }),
