@@ -5,9 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineConfig } from '../src/config.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { createGateway, type Gateway } from '../src/server.js';
+import { CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
+import pino from 'pino';
+import { createEventBus, type JobEvent } from '../src/jobs/events.js';
+import { connectRedis, closeRedis } from '../src/redis.js';
 import { fakeCredentials, sdkClient, startTestEmulator, until } from './helpers.js';
 import { startRedisServer, type RedisServer } from './helpers-redis.js';
-import { CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 
 // Two gateway instances on a redis-server of the test's own, which the test kills and restarts.
 const APP = 'd1todoapp00001';
@@ -218,5 +221,80 @@ describe('gateway instances when their Redis dies', () => {
       expect(outageLines(x.logs)).toHaveLength(1);
       expect(x.logs.filter((l) => /Redis answers again/.test(l.msg))).toHaveLength(1);
     }
+  });
+});
+
+describe('the job event bus on Redis', () => {
+  /** A bus on its own connections, and what its one listener of environment `env` received. */
+  async function bus(redis: RedisServer, prefix: string) {
+    const logs: string[] = [];
+    const clients = await connectRedis(redis.url, pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }));
+    const events = createEventBus({ redis: clients, prefix });
+    const received: JobEvent[] = [];
+    let waiting: { count: number; resolve: () => void } | undefined;
+    events.listen('env', (event) => {
+      received.push(event);
+      if (waiting && received.length >= waiting.count) waiting.resolve();
+    });
+    return {
+      events,
+      received,
+      logs,
+      /** Resolves once `count` events in all were received. */
+      received$: (count: number) =>
+        new Promise<void>((resolve) => (received.length >= count ? resolve() : (waiting = { count, resolve }))),
+      [Symbol.asyncDispose]: () => closeRedis(clients),
+    };
+  }
+
+  const kick = (jobId: string): JobEvent => ({ kind: 'kick', jobId });
+
+  it('delivers an event to its own instance at once and once, and to the other instance through Redis', async () => {
+    await using redis = await startRedisServer();
+    const prefix = `abg-bus:${randomUUID()}:`;
+    await using a = await bus(redis, prefix);
+    await using b = await bus(redis, prefix);
+    const look = redis.client();
+    try {
+      await eventually(async () => Number(((await look.pubsub('NUMSUB', `${prefix}job:env`)) as [string, number])[1]) === 2, 'both subscribed');
+    } finally {
+      look.disconnect();
+    }
+
+    a.events.publish('env', kick('one'));
+    expect(a.received).toEqual([kick('one')]);
+    await b.received$(1);
+    // Redis delivers in order: once B's answer is back on A, A's own echo has come (and gone).
+    b.events.publish('env', kick('two'));
+    await a.received$(2);
+    expect(a.received).toEqual([kick('one'), kick('two')]);
+    expect(b.received).toEqual([kick('one'), kick('two')]);
+  });
+
+  it('keeps delivering on its own instance while Redis is away, and to both once it is back', async () => {
+    await using redis = await startRedisServer();
+    const prefix = `abg-bus:${randomUUID()}:`;
+    await using a = await bus(redis, prefix);
+    await using b = await bus(redis, prefix);
+
+    await redis.kill();
+    a.events.publish('env', kick('alone'));
+    expect(a.received).toEqual([kick('alone')]);
+    await eventually(() => a.logs.some((l) => l.includes('Redis unavailable')), 'the outage to be logged');
+
+    await redis.restart();
+    const look = redis.client();
+    try {
+      // The channels are subscribed again by the bus itself (ioredis's own resubscription is off).
+      await eventually(async () => Number(((await look.pubsub('NUMSUB', `${prefix}job:env`)) as [string, number])[1]) === 2, 'both subscribed again');
+    } finally {
+      look.disconnect();
+    }
+    await eventually(() => a.logs.some((l) => l.includes('Redis answers again')), 'the recovery to be logged');
+    a.events.publish('env', kick('back'));
+    await b.received$(1);
+    expect(b.received).toEqual([kick('back')]);
+    expect(a.received).toEqual([kick('alone'), kick('back')]);
+    expect(a.logs.filter((l) => l.includes('Redis unavailable'))).toHaveLength(1);
   });
 });
