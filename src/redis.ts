@@ -21,6 +21,8 @@ export interface RedisOutage {
   /** A command succeeded or a connection is ready: the outage is over when every connection is. */
   succeeded(): void;
   readonly down: boolean;
+  /** Every connection is up (publishing and subscribed): what sharing work with other instances needs. */
+  readonly connected: boolean;
 }
 
 export function createRedisOutage(
@@ -32,6 +34,9 @@ export function createRedisOutage(
   return {
     get down() {
       return down;
+    },
+    get connected() {
+      return options.connected?.() ?? true;
     },
     failed(error) {
       if (down) return;

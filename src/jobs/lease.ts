@@ -30,11 +30,11 @@ end
 return 0`;
 
 /**
- * Leases in Redis. While Redis does not answer (or not within `timeoutMs`), `acquire` grants the
- * lease locally: each instance then polls for its own subscribers, since its events cannot reach
- * the others anyway. Several instances may poll the same job meanwhile, which costs upstream
- * calls but loses nothing; once Redis answers, the next renewal takes the lease in Redis again and
- * whoever does not get it stops polling.
+ * Leases in Redis. While Redis does not answer (or not within `timeoutMs`, or either connection of
+ * this instance is down), `acquire` grants the lease locally: each instance then polls for its own
+ * subscribers, since its events cannot reach the others anyway. Several instances may poll the
+ * same job meanwhile, which costs upstream calls but loses nothing; once Redis answers, the next
+ * renewal takes the lease in Redis again and whoever does not get it stops polling.
  */
 export function createRedisLeases(
   redis: Redis,
@@ -44,7 +44,9 @@ export function createRedisLeases(
   // A poller waits for its lease at most this long, a fraction of the lease.
   const timeoutMs = options.timeoutMs ?? Math.min(1000, options.ttlMs / 4);
   const run = async (script: string, ...args: string[]) => {
-    if (redis.status !== 'ready') throw new Error(`Redis connection ${redis.status}`);
+    // Not while this instance cannot hear the others' events either: giving up its poller then
+    // would leave its subscribers without news until its subscription is back.
+    if (redis.status !== 'ready' || !options.outage.connected) throw new Error('Redis connections not ready');
     const result = await withTimeout(redis.eval(script, 1, ...args), timeoutMs, `no answer in ${timeoutMs} ms`);
     options.outage.succeeded();
     return result;
