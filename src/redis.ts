@@ -191,7 +191,7 @@ export function redact(url: string): string {
   const credentials = at >= 0 ? '***@' : '';
   // A '?' or '#' before the last '@', or anything but a database after the host, may mean the
   // split is not where the URL's author meant it.
-  const plain = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) && !/[?#]/.test(rest.slice(0, Math.max(at, 0)));
+  const plain = /^[A-Za-z0-9._-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) && !/[?#]/.test(rest.slice(0, Math.max(at, 0)));
   if (!plain || (tail && !db)) return `${scheme[1].toLowerCase()}://${credentials}(host not shown)`;
   return `${scheme[1].toLowerCase()}://${credentials}${host}${db ? `/${db[1]}` : ''}`;
 }

@@ -58,6 +58,7 @@ describe('redact', () => {
     ['redis://:abc@SECRETTAIL99@host:6399', 'redis://***@host:6399'],
     ['rediss://:a%40b@cache.example:6380/1', 'rediss://***@cache.example:6380/1'],
     ['redis://host:6379', 'redis://host:6379'],
+    ['redis://redis_cache:6379/0', 'redis://redis_cache:6379/0'],
     ['redis://[::1]:6379', 'redis://[::1]:6379'],
     // The host cannot be told from a credential: none shown.
     ['redis://:pa?ss@host', 'redis://***@(host not shown)'],
