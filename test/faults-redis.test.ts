@@ -10,7 +10,7 @@ import pino from 'pino';
 import { createEventBus, type JobEvent } from '../src/jobs/events.js';
 import { connectRedis, closeRedis } from '../src/redis.js';
 import { fakeCredentials, sdkClient, startTestEmulator, until } from './helpers.js';
-import { startRedisServer, type RedisServer } from './helpers-redis.js';
+import { eventually, startRedisServer, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on a redis-server of the test's own, which the test kills and restarts.
 const APP = 'd1todoapp00001';
@@ -88,18 +88,6 @@ const createStorage = (resourceName: string, appId = APP, environmentName = 'dev
   config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`;
 
 const environmentQuery = `{ backendEnvironment(appId: "${APP}", name: "dev") { name } }`;
-
-/**
- * Polls a condition that depends on an external process (redis-server, real-time lease renewals):
- * no event to await. Every 10 ms, for at most 10 s.
- */
-async function eventually(condition: () => Promise<boolean> | boolean, what: string) {
-  for (let i = 0; i < 1000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 /** Starts a job behind the gateways' backs (no kick): only polling can find it. */
 async function startJobUpstream(resourceName: string) {

@@ -98,3 +98,15 @@ export async function startRedisServer(options: { args?: string[] } = {}) {
 }
 
 export type RedisServer = Awaited<ReturnType<typeof startRedisServer>>;
+
+/**
+ * Polls a condition that depends on an external process (redis-server, real-time lease renewals):
+ * no event to await. Every 10 ms, for at most 10 s.
+ */
+export async function eventually(condition: () => Promise<boolean> | boolean, what: string) {
+  for (let i = 0; i < 1000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
