@@ -149,6 +149,34 @@ describe('gateway instances when their Redis dies', () => {
     expect(outageLines(a.logs)[0].level).toBe(40);
   });
 
+  it('carry on while Redis hangs without closing its connections, and recover when it answers', async () => {
+    await using redis = await startRedisServer();
+    const a = await instance(redis);
+    const b = await instance(redis);
+    const created = await graphql(a.gateway, createStorage('beforehang'));
+    const jobId = created.data.createBackendStorage.job.jobId as string;
+    const query = `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { jobId state } }`;
+    const onA = a.client.iterate({ query });
+    expect((await onA.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
+    const onB = b.client.iterate({ query });
+    expect((await onB.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
+
+    redis.pause();
+    try {
+      // Rate limits wait at most 250 ms for Redis, then are kept per instance.
+      expect((await graphql(b.gateway, environmentQuery)).data).toEqual({ backendEnvironment: { name: 'dev' } });
+      await emulator.advance(3000);
+      expect((await onA.next()).value?.data?.backendJob.state).toBe('COMPLETED');
+      expect((await onB.next()).value?.data?.backendJob.state).toBe('COMPLETED');
+      expect(outageLines(b.logs)).toHaveLength(1);
+    } finally {
+      redis.resume();
+    }
+    await graphql(b.gateway, environmentQuery);
+    await eventually(() => b.logs.some((l) => /Redis answers again/.test(l.msg)), 'the recovery to be logged');
+    expect(outageLines(b.logs)).toHaveLength(1);
+  });
+
   it('finish a mutation that was in flight when Redis died', async () => {
     await using redis = await startRedisServer();
     const a = await instance(redis);

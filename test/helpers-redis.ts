@@ -82,6 +82,9 @@ export async function startRedisServer(options: { args?: string[] } = {}) {
         await exited;
       }
     },
+    /** SIGSTOP: connections stay open but nothing answers, as with a hung server. */
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     /** Starts it again on the same port, empty (nothing is saved); `args` replace the first start's. */
     async restart(restartArgs: string[] = args) {
       await server.kill();

@@ -94,8 +94,9 @@ export function createEventBus(options: {
         if (subscribe.status === 'ready') subscribe.unsubscribe(channel).catch(outage.failed);
       },
       publish(channel: string, event: JobEvent) {
-        // While Redis is away, nothing is sent: other instances poll for themselves meanwhile.
-        if (publish.status !== 'ready') return;
+        // While Redis is away, nothing is sent: other instances poll for themselves meanwhile, and
+        // events held back until it answers again would reach them late, after newer ones.
+        if (publish.status !== 'ready' || outage.down) return;
         publish.publish(channel, JSON.stringify({ origin, event })).then(outage.succeeded, outage.failed);
       },
     };
