@@ -17,7 +17,7 @@ import type { Scheduler } from './jobs/scheduler.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import { createLogger, yogaLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { connectRedis, pingRedis } from './redis.js';
+import { closeRedis, connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
 import { createAuthFailureGuard, createCredentialCheck } from './security/auth-failures.js';
@@ -94,15 +94,15 @@ export async function createGateway(
   const aws = createAmplifyBackend(awsOptions);
   const reads = createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs });
 
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const rate = { perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst };
   // With Redis, every instance takes from one bucket per client: the rate is the cluster's.
   const rateLimiter = redis
-    ? createRedisRateLimiter(redis.publish, { ...rate, prefix: config.redisPrefix, logger })
+    ? createRedisRateLimiter(redis.publish, { ...rate, prefix: config.redisPrefix, outage: redis.outage })
     : createRateLimiter(rate);
   const bus = createEventBus({ redis, prefix: config.redisPrefix });
   const leases = redis
-    ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix })
+    ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix, outage: redis.outage })
     : createMemoryLeases(config.jobLeaseMs);
   const jobs = createJobWatcher({
     aws,
@@ -220,7 +220,7 @@ export async function createGateway(
     await closed;
     await yoga.dispose();
     aws.destroy();
-    if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
+    if (redis) await closeRedis(redis);
     await emulator?.stop();
     logger.info('gateway stopped');
     logger.flush?.();

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { withTimeout } from '../redis.js';
+import { withTimeout, type RedisOutage } from '../redis.js';
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -88,11 +87,12 @@ return retry`;
 /**
  * The same buckets in Redis, shared by every instance: a client gets the configured rate from the
  * cluster, not from each instance. While Redis does not answer, each instance limits on its own
- * (the in-memory buckets) rather than letting everything through or failing requests.
+ * (the in-memory buckets) rather than letting everything through or failing requests; the outage
+ * is told once, by `outage`.
  */
 export function createRedisRateLimiter(
   redis: Redis,
-  options: Rate & { prefix: string; logger: Logger; timeoutMs?: number },
+  options: Rate & { prefix: string; outage: RedisOutage; timeoutMs?: number },
 ): RateLimiter {
   const fallback = createRateLimiter(options);
   const perMs = String(options.perMinute / 60_000);
@@ -101,20 +101,17 @@ export function createRedisRateLimiter(
   // EVALSHA, with ioredis sending the script again only when Redis has not seen it.
   redis.defineCommand('rateLimitTake', { numberOfKeys: 1, lua: takeScript });
   const run = (key: string) => (redis as unknown as { rateLimitTake(k: string, p: string, b: string): Promise<number> }).rateLimitTake(key, perMs, burst);
-  let failing = false;
 
   return {
     async take(clientId) {
       if (options.perMinute <= 0) return allowed;
       try {
-        // A request waits at most timeoutMs for a Redis that is reconnecting.
+        // A request waits at most timeoutMs for a Redis that does not answer.
         const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`), timeoutMs, `no answer in ${timeoutMs} ms`));
-        if (failing) options.logger.info('rate limits are shared through Redis again');
-        failing = false;
+        options.outage.succeeded();
         return retry > 0 ? { ok: false, retryAfterMs: retry } : allowed;
       } catch (error) {
-        if (!failing) options.logger.warn({ err: error }, 'Redis unavailable: rate limits are kept per instance until it answers');
-        failing = true;
+        options.outage.failed(error);
         return fallback.takeNow(clientId);
       }
     },
