@@ -130,7 +130,7 @@ export async function createGateway(
 
   const yoga = createYoga<ServerContext>({
     schema,
-    context: () => createContext(aws, reads, jobs),
+    context: (request) => createContext(aws, reads, jobs, request),
     maskedErrors: { maskError },
     graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
     renderGraphiQL,
