@@ -9,6 +9,7 @@ import {
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
+import { useListLimits } from './list-limits.js';
 
 /**
  * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
@@ -38,6 +39,7 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
     }) as Plugin,
     useBodySizeLimit(limits.maxBodyBytes),
     useVariablesSizeLimit(limits.maxVariablesBytes),
+    useListLimits(limits),
   ];
   // Both plugins load only where configured: they cost start-up time where they are not.
   if (!limits.introspection) {
