@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { parse, specifiedRules, validate } from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createFairQueue, QueueFullError } from '../src/aws/fair-queue.js';
+import { loadConfig } from '../src/config.js';
 import { schema } from '../src/schema/index.js';
 import { measure } from '../src/security/list-limits.js';
 import { createWsClients, readEvents, startStack, until, type GraphQLResponse, type Stack } from './helpers.js';
@@ -375,5 +376,23 @@ describe('the upstream queue between clients of the gateway', () => {
     expect(other.calls).toBeLessThanOrEqual(4);
     expect(await floodersTodo).toEqual(other.body);
     expect(stack.calls()).toEqual({ GetBackend: 11 });
+  });
+});
+
+describe('settings', () => {
+  it.each([
+    ['MAX_LIST_ITEMS', '0'],
+    ['MAX_LIST_ITEMS', '1.5'],
+    ['UPSTREAM_MAX_QUEUE_PER_CLIENT', '-1'],
+    ['UPSTREAM_MAX_QUEUE_PER_CLIENT', 'many'],
+  ])('%s=%s is refused with its name', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number`));
+  });
+
+  it('reads them, with defaults of 100 items and 250 waiting calls', () => {
+    expect(loadConfig({}).limits.maxListItems).toBe(100);
+    expect(loadConfig({}).resilience.maxQueuePerClient).toBe(250);
+    const config = loadConfig({ MAX_LIST_ITEMS: '20', UPSTREAM_MAX_QUEUE_PER_CLIENT: '0' });
+    expect([config.limits.maxListItems, config.resilience.maxQueuePerClient]).toEqual([20, 0]);
   });
 });
