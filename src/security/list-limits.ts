@@ -58,8 +58,23 @@ class ListTooLong extends Error {
  *   at most `maxCost`, or MAX_COST_EXCEEDED.
  */
 export function useListLimits(limits: ListLimits): Plugin {
-  const refusal = (args: ExecutionArgs) => {
+  // Yoga's parse cache hands the same document object to every request of one query, and most
+  // measures do not depend on variables (an id or a name does not change the cost): those are
+  // kept per document and operation.
+  const kept = new WeakMap<DocumentNode, Map<string, Measure>>();
+  const measured = (args: ExecutionArgs): Measure => {
+    const byOperation = kept.get(args.document);
+    const known = byOperation?.get(args.operationName ?? '');
+    if (known) return known;
     const result = measure(args.schema, args.document, args.operationName, args.variableValues, limits.maxListItems);
+    if (!result.variables) {
+      if (byOperation) byOperation.set(args.operationName ?? '', result);
+      else kept.set(args.document, new Map([[args.operationName ?? '', result]]));
+    }
+    return result;
+  };
+  const refusal = (args: ExecutionArgs) => {
+    const result = measured(args);
     if ('tooLong' in result) {
       const { where, items } = result.tooLong;
       return createGraphQLError(
@@ -88,23 +103,30 @@ export function useListLimits(limits: ListLimits): Plugin {
   };
 }
 
-/** The operation's cost with list lengths counted, or the first list that is too long. */
+/**
+ * The operation's cost with list lengths counted, or the first list that is too long; `variables`
+ * says whether the answer depends on the variables' values.
+ */
+export type Measure = ({ cost: number } | { tooLong: { where: string; items: number } }) & { variables?: true };
+
 export function measure(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   maxListItems: number,
-): { cost: number } | { tooLong: { where: string; items: number } } {
+): Measure {
   const operation = getOperationAST(document, operationName);
   // Left to execution, which answers it with its own error.
   if (!operation) return { cost: 0 };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const walk = new Walk(schema, operation, fragments, variables ?? {}, maxListItems);
+  const dependent = () => (walk.readVariables ? { variables: true as const } : {});
   try {
-    return { cost: new Walk(schema, operation, fragments, variables ?? {}, maxListItems).cost() };
+    return { cost: walk.cost(), ...dependent() };
   } catch (error) {
-    if (error instanceof ListTooLong) return { tooLong: { where: error.where, items: error.items } };
+    if (error instanceof ListTooLong) return { tooLong: { where: error.where, items: error.items }, ...dependent() };
     throw error;
   }
 }
@@ -114,6 +136,8 @@ class Walk {
   private readonly defaults = new Map<string, ValueNode>();
   /** The field whose arguments are being looked at, for the refusal to name. */
   private fieldName = '';
+  /** Whether a variable that can hold a list (or first/last) was looked at. */
+  readVariables = false;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -187,6 +211,7 @@ class Walk {
   }
 
   private variable(name: string): { raw: unknown } | { node: ValueNode } | undefined {
+    this.readVariables = true;
     if (Object.hasOwn(this.variables, name)) return { raw: this.variables[name] };
     const fallback = this.defaults.get(name);
     return fallback ? { node: fallback } : undefined;
@@ -204,6 +229,9 @@ class Walk {
   /** Checks every list in a value written in the document; the items of its top list. */
   private literal(node: ValueNode, type: GraphQLInputType, where: string): number {
     if (node.kind === Kind.VARIABLE) {
+      // A scalar's value changes neither a list nor the cost: such variables are not looked at.
+      const nullable = getNullableType(type);
+      if (!isListType(nullable) && !isInputObjectType(nullable)) return 1;
       const value = this.variable(node.name.value);
       if (!value) return 0;
       return 'node' in value ? this.literal(value.node, type, where) : this.raw(value.raw, type, where);
