@@ -67,7 +67,12 @@ export interface ResilienceConfig {
   maxConcurrency: number;
   /** Calls that may wait; past that they fail fast with RATE_LIMITED. @default 1000 */
   maxQueue: number;
-  /** Calls one client (API key, token subject, or address when open) may have waiting. @default 250 */
+  /**
+   * Calls one client (API key, token subject, or address when open) may have waiting. Waiting
+   * costs other clients no turns (the queue serves clients in rotation): the cap bounds one
+   * client's share of the queue's memory, and is high enough for one request's widest batch
+   * (100 list items, each with a few resources). @default 500
+   */
   maxQueuePerClient: number;
   /** Failure rate, in percent of calls in the last 10 s, that opens the circuit. @default 50 */
   breakerErrorPercent: number;
@@ -142,7 +147,7 @@ export const defaultConfig = (): GatewayConfig => ({
     introspection: true,
     requirePersistedOperations: false,
   },
-  resilience: { maxConcurrency: 16, maxQueue: 1000, maxQueuePerClient: 250, breakerErrorPercent: 50, breakerMinCalls: 10, breakerResetMs: 10_000 },
+  resilience: { maxConcurrency: 16, maxQueue: 1000, maxQueuePerClient: 500, breakerErrorPercent: 50, breakerMinCalls: 10, breakerResetMs: 10_000 },
   logLevel: 'info',
   shutdownGraceMs: 10_000,
 });
@@ -237,7 +242,7 @@ const env = z
     UPSTREAM_CACHE_TTL_MS: int('UPSTREAM_CACHE_TTL_MS', 0, 3_600_000).default(0),
     UPSTREAM_MAX_CONCURRENCY: int('UPSTREAM_MAX_CONCURRENCY', 1, 1000).default(16),
     UPSTREAM_MAX_QUEUE: int('UPSTREAM_MAX_QUEUE', 0, 100_000).default(1000),
-    UPSTREAM_MAX_QUEUE_PER_CLIENT: int('UPSTREAM_MAX_QUEUE_PER_CLIENT', 0, 100_000).default(250),
+    UPSTREAM_MAX_QUEUE_PER_CLIENT: int('UPSTREAM_MAX_QUEUE_PER_CLIENT', 0, 100_000).default(500),
     BREAKER_ERROR_PERCENT: int('BREAKER_ERROR_PERCENT', 1, 100).default(50),
     BREAKER_MIN_CALLS: int('BREAKER_MIN_CALLS', 1, 10_000).default(10),
     BREAKER_RESET_MS: int('BREAKER_RESET_MS', 100, 600_000).default(10_000),

@@ -390,9 +390,9 @@ describe('settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number`));
   });
 
-  it('reads them, with defaults of 100 items and 250 waiting calls', () => {
+  it('reads them, with defaults of 100 items and 500 waiting calls', () => {
     expect(loadConfig({}).limits.maxListItems).toBe(100);
-    expect(loadConfig({}).resilience.maxQueuePerClient).toBe(250);
+    expect(loadConfig({}).resilience.maxQueuePerClient).toBe(500);
     const config = loadConfig({ MAX_LIST_ITEMS: '20', UPSTREAM_MAX_QUEUE_PER_CLIENT: '0' });
     expect([config.limits.maxListItems, config.resilience.maxQueuePerClient]).toEqual([20, 0]);
   });

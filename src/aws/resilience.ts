@@ -7,7 +7,7 @@ export interface ResilienceOptions {
   maxConcurrency?: number;
   /** Calls that may wait, all clients together; past that a call fails at once with RATE_LIMITED. @default 1000 */
   maxQueue?: number;
-  /** Calls one client may have waiting; past that its calls fail at once with RATE_LIMITED. @default 250 */
+  /** Calls one client may have waiting; past that its calls fail at once with RATE_LIMITED. @default 500 */
   maxQueuePerClient?: number;
   /** Percent of failed calls in the last 10 s that opens the circuit. @default 50 */
   breakerErrorPercent?: number;
@@ -41,7 +41,7 @@ export function createResilience(options: ResilienceOptions = {}) {
   const queue = createFairQueue({
     concurrency: options.maxConcurrency ?? 16,
     maxWaiting: options.maxQueue ?? 1000,
-    maxWaitingPerClient: options.maxQueuePerClient ?? 250,
+    maxWaitingPerClient: options.maxQueuePerClient ?? 500,
   });
   const resetMs = options.breakerResetMs ?? 10_000;
   // A circuit that closes starts counting afresh, on a new breaker: opossum keeps the failures
