@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { parse, specifiedRules, validate } from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createFairQueue, QueueFullError } from '../src/aws/fair-queue.js';
+import { createResilience } from '../src/aws/resilience.js';
 import { loadConfig } from '../src/config.js';
 import { schema } from '../src/schema/index.js';
 import { measure } from '../src/security/list-limits.js';
@@ -307,6 +308,30 @@ describe('the fair queue', () => {
       ),
       { seed: 125, numRuns: 100 },
     );
+  });
+});
+
+describe('calls without a client', () => {
+  it("are the gateway's own (job pollers, the readiness probe): a client's turn of their own, not the last one's", async () => {
+    const resilience = createResilience({ maxConcurrency: 1 });
+    const started: string[] = [];
+    const finishers: (() => void)[] = [];
+    const call = (name: string) => () => {
+      started.push(name);
+      return new Promise<void>((resolve) => finishers.push(resolve));
+    };
+    const done = [
+      ...['a0', 'a1', 'a2', 'a3'].map((name) => resilience.run('GetBackend', call(name), { client: 'apikey:1' })),
+      resilience.run('ListBackendJobs', call('poller')),
+    ];
+    while (started.length < 5) {
+      finishers.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    finishers.shift()!();
+    await Promise.all(done);
+    expect(started).toEqual(['a0', 'a1', 'poller', 'a2', 'a3']);
+    resilience.shutdown();
   });
 });
 
