@@ -60,17 +60,14 @@ class ListTooLong extends Error {
 export function useListLimits(limits: ListLimits): Plugin {
   // Yoga's parse cache hands the same document object to every request of one query, and most
   // measures do not depend on variables (an id or a name does not change the cost): those are
-  // kept per document and operation.
-  const kept = new WeakMap<DocumentNode, Map<string, Measure>>();
+  // kept per operation, for as long as its document is.
+  const kept = new WeakMap<OperationDefinitionNode, Measure>();
   const measured = (args: ExecutionArgs): Measure => {
-    const byOperation = kept.get(args.document);
-    const known = byOperation?.get(args.operationName ?? '');
+    const operation = getOperationAST(args.document, args.operationName);
+    const known = operation && kept.get(operation);
     if (known) return known;
     const result = measure(args.schema, args.document, args.operationName, args.variableValues, limits.maxListItems);
-    if (!result.variables) {
-      if (byOperation) byOperation.set(args.operationName ?? '', result);
-      else kept.set(args.document, new Map([[args.operationName ?? '', result]]));
-    }
+    if (operation && !result.variables) kept.set(operation, result);
     return result;
   };
   const refusal = (args: ExecutionArgs) => {
@@ -84,8 +81,8 @@ export function useListLimits(limits: ListLimits): Plugin {
     }
     if (result.cost > limits.maxCost) {
       return createGraphQLError(
-        `Query Cost limit of ${limits.maxCost} exceeded, found ${result.cost} ` +
-          '(each item of a list argument, and first/last, multiply their field\'s cost) (MAX_COST)',
+        `Query Cost limit of ${limits.maxCost} exceeded, found ${result.cost}: ` +
+          "each item of a list argument, and first/last, multiply their field's cost (MAX_COST)",
         { extensions: { code: 'MAX_COST_EXCEEDED', maxCost: limits.maxCost, cost: result.cost } },
       );
     }
