@@ -1,6 +1,21 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import fc from 'fast-check';
-import { parse, specifiedRules, validate } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isUnionType,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLCompositeType,
+  type GraphQLInputType,
+} from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createFairQueue, QueueFullError } from '../src/aws/fair-queue.js';
 import { createResilience } from '../src/aws/resilience.js';
@@ -154,6 +169,18 @@ describe('the cost of list arguments', () => {
     expect(measured).toEqual({ cost: armorCost(query) });
   });
 
+  it('on random documents without list arguments or variables, is what graphql-armor counts', () => {
+    const documents = fc.array(fc.nat({ max: 1000 }), { minLength: 60, maxLength: 60 }).map(randomDocument);
+    fc.assert(
+      fc.property(documents, (query) => {
+        expect(validate(schema, parse(query))).toEqual([]);
+        const measured = measure(schema, parse(query), undefined, {}, 100);
+        expect('cost' in measured && measured.cost).toBeCloseTo(armorCost(query), 6);
+      }),
+      { seed: 125, numRuns: 150 },
+    );
+  });
+
   it('counts first/last from a variable as armor counts a literal', () => {
     const literal = `{ backendEnvironment(appId: "${TODO}", name: "dev") { jobs(first: 40) { edges { node { jobId } } } } }`;
     const variable = `query ($n: Int) { backendEnvironment(appId: "${TODO}", name: "dev") { jobs(first: $n) { edges { node { jobId } } } } }`;
@@ -176,6 +203,53 @@ describe('the cost of list arguments', () => {
     expect(served.errors).toBeUndefined();
   });
 });
+
+/**
+ * A query over the schema whose shape follows `choices`: fields picked among those whose required
+ * arguments are scalars (filled with literals), `first:` now and then, nested up to three levels,
+ * with inline fragments and named fragments, some spread twice.
+ */
+function randomDocument(choices: number[]): string {
+  let at = 0;
+  const pick = (n: number) => choices[at++ % choices.length] % n;
+  const fragments: string[] = [];
+  const literalFor = (type: GraphQLInputType): string | undefined => {
+    const named = getNamedType(type);
+    if (isListType(getNullableType(type)) || isInputObjectType(named)) return undefined;
+    if (isEnumType(named)) return named.getValues()[0].name;
+    return named.name === 'Int' ? '3' : named.name === 'Boolean' ? 'true' : '"x"';
+  };
+  const selectionOf = (type: GraphQLCompositeType, depth: number): string => {
+    if (depth === 0) return '__typename';
+    if (isUnionType(type)) {
+      const possible = schema.getPossibleTypes(type);
+      const chosen = possible[pick(possible.length)];
+      return `__typename ... on ${chosen.name} { ${selectionOf(chosen, depth - 1)} }`;
+    }
+    const fields = Object.values(type.getFields()).filter((f) =>
+      f.args.every((a) => !isNonNullType(a.type) || literalFor(a.type) !== undefined),
+    );
+    const parts: string[] = [];
+    for (let i = 0, n = 1 + pick(3); i < n; i++) {
+      const field = fields[pick(fields.length)];
+      const args = field.args
+        .filter((a) => isNonNullType(a.type) || (a.name === 'first' && pick(2) === 0))
+        .map((a) => `${a.name}: ${literalFor(a.type)}`);
+      const named = getNamedType(field.type);
+      const head = `f${i}: ${field.name}${args.length ? `(${args.join(', ')})` : ''}`;
+      if (!isCompositeType(named)) parts.push(head);
+      else if (pick(4) === 0 && isObjectType(named)) {
+        const index = fragments.push('') - 1;
+        const name = `F${index}`;
+        fragments[index] = `fragment ${name} on ${named.name} { ${selectionOf(named, depth - 1)} }`;
+        parts.push(`${head} { ...${name} ${pick(2) === 0 ? `... on ${named.name} { ...${name} }` : ''} }`);
+      } else parts.push(`${head} { ${selectionOf(named, depth - 1)} }`);
+    }
+    return parts.join(' ');
+  };
+  const query = `{ ${selectionOf(schema.getQueryType()!, 3)} }`;
+  return [query, ...fragments].join('\n');
+}
 
 describe('the fair queue', () => {
   /** Tasks that finish when the test says, recording the order they start in. */
