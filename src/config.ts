@@ -56,6 +56,8 @@ export interface LimitsConfig {
   maxCost: number;
   /** @default 50 */
   maxDirectives: number;
+  /** Items of any one list in an operation's arguments, literal or from variables. @default 100 */
+  maxListItems: number;
   /** Largest request body. @default 2 MiB */
   maxBodyBytes: number;
   /** Operations in one batched request; 0 turns batching off. @default 10 */
@@ -79,6 +81,13 @@ export interface ResilienceConfig {
   maxConcurrency: number;
   /** Calls that may wait; past that they fail fast with RATE_LIMITED. @default 1000 */
   maxQueue: number;
+  /**
+   * Calls one client (API key, token subject, or address when open) may have waiting. Waiting
+   * costs other clients no turns (the queue serves clients in rotation): the cap bounds one
+   * client's share of the queue's memory, and is high enough for one request's widest batch
+   * (100 list items, each with a few resources). @default 500
+   */
+  maxQueuePerClient: number;
   /** Failure rate, in percent of calls in the last 10 s, that opens the circuit. @default 50 */
   breakerErrorPercent: number;
   /** Calls in the window before the rate counts. @default 10 */
@@ -146,6 +155,7 @@ export const defaultConfig = (): GatewayConfig => ({
     maxTokens: 5000,
     maxCost: 20_000,
     maxDirectives: 50,
+    maxListItems: 100,
     maxBodyBytes: 2 * 1024 * 1024,
     maxBatch: 10,
     maxVariablesBytes: 1.5 * 1024 * 1024,
@@ -154,7 +164,7 @@ export const defaultConfig = (): GatewayConfig => ({
     introspection: true,
     requirePersistedOperations: false,
   },
-  resilience: { maxConcurrency: 16, maxQueue: 1000, breakerErrorPercent: 50, breakerMinCalls: 10, breakerResetMs: 10_000 },
+  resilience: { maxConcurrency: 16, maxQueue: 1000, maxQueuePerClient: 500, breakerErrorPercent: 50, breakerMinCalls: 10, breakerResetMs: 10_000 },
   logLevel: 'info',
   shutdownGraceMs: 10_000,
 });
@@ -249,6 +259,7 @@ const env = z
     UPSTREAM_CACHE_TTL_MS: int('UPSTREAM_CACHE_TTL_MS', 0, 3_600_000).default(0),
     UPSTREAM_MAX_CONCURRENCY: int('UPSTREAM_MAX_CONCURRENCY', 1, 1000).default(16),
     UPSTREAM_MAX_QUEUE: int('UPSTREAM_MAX_QUEUE', 0, 100_000).default(1000),
+    UPSTREAM_MAX_QUEUE_PER_CLIENT: int('UPSTREAM_MAX_QUEUE_PER_CLIENT', 0, 100_000).default(500),
     BREAKER_ERROR_PERCENT: int('BREAKER_ERROR_PERCENT', 1, 100).default(50),
     BREAKER_MIN_CALLS: int('BREAKER_MIN_CALLS', 1, 10_000).default(10),
     BREAKER_RESET_MS: int('BREAKER_RESET_MS', 100, 600_000).default(10_000),
@@ -275,6 +286,7 @@ const env = z
     MAX_TOKENS: int('MAX_TOKENS', 10, 1_000_000).default(5000),
     MAX_COST: int('MAX_COST', 1, 10_000_000).default(20_000),
     MAX_DIRECTIVES: int('MAX_DIRECTIVES', 1, 10_000).default(50),
+    MAX_LIST_ITEMS: int('MAX_LIST_ITEMS', 1, 100_000).default(100),
     MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
     MAX_BATCH: int('MAX_BATCH', 0, 1000).default(10),
     MAX_VARIABLES_BYTES: int('MAX_VARIABLES_BYTES', 2, 100 * 1024 * 1024).default(1.5 * 1024 * 1024),
@@ -362,6 +374,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
       maxDirectives: e.MAX_DIRECTIVES,
+      maxListItems: e.MAX_LIST_ITEMS,
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxBatch: e.MAX_BATCH,
       maxVariablesBytes: e.MAX_VARIABLES_BYTES,
@@ -374,6 +387,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     resilience: {
       maxConcurrency: e.UPSTREAM_MAX_CONCURRENCY,
       maxQueue: e.UPSTREAM_MAX_QUEUE,
+      maxQueuePerClient: e.UPSTREAM_MAX_QUEUE_PER_CLIENT,
       breakerErrorPercent: e.BREAKER_ERROR_PERCENT,
       breakerMinCalls: e.BREAKER_MIN_CALLS,
       breakerResetMs: e.BREAKER_RESET_MS,

@@ -2,8 +2,11 @@ import type { AmplifyBackend } from './aws/client.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
+import type { Principal } from './security/access.js';
+import { rateLimitClient } from './security/rate-limit.js';
 
 export interface Context {
+  /** Its calls take this request's client's turns in the upstream queue. */
   aws: AmplifyBackend;
   /** Upstream reads shared with the gateway's other requests; writes use `aws` directly. */
   reads: ReadCache;
@@ -12,10 +15,28 @@ export interface Context {
   jobs: JobWatcher;
 }
 
-/** A new context, with new loaders, for every HTTP request and every subscription. */
-export const createContext = (aws: AmplifyBackend, reads: ReadCache, jobs: JobWatcher): Context => ({
-  aws,
-  reads,
-  jobs,
-  loaders: createLoaders(reads),
-});
+/**
+ * What the context is built on: yoga's own context object, which the access plugin later extends
+ * with `principal` (graphql-ws connections bring it along), and node's request.
+ */
+export interface RequestContext {
+  principal?: Principal;
+  req?: { socket?: { remoteAddress?: string } };
+}
+
+/**
+ * A new context, with new loaders, for every HTTP request and every subscription. Upstream calls
+ * are made for the request's client, the same one its rate limit counts (its principal, or its
+ * address on an open gateway): asked at each call, as the principal is set after the context is
+ * built.
+ */
+export function createContext(aws: AmplifyBackend, reads: ReadCache, jobs: JobWatcher, request: RequestContext = {}): Context {
+  const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
+  const clientReads = reads.forClient(client);
+  return {
+    aws: { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) },
+    reads: clientReads,
+    jobs,
+    loaders: createLoaders(clientReads),
+  };
+}

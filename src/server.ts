@@ -140,7 +140,7 @@ export async function createGateway(
 
   const yoga = createYoga<ServerContext>({
     schema,
-    context: () => createContext(aws, reads, jobs),
+    context: (request) => createContext(aws, reads, jobs, request),
     maskedErrors: { maskError },
     // Served by useGraphiQLPage instead, compressed and rate-limited.
     graphiql: false,

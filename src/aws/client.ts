@@ -36,7 +36,7 @@ import {
 import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
 import { pathLabels, segmentProblem } from './path-segment.js';
-import { createResilience, type ResilienceOptions } from './resilience.js';
+import { createResilience, type ResilienceOptions, type RunOptions } from './resilience.js';
 
 const commands = {
   CloneBackend: CloneBackendCommand,
@@ -112,8 +112,13 @@ export interface UpstreamCallEvent {
   attempts: number;
 }
 
+/** `client` and `onWaiting` decide whose turn in the upstream queue the call takes (see resilience.ts). */
+export interface CallOptions extends RunOptions {
+  signal?: AbortSignal;
+}
+
 export interface AmplifyBackend {
-  call<K extends OperationName>(operation: K, input: OperationInput<K>, options?: { signal?: AbortSignal }): Promise<OperationOutput<K>>;
+  call<K extends OperationName>(operation: K, input: OperationInput<K>, options?: CallOptions): Promise<OperationOutput<K>>;
   /** The circuit breaker's state, and the calls in flight and waiting. */
   health(): { circuit: 'closed' | 'open' | 'halfOpen'; inFlight: number; queued: number };
   destroy(): void;
@@ -162,7 +167,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
           } catch (error) {
             throw toUpstreamError(operation, error);
           }
-        });
+        }, { client: callOptions?.client, onWaiting: callOptions?.onWaiting });
         const attempts = (output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
         options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts });
         return fromSdk(output) as OperationOutput<typeof operation>;

@@ -1,12 +1,14 @@
 import CircuitBreaker from 'opossum';
-import pLimit from 'p-limit';
 import { UpstreamError } from './errors.js';
+import { createFairQueue, QueueFullError } from './fair-queue.js';
 
 export interface ResilienceOptions {
   /** Upstream calls in flight at once; more wait their turn. @default 16 */
   maxConcurrency?: number;
-  /** Calls that may wait; past that a call fails at once with RATE_LIMITED. @default 1000 */
+  /** Calls that may wait, all clients together; past that a call fails at once with RATE_LIMITED. @default 1000 */
   maxQueue?: number;
+  /** Calls one client may have waiting; past that its calls fail at once with RATE_LIMITED. @default 500 */
+  maxQueuePerClient?: number;
   /** Percent of failed calls in the last 10 s that opens the circuit. @default 50 */
   breakerErrorPercent?: number;
   /** Calls in the window before the failure rate counts. @default 10 */
@@ -19,14 +21,28 @@ export interface ResilienceOptions {
 // caller gave up on says nothing about its health (opossum counts a filtered error as a success).
 const isNotUpstreamFault = (error: unknown) => error instanceof UpstreamError && !error.upstreamFault;
 
+/** Whose turn a call waits for: the gateway's own calls (job pollers, the readiness probe) without one. */
+export const GATEWAY_CLIENT = 'gateway';
+
+export interface RunOptions {
+  /** The client the call is made for (its rate-limit id). @default GATEWAY_CLIENT */
+  client?: string;
+  /** See FairQueue.run: lets other clients that share this call's answer give it their turns too. */
+  onWaiting?: (alsoFor: (client: string) => void) => void;
+}
+
 /**
  * Guards upstream calls: a queue so a burst of queries does not become a burst of AWS calls (and
- * throttling), and a circuit breaker that fails fast while AmplifyBackend keeps failing and lets a
- * trial call through after a pause. The SDK's own retries happen inside one guarded call.
+ * throttling), with turns per client so that one client's burst is not everybody's wait, and a
+ * circuit breaker that fails fast while AmplifyBackend keeps failing and lets a trial call through
+ * after a pause. The SDK's own retries happen inside one guarded call.
  */
 export function createResilience(options: ResilienceOptions = {}) {
-  const limit = pLimit(options.maxConcurrency ?? 16);
-  const maxQueue = options.maxQueue ?? 1000;
+  const queue = createFairQueue({
+    concurrency: options.maxConcurrency ?? 16,
+    maxWaiting: options.maxQueue ?? 1000,
+    maxWaitingPerClient: options.maxQueuePerClient ?? 500,
+  });
   const resetMs = options.breakerResetMs ?? 10_000;
   // A circuit that closes starts counting afresh, on a new breaker: opossum keeps the failures
   // that opened it in its 10 s window, and one failure after recovery would open it again.
@@ -49,15 +65,8 @@ export function createResilience(options: ResilienceOptions = {}) {
   let breaker = newBreaker();
 
   return {
-    async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
-      // Only when every slot is busy: with maxQueue 0 a free slot must still serve.
-      if (limit.activeCount >= limit.concurrency && limit.pendingCount >= maxQueue) {
-        throw new UpstreamError(
-          `Too many AmplifyBackend calls are waiting (${maxQueue}); try again shortly`,
-          'RATE_LIMITED', operation, 'GatewayQueueFull', undefined, undefined, 0,
-        );
-      }
-      return limit(async () => {
+    async run<T>(operation: string, call: () => Promise<T>, runOptions: RunOptions = {}): Promise<T> {
+      const guarded = async () => {
         try {
           return (await breaker.fire(call)) as T;
         } catch (error) {
@@ -70,11 +79,21 @@ export function createResilience(options: ResilienceOptions = {}) {
           }
           throw error;
         }
-      });
+      };
+      try {
+        return await queue.run(runOptions.client ?? GATEWAY_CLIENT, guarded, runOptions.onWaiting);
+      } catch (error) {
+        if (!(error instanceof QueueFullError)) throw error;
+        const whose = error.scope === 'client' ? 'of this client ' : '';
+        throw new UpstreamError(
+          `Too many AmplifyBackend calls ${whose}are waiting (${error.limit}); try again shortly`,
+          'RATE_LIMITED', operation, 'GatewayQueueFull', undefined, undefined, 0,
+        );
+      }
     },
     state: (): 'closed' | 'open' | 'halfOpen' => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
-    inFlight: () => limit.activeCount,
-    queued: () => limit.pendingCount,
+    inFlight: () => queue.active(),
+    queued: () => queue.waiting(),
     shutdown: () => breaker.shutdown(),
   };
 }

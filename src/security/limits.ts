@@ -10,6 +10,7 @@ import {
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
+import { useListLimits } from './list-limits.js';
 
 /**
  * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
@@ -47,6 +48,7 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
     }) as Plugin,
     useBodySizeLimit(limits.maxBodyBytes),
     useVariablesSizeLimit(limits.maxVariablesBytes),
+    useListLimits(limits),
   ];
   if (!limits.introspection) plugins.push(useNoIntrospection());
   // Loaded only where configured: it costs start-up time where it is not.
