@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { badRequest } from './errors.js';
 import type { Member, Shape } from './model.js';
 
@@ -5,7 +6,8 @@ import type { Member, Shape } from './model.js';
 export function validateMembers(value: Record<string, unknown>, members: Record<string, Member>, path = ''): void {
   for (const [name, member] of Object.entries(members)) {
     const at = path ? `${path}.${name}` : name;
-    const v = value[name];
+    // Own members only: an absent member must not be found on Object.prototype.
+    const v = Object.hasOwn(value, name) ? value[name] : undefined;
     if (v === undefined || v === null) {
       if (member.required) throw badRequest(`Missing required member ${at}`);
       continue;
@@ -16,9 +18,12 @@ export function validateMembers(value: Record<string, unknown>, members: Record<
 
 function validateShape(v: unknown, shape: Shape, at: string): void {
   switch (shape.kind) {
-    case 'string':
+    case 'string': {
       if (typeof v !== 'string') throw typeError(at, 'a string', v);
+      const problem = shape.pathSegment ? segmentProblem(v) : undefined;
+      if (problem) throw badRequest(`Member ${at} ${problem}`);
       return;
+    }
     case 'boolean':
       if (typeof v !== 'boolean') throw typeError(at, 'a boolean', v);
       return;
@@ -50,6 +55,22 @@ function validateShape(v: unknown, shape: Shape, at: string): void {
       validateMembers(v, shape.members, at);
       return;
   }
+}
+
+/** Why a name cannot be one path segment, or undefined when it can. */
+export function segmentProblem(value: string): string | undefined {
+  if (value === '') return 'must not be empty';
+  // A router that resolved dot segments would read them as a move up the path.
+  if (value === '.' || value === '..') return `must not be "${value}"`;
+  if (!value.isWellFormed()) return 'must be well-formed Unicode (it has a lone surrogate)';
+  return undefined;
+}
+
+/** The first problem zod found, prefixed with where it is (`apps.x.environments`). */
+export function firstProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  return at ? `${at}: ${issue.message}` : issue.message;
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
