@@ -103,8 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
       return sendError(res, requestId, new ServiceError('InternalServiceException', 500, 'Internal service error (injected)'));
     }
 
-    const body = await readJsonBody(req);
-    validateMembers(body, operation.body);
+    const body = validateMembers(await readJsonBody(req), operation.body);
     store.settle();
     const output = routes[operation.name]({
       store,
