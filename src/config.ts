@@ -29,9 +29,23 @@ export interface AccessConfig {
   /** API keys and the scopes each grants. */
   apiKeys: { key: string; scopes: Scope[] }[];
   /** JWT bearer tokens, HS256 with `secret` or any JWKS algorithm with `jwksUrl`; scopes from `scope`. */
-  jwt?: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  jwt?: {
+    secret?: string;
+    jwksUrl?: string;
+    issuer?: string;
+    audience?: string;
+    /** Refuse tokens without an `exp` claim: such a token, once leaked, works forever. @default true */
+    requireExp?: boolean;
+  };
   /** Run open (every caller has every scope) even against AWS. @default false */
   insecure: boolean;
+  /**
+   * Failed authentications (no, a malformed or a wrong credential) per client address and minute;
+   * past them the address gets 429 without its credential being checked. 0 turns it off. @default 60
+   */
+  authFailuresPerMinute: number;
+  /** Failed authentications an address may make at once before that rate applies. @default 30 */
+  authFailureBurst: number;
 }
 
 export interface LimitsConfig {
@@ -95,6 +109,8 @@ export interface GatewayConfig {
   upstreamCacheTtlMs: number;
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql: boolean;
+  /** GraphiQL page views per client address and minute (each a 2 MB compressed page); 0 turns it off. @default 20 */
+  graphiqlPerMinute: number;
   /** Redis for job events and poller leases across instances; in memory without it. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel the gateway uses. @default 'amplifybackend-graphql:' */
@@ -122,10 +138,11 @@ export const defaultConfig = (): GatewayConfig => ({
   upstreamTimeoutMs: 10_000,
   upstreamCacheTtlMs: 0,
   graphiql: true,
+  graphiqlPerMinute: 20,
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
-  access: { apiKeys: [], insecure: false },
+  access: { apiKeys: [], insecure: false, authFailuresPerMinute: 60, authFailureBurst: 30 },
   limits: {
     maxDepth: 15,
     maxAliases: 50,
@@ -253,6 +270,7 @@ const env = z
     GATEWAY_JWKS_URL: httpUrl('GATEWAY_JWKS_URL').optional(),
     GATEWAY_JWT_ISSUER: z.string().min(1).optional(),
     GATEWAY_JWT_AUDIENCE: z.string().min(1).optional(),
+    GATEWAY_JWT_REQUIRE_EXP: bool('GATEWAY_JWT_REQUIRE_EXP').default(true),
     GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     MAX_DEPTH: int('MAX_DEPTH', 1, 100).default(15),
@@ -265,6 +283,9 @@ const env = z
     MAX_VARIABLES_BYTES: int('MAX_VARIABLES_BYTES', 2, 100 * 1024 * 1024).default(1.5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 0, 1_000_000).default(1200),
     RATE_LIMIT_BURST: int('RATE_LIMIT_BURST', 1, 1_000_000).default(200),
+    AUTH_FAILURES_PER_MINUTE: int('AUTH_FAILURES_PER_MINUTE', 0, 1_000_000).default(60),
+    AUTH_FAILURE_BURST: int('AUTH_FAILURE_BURST', 1, 1_000_000).default(30),
+    GRAPHIQL_PER_MINUTE: int('GRAPHIQL_PER_MINUTE', 0, 1_000_000).default(20),
     INTROSPECTION: bool('INTROSPECTION').default(true),
     PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
     REQUIRE_PERSISTED_OPERATIONS: bool('REQUIRE_PERSISTED_OPERATIONS').default(false),
@@ -308,7 +329,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const useAws = e.AWS_REGION !== undefined || e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined;
   const jwt =
     e.GATEWAY_JWT_SECRET || e.GATEWAY_JWKS_URL
-      ? { secret: e.GATEWAY_JWT_SECRET, jwksUrl: e.GATEWAY_JWKS_URL, issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE }
+      ? {
+          secret: e.GATEWAY_JWT_SECRET,
+          jwksUrl: e.GATEWAY_JWKS_URL,
+          issuer: e.GATEWAY_JWT_ISSUER,
+          audience: e.GATEWAY_JWT_AUDIENCE,
+          requireExp: e.GATEWAY_JWT_REQUIRE_EXP,
+        }
       : undefined;
   return {
     port: e.PORT,
@@ -320,6 +347,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamCacheTtlMs: e.UPSTREAM_CACHE_TTL_MS,
     graphiql: e.GRAPHIQL,
+    graphiqlPerMinute: e.GRAPHIQL_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
@@ -328,6 +356,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       ...(jwt ? { jwt } : {}),
       insecure: e.GATEWAY_INSECURE || argv.includes('--insecure'),
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      authFailureBurst: e.AUTH_FAILURE_BURST,
     },
     limits: {
       maxDepth: e.MAX_DEPTH,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -26,6 +27,8 @@ const validRequestId = /^[\w.:-]{1,128}$/;
 export function createHttpHandler(options: HttpOptions) {
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  // The request each piece of work belongs to, for the log lines of failures nobody caught.
+  const current = new AsyncLocalStorage<RequestMeta>();
 
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json', headers = {}) => {
     res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) });
@@ -79,7 +82,7 @@ export function createHttpHandler(options: HttpOptions) {
       );
       if (inFlight === 0) idle?.();
     });
-    return options.graphql(req, res);
+    return current.run(req.meta, () => options.graphql(req, res));
   }
 
   return {
@@ -90,6 +93,8 @@ export function createHttpHandler(options: HttpOptions) {
         else res.destroy();
       });
     },
+    /** The id of the request the calling code runs for, if any. */
+    currentRequestId: () => current.getStore()?.requestId,
     get inFlight() {
       return inFlight;
     },

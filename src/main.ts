@@ -1,10 +1,14 @@
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
+import { installCrashGuard } from './observability/crash-guard.js';
+import { scrubber } from './redis.js';
 import { createGateway } from './server.js';
 
 // `npm start`: the gateway, on the embedded emulator unless AWS settings are given.
 async function main() {
   const config = loadConfig(process.env, process.argv.slice(2));
   const gateway = await createGateway(config);
+  installCrashGuard({ logger: gateway.logger, requestId: gateway.currentRequestId, stop: () => gateway.stop() });
   const url = await gateway.start();
   console.log(`amplifybackend-graphql gateway: ${url} (GraphiQL in a browser)`);
   console.log(
@@ -33,7 +37,9 @@ main().catch((error: unknown) => {
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`amplifybackend-graphql: ${(error as Error).message}: set PORT (or EMULATOR_PORT) to a free port`);
   } else {
-    console.error('amplifybackend-graphql: failed to start:', error);
+    // Whatever failed, nothing of REDIS_URL's credentials is printed (its own errors are scrubbed already).
+    const scrub = process.env.REDIS_URL ? scrubber(process.env.REDIS_URL) : (text: string) => text;
+    console.error(`amplifybackend-graphql: failed to start: ${scrub(inspect(error))}`);
   }
   process.exit(1);
 });

@@ -17,9 +17,11 @@ import type { Scheduler } from './jobs/scheduler.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import { createLogger, yogaLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { connectRedis, pingRedis } from './redis.js';
+import { closeRedis, connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
+import { createAuthFailureGuard, createCredentialCheck } from './security/auth-failures.js';
+import { useGraphiQLPage } from './graphiql.js';
 import { limitPlugins } from './security/limits.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
@@ -93,15 +95,15 @@ export async function createGateway(
   const aws = createAmplifyBackend(awsOptions);
   const reads = createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs });
 
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const rate = { perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst };
   // With Redis, every instance takes from one bucket per client: the rate is the cluster's.
   const rateLimiter = redis
-    ? createRedisRateLimiter(redis.publish, { ...rate, prefix: config.redisPrefix, logger })
+    ? createRedisRateLimiter(redis.publish, { ...rate, prefix: config.redisPrefix, outage: redis.outage })
     : createRateLimiter(rate);
   const bus = createEventBus({ redis, prefix: config.redisPrefix });
   const leases = redis
-    ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix })
+    ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix, outage: redis.outage })
     : createMemoryLeases(config.jobLeaseMs);
   const jobs = createJobWatcher({
     aws,
@@ -122,19 +124,27 @@ export async function createGateway(
   // Watching one job is a state stream: its subscribers can share one execution per change.
   const sharedSubscriptions = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
 
-  // GraphiQL with its assets bundled (9 MB, loaded on the first page view, rendered once) instead of
-  // yoga's default that loads them from a CDN: the page works offline and loads no third-party
-  // script beside the credentials typed into it.
-  let graphiqlPage: Promise<string> | undefined;
-  const renderGraphiQL = (options: GraphiQLOptions) =>
-    (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)));
+  // GraphiQL with its assets bundled (9 MB, loaded on the first page view; useGraphiQLPage keeps it)
+  // instead of yoga's default that loads them from a CDN: the page works offline and loads no
+  // third-party script beside the credentials typed into it.
+  const renderGraphiQL = () =>
+    import('@graphql-yoga/render-graphiql').then((m) =>
+      m.renderGraphiQL({ defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } satisfies GraphiQLOptions),
+    );
+  // Failed authentications per client address: refused past a limit, logged as a summary.
+  const authFailures = createAuthFailureGuard({
+    perMinute: config.access.authFailuresPerMinute,
+    burst: config.access.authFailureBurst,
+    logger,
+  });
+  const checkCredentials = createCredentialCheck({ authenticator, failures: authFailures, logger });
 
   const yoga = createYoga<ServerContext>({
     schema,
     context: () => createContext(aws, reads, jobs),
     maskedErrors: { maskError },
-    graphiql: config.graphiql ? { defaultQuery: exampleQuery, title: 'amplifybackend-graphql' } : false,
-    renderGraphiQL,
+    // Served by useGraphiQLPage instead, compressed and rate-limited.
+    graphiql: false,
     landingPage: false,
     logging: yogaLogger(logger),
     healthCheckEndpoint: false as never,
@@ -142,7 +152,10 @@ export async function createGateway(
     maxRequestBodySize: false,
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
-      useAccessControl({ authenticator, rateLimiter, logger, graphiql: config.graphiql }),
+      ...(config.graphiql
+        ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.graphiqlPerMinute })]
+        : []),
+      useAccessControl({ checkCredentials, rateLimiter }),
       ...limits,
       metrics.plugin,
       useOperationName(),
@@ -161,8 +174,10 @@ export async function createGateway(
     try {
       await aws.call('GetBackend', { appId: 'readiness-probe' });
     } catch (error) {
-      // Any answer about the app proves AmplifyBackend is reachable with these credentials.
-      const answered = error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT');
+      // An answer about the app proves AmplifyBackend is reachable with these credentials; another
+      // refusal (a path that is no operation: a wrong endpoint) does not.
+      const answered =
+        error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.awsErrorName === 'BadRequestException');
       if (!answered) result = error instanceof UpstreamError ? `${error.code}: ${error.message}` : String(error);
     }
     probe = { at: Date.now(), result };
@@ -188,7 +203,8 @@ export async function createGateway(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const ws = attachWebSocket({ server, yoga, authenticator, rateLimiter, logger });
+  // Frames are bounded like request bodies.
+  const ws = attachWebSocket({ server, yoga, checkCredentials, rateLimiter, logger, maxPayloadBytes: config.limits.maxBodyBytes });
 
   let url: string | undefined;
 
@@ -198,13 +214,14 @@ export async function createGateway(
     await jobs.stop({ abandon: abandonLeases });
     await new Promise((resolve) => setImmediate(resolve));
     await ws.dispose();
+    authFailures.stop();
     server.closeIdleConnections();
     await http.drained(config.shutdownGraceMs);
     for (const socket of sockets) socket.destroy();
     await closed;
     await yoga.dispose();
     aws.destroy();
-    if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]).catch(() => undefined);
+    if (redis) await closeRedis(redis);
     await emulator?.stop();
     logger.info('gateway stopped');
     logger.flush?.();
@@ -220,6 +237,8 @@ export async function createGateway(
     metrics,
     /** Subscriptions held open by clients, and the shared streams serving them. */
     subscriptions: () => ({ clients: metrics.activeSubscriptions(), ...sharedSubscriptions.stats() }),
+    /** The id of the HTTP request the calling code runs for, if any (for crash logs). */
+    currentRequestId: http.currentRequestId,
     /** Whether anybody is let in without a credential. */
     open: authenticator.open,
     get url() {

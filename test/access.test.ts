@@ -55,6 +55,7 @@ const forbidden = (scope: Scope) => [
 const noCredential =
   'Authentication required: send Authorization: Bearer <API key or token>, or x-api-key';
 const malformed = 'Authorization must be "Bearer <API key or token>"';
+const noExp = 'The token has no expiry (exp claim), which this gateway requires of every token';
 
 const unauthenticated = (message: string) => ({
   errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
@@ -406,7 +407,9 @@ describe('credentials', () => {
 
   beforeAll(async () => {
     scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: jwtConfig } } });
+    // Every case here fails from 127.0.0.1: the failure limit (test/access-limits.test.ts) must not
+    // answer for them.
+    stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: jwtConfig, authFailureBurst: 1000 } } });
     url = await stack.gateway.start(0);
     const now = Math.floor(Date.now() / 1000);
     const unsigned = (claims: object) =>
@@ -438,6 +441,14 @@ describe('credentials', () => {
         aud: AUDIENCE,
         exp: now + 3600,
       }),
+      // Signed and otherwise valid, but good forever.
+      noExp: await new SignJWT({ scope: 'read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user-1')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(SECRET)),
       hs512: await new SignJWT({ scope: 'read' })
         .setProtectedHeader({ alg: 'HS512' })
         .setIssuer(ISSUER)
@@ -511,6 +522,21 @@ describe('credentials', () => {
     expect(stack.calls()).toEqual({});
   });
 
+  it('answers 401 to an SSE subscription with a JWT without exp, naming the missing claim, before any stream', async () => {
+    stack.resetCalls();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...bearer(tokens.noExp) },
+      body: JSON.stringify({
+        query: `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId } }`,
+      }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual(unauthenticated(noExp));
+    expect(watchers().subscribers).toBe(0);
+    expect(stack.calls()).toEqual({});
+  });
+
   it.each([
     [
       'an unknown API key',
@@ -526,6 +552,7 @@ describe('credentials', () => {
     ['a Basic authorization', () => ({ authorization: 'Basic dXNlcjpwYXNz' }), malformed],
     ['"Bearer" with nothing after it', () => ({ authorization: 'Bearer ' }), malformed],
     ['an expired JWT', () => bearer(tokens.expired), 'The token has expired'],
+    ['a JWT without exp', () => bearer(tokens.noExp), noExp],
     ['a JWT with a wrong signature', () => bearer(tokens.wrongSignature), 'The token is not valid'],
     ['a JWT from another issuer', () => bearer(tokens.wrongIssuer), 'The token is not valid'],
     ['a JWT for another audience', () => bearer(tokens.wrongAudience), 'The token is not valid'],
@@ -618,6 +645,7 @@ describe('credentials', () => {
       ],
       ['a key without "Bearer"', () => ({ authorization: keys.read }), malformed],
       ['an expired JWT', () => bearer(tokens.expired), 'The token has expired'],
+      ['a JWT without exp', () => bearer(tokens.noExp), noExp],
       [
         'a JWT with a wrong signature',
         () => bearer(tokens.wrongSignature),
@@ -825,6 +853,29 @@ describe('a JWKS URL that answers no key set', () => {
   });
 });
 
+describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
+  it('accepts a JWT without exp, over HTTP and graphql-ws', async () => {
+    scheduler = createManualScheduler();
+    stack = await startStack({ scheduler, gateway: { access: { jwt: { ...jwtConfig, requireExp: false } } } });
+    try {
+      url = await stack.gateway.start(0);
+      const forever = await new SignJWT({ scope: 'read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user-1')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .sign(new TextEncoder().encode(SECRET));
+      const query = `query { app(appId: "${APP}") { appId } }`;
+      expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
+      expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
+      await Promise.all(clients.map((c) => c.dispose()));
+      clients = [];
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
 describe('API keys only', () => {
   it('answers 401 to a JWT, however well signed', async () => {
     const keyed = await startStack({ gateway: { access: { apiKeys } } });
@@ -945,9 +996,27 @@ describe('start-up', () => {
         { key: keys['read+write'], scopes: ['read', 'write'] },
         { key: keys['read+write+admin'], scopes: ['read', 'write', 'admin'] },
       ],
-      jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE },
+      jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, requireExp: true },
       insecure: false,
+      authFailuresPerMinute: 60,
+      authFailureBurst: 30,
     });
+  });
+
+  it.each([
+    [undefined, true],
+    ['true', true],
+    ['false', false],
+    ['0', false],
+  ])('reads GATEWAY_JWT_REQUIRE_EXP=%s as %s', (value, requireExp) => {
+    const config = loadConfig({ GATEWAY_JWT_SECRET: SECRET, ...(value ? { GATEWAY_JWT_REQUIRE_EXP: value } : {}) });
+    expect(config.access.jwt?.requireExp).toBe(requireExp);
+  });
+
+  it('rejects a GATEWAY_JWT_REQUIRE_EXP that is not true or false', () => {
+    expect(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_JWT_REQUIRE_EXP: 'sometimes' })).toThrow(
+      new ConfigError('invalid configuration:\n  - GATEWAY_JWT_REQUIRE_EXP must be true or false'),
+    );
   });
 
   const secretKey = 'this-key-is-a-secret-0001';
@@ -1086,8 +1155,19 @@ describe('logs', () => {
       [200, 'jwt:user-1', 'Write'],
       ...Array.from({ length: 6 }, () => [401, undefined, undefined]),
     ]);
-    expect(entries.filter((e) => e.msg === 'authentication failed')).toHaveLength(6);
-    expect(entries.filter((e) => e.msg === 'websocket authentication failed')).toHaveLength(4);
+    // One line for the first failure of an address (and for each in-process one, which has no
+    // address), then a summary with the count at the end of the interval (here: the stop).
+    expect(
+      entries.filter((e) => e.msg === 'authentication failed').map((e) => [e.transport, e.address, e.reason]),
+    ).toEqual([
+      ['http', '127.0.0.1', 'The API key or token is not valid'],
+      ['http', undefined, 'The token is not valid'],
+    ]);
+    expect(
+      entries
+        .filter((e) => e.msg === 'authentication failures from one address')
+        .map((e) => [e.address, e.failures, e.refused]),
+    ).toEqual([['127.0.0.1', 10, 0]]);
     for (const secret of secrets) {
       expect(lines.filter((line) => line.includes(secret))).toEqual([]);
     }

@@ -847,7 +847,7 @@ describe('inputs are checked before any upstream call', () => {
               "line": 1,
             },
           ],
-          "message": "input.environmentName: must not contain "/" or white space",
+          "message": "input.environmentName: must not contain "/"",
           "path": [
             "deleteBackendApi",
           ],

@@ -230,7 +230,7 @@ describe('createBackend', () => {
               "line": 2,
             },
           ],
-          "message": "input.appId: must not contain "/" or white space",
+          "message": "input.appId: must not contain "/"",
           "path": [
             "createBackend",
           ],

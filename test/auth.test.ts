@@ -1115,7 +1115,7 @@ describe('inputs are checked before any upstream call', () => {
               "line": 1,
             },
           ],
-          "message": "input.userPoolId: must not contain "/" or white space",
+          "message": "input.userPoolId: must not contain "/"",
           "path": [
             "importBackendAuth",
           ],

@@ -119,6 +119,25 @@ describe('loadConfig', () => {
     expect(error.message).toBe(`invalid configuration:\n  - ${problem}`);
   });
 
+  it('reads the limits on failed authentications and GraphiQL page views, on by default', () => {
+    expect(loadConfig({})).toMatchObject({ access: { authFailuresPerMinute: 60, authFailureBurst: 30 }, graphiqlPerMinute: 20 });
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '0', AUTH_FAILURE_BURST: '5', GRAPHIQL_PER_MINUTE: '0' })).toMatchObject({
+      access: { authFailuresPerMinute: 0, authFailureBurst: 5 },
+      graphiqlPerMinute: 0,
+    });
+  });
+
+  it.each([
+    [{ AUTH_FAILURES_PER_MINUTE: '-1' }, 'AUTH_FAILURES_PER_MINUTE must be a whole number from 0 to 1000000'],
+    [{ AUTH_FAILURES_PER_MINUTE: 'many' }, 'AUTH_FAILURES_PER_MINUTE must be a whole number from 0 to 1000000'],
+    [{ AUTH_FAILURE_BURST: '0' }, 'AUTH_FAILURE_BURST must be a whole number from 1 to 1000000'],
+    [{ AUTH_FAILURE_BURST: '2.5' }, 'AUTH_FAILURE_BURST must be a whole number from 1 to 1000000'],
+    [{ GRAPHIQL_PER_MINUTE: '1e9' }, 'GRAPHIQL_PER_MINUTE must be a whole number from 0 to 1000000'],
+    [{ GATEWAY_JWT_REQUIRE_EXP: 'no' }, 'GATEWAY_JWT_REQUIRE_EXP must be true or false'],
+  ])('rejects %o, naming the setting and what it allows', (env, problem) => {
+    expect(configError(env).message).toBe(`invalid configuration:\n  - ${problem}`);
+  });
+
   it('names every bad setting at once', () => {
     expect(configError({ PORT: 'abc', AWS_REGION: 'nowhere', GRAPHIQL: 'maybe' }).message)
       .toMatchInlineSnapshot(`

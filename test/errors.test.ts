@@ -243,7 +243,7 @@ describe('BAD_USER_INPUT', () => {
               "line": 1,
             },
           ],
-          "message": "name: must not contain "/" or white space",
+          "message": "name: must not contain white space",
           "path": [
             "backendEnvironment",
           ],

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../scripts/compose-supergraph.js';
 import { printSubgraph } from '../src/schema/index.js';
 import { startStack, type Stack } from './helpers.js';
@@ -18,7 +19,18 @@ beforeEach(() => stack.resetCalls());
 
 const committed = () => readFileSync(new URL('../subgraph.graphql', import.meta.url), 'utf8');
 
-function entities(representations: object[], selection: string) {
+// A rejection nobody handles ends the gateway's process: none may follow from any request here.
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+beforeAll(() => void process.on('unhandledRejection', onUnhandled));
+afterAll(() => void process.off('unhandledRejection', onUnhandled));
+afterEach(async () => {
+  // Node reports them once the microtask queue has drained.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(unhandled.splice(0)).toEqual([]);
+});
+
+function entities(representations: unknown[], selection: string) {
   return stack.graphql(
     `query ($r: [_Any!]!) { _entities(representations: $r) { __typename ${selection} } }`,
     {
@@ -186,6 +198,99 @@ describe('_entities', () => {
       { path: ['_entities', 1], extensions: { code: 'BAD_USER_INPUT', field: 'appId' } },
       { path: ['_entities', 2], extensions: { code: 'BAD_USER_INPUT', field: 'name' } },
     ]);
+  });
+
+  it('a rejected reference beside an unknown __typename: both slots fail alone, nothing goes unhandled', async () => {
+    const res = await entities(
+      [{ __typename: 'App' }, { __typename: 'Nope', appId: 'x' }, { __typename: 'App', appId: APP }],
+      '... on App { appId }',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+    expect(res.data._entities).toEqual([null, null, { __typename: 'App', appId: APP }]);
+    const errors = res.errors?.toSorted((a, b) => Number(a.path?.[1]) - Number(b.path?.[1]));
+    expect(errors).toMatchObject([
+      { path: ['_entities', 0], extensions: { code: 'BAD_USER_INPUT', field: 'appId' } },
+      { path: ['_entities', 1], extensions: { code: 'BAD_USER_INPUT', field: '__typename' } },
+    ]);
+    expect(errors?.[1].message).toBe(
+      'Invalid representation: __typename "Nope" is no entity of this subgraph ' +
+        '(App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage)',
+    );
+  });
+
+  const ownProto = JSON.parse(`{ "__proto__": { "__typename": "App" }, "appId": "${APP}" }`);
+  it.each<{ name: string; bad: unknown; field: string }>([
+    { name: 'a number', bad: 42, field: '__typename' },
+    { name: 'a string', bad: 'App', field: '__typename' },
+    { name: 'a boolean', bad: true, field: '__typename' },
+    { name: 'an array', bad: [{ __typename: 'App', appId: APP }], field: '__typename' },
+    { name: 'an object without __typename', bad: { appId: APP }, field: '__typename' },
+    { name: '__typename a number', bad: { __typename: 7, appId: APP }, field: '__typename' },
+    { name: '__typename null', bad: { __typename: null, appId: APP }, field: '__typename' },
+    { name: '__typename only inherited, through an own "__proto__" key', bad: ownProto, field: '__typename' },
+    { name: 'an unknown __typename', bad: { __typename: 'Nope', appId: APP }, field: '__typename' },
+    { name: '__typename "__proto__"', bad: { __typename: '__proto__', appId: APP }, field: '__typename' },
+    { name: '__typename "constructor"', bad: { __typename: 'constructor', appId: APP }, field: '__typename' },
+    { name: '__typename "toString"', bad: { __typename: 'toString', appId: APP }, field: '__typename' },
+    { name: 'a type of the schema that is no entity', bad: { __typename: 'Query', appId: APP }, field: '__typename' },
+    { name: 'a scalar of the schema', bad: { __typename: 'String', appId: APP }, field: '__typename' },
+    { name: 'an empty __typename', bad: { __typename: '', appId: APP }, field: '__typename' },
+    { name: 'a key field missing', bad: { __typename: 'App' }, field: 'appId' },
+    { name: 'a key field a number', bad: { __typename: 'App', appId: 5 }, field: 'appId' },
+    { name: 'a key field an object', bad: { __typename: 'App', appId: { toString: APP } }, field: 'appId' },
+    { name: 'a key field empty', bad: { __typename: 'App', appId: '' }, field: 'appId' },
+    { name: 'a key field with a slash', bad: { __typename: 'App', appId: 'a/b' }, field: 'appId' },
+    { name: 'one of several key fields missing', bad: { __typename: 'BackendJob', appId: APP, environmentName: 'dev' }, field: 'jobId' },
+    { name: 'a resource key field null', bad: { __typename: 'BackendApi', appId: APP, environmentName: 'dev', resourceName: null }, field: 'resourceName' },
+  ])('$name: fails only its own slot, BAD_USER_INPUT on $field, with no upstream call', async ({ bad, field }) => {
+    const res = await entities([{ __typename: 'App', appId: APP }, bad, { __typename: 'App', appId: APP }], '... on App { appId }');
+    expect(res.data._entities).toEqual([{ __typename: 'App', appId: APP }, null, { __typename: 'App', appId: APP }]);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors?.[0]).toMatchObject({ path: ['_entities', 1], extensions: { code: 'BAD_USER_INPUT', field } });
+    expect(res.errors?.[0].message).toMatch(/^Invalid representation: /);
+    // The two good ones share one read; the bad one costs nothing.
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+  });
+
+  it('random representations: every slot is an entity, null, or BAD_USER_INPUT of its own; nothing unexpected', async () => {
+    const names = ['App', 'BackendEnvironment', 'BackendJob', 'BackendApi', 'BackendAuth', 'BackendStorage'];
+    const text = fc.oneof(
+      fc.constantFrom(APP, 'd9nosuchapp999', 'dev', 'prod', 'todoappapi', 'todoappauth', 'todoappstorage'),
+      fc.string({ maxLength: 12 }),
+      fc.jsonValue({ maxDepth: 1 }),
+    );
+    const entityLike = fc.record(
+      {
+        __typename: fc.oneof(fc.constantFrom(...names, 'Nope', '__proto__', 'constructor', 'Query'), fc.jsonValue({ maxDepth: 1 })),
+        appId: text,
+        name: text,
+        environmentName: text,
+        jobId: text,
+        resourceName: text,
+      },
+      { requiredKeys: ['__typename'] },
+    );
+    // Not null itself: `[_Any!]!` refuses that before any resolver runs.
+    const representation = fc.oneof(entityLike, fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null));
+    await fc.assert(
+      fc.asyncProperty(fc.array(representation, { maxLength: 8 }), async (representations) => {
+        const res = await entities(representations, '');
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+        const slots = res.data?._entities as unknown[];
+        expect(slots).toHaveLength(representations.length);
+        for (const error of res.errors ?? []) {
+          expect(error.path).toEqual(['_entities', expect.any(Number)]);
+          expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+          expect(slots[error.path![1] as number]).toBeNull();
+        }
+        for (const slot of slots) {
+          if (slot !== null) expect(names).toContain((slot as { __typename: string }).__typename);
+        }
+      }),
+      { seed: 12, numRuns: Number(process.env.FUZZ_RUNS) || 100 },
+    );
   });
 
   it('50 jobs of one environment cost one ListBackendJobs walk, not 50 GetBackendJob calls', async () => {

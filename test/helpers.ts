@@ -45,12 +45,19 @@ export async function startStack(
     gateway?: Parameters<typeof defineConfig>[0];
     scheduler?: Scheduler;
     logDestination?: DestinationStream;
+    /** Appended to the emulator's URL in the gateway's upstream endpoint (a path no operation has). */
+    upstreamPath?: string;
   } = {},
 ) {
   const emulator = await startTestEmulator({ seed: 'demo', ...options.emulator });
   const gateway = await createGateway(
     defineConfig({
-      upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
+      upstream: {
+        kind: 'aws',
+        endpoint: `${emulator.url}${options.upstreamPath ?? ''}`,
+        region: 'us-east-1',
+        credentials: fakeCredentials,
+      },
       upstreamMaxAttempts: 1,
       logLevel: 'silent',
       ...options.gateway,

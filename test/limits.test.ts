@@ -13,6 +13,7 @@ import {
 } from '../src/config.js';
 import { createGateway } from '../src/server.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+import { firstOver, persistedQuery, runOver, transports, type Operation, type Transport } from './helpers-transport.js';
 
 const APP = 'd1todoapp00001';
 const normalQuery = `{ app(appId: "${APP}") { appName environments { name } } }`;
@@ -959,6 +960,178 @@ describe('limit settings', () => {
 
     it('refuses requirePersistedOperations without a file', async () => {
       expect(await startError({ requirePersistedOperations: true })).toMatchInlineSnapshot(`"REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE"`);
+    });
+  });
+});
+
+describe('every limit on every transport: HTTP, SSE and graphql-ws', () => {
+  const query = `query Persisted { app(appId: "${APP}") { appName } }`;
+  const hash = createHash('sha256').update(query).digest('hex');
+  let dir: string;
+  /** Default limits, but small variables. */
+  let plain: Stack;
+  /** Introspection off, persisted operations allowed. */
+  let closed: Stack;
+  /** Persisted operations only. */
+  let strict: Stack;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'limits-transports-'));
+    const file = join(dir, 'operations.json');
+    writeFileSync(file, JSON.stringify({ [hash]: query }));
+    [plain, closed, strict] = await Promise.all([
+      startStack({ gateway: { limits: { maxVariablesBytes: 1024 } } }),
+      startStack({ gateway: { limits: { introspection: false, persistedOperationsFile: file } } }),
+      startStack({ gateway: { limits: { persistedOperationsFile: file, requirePersistedOperations: true } } }),
+    ]);
+    await Promise.all([plain, closed, strict].map((s) => s.gateway.start(0, '127.0.0.1')));
+  });
+  afterAll(async () => {
+    await Promise.all([plain, closed, strict].map((s) => s?.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stacks = { plain: () => plain, closed: () => closed, strict: () => strict };
+  const costly = ['a', 'b', 'c', 'd']
+    .map((alias) => `${alias}: jobs(first: 100) { edges { node { jobId operation state status createTime } } }`)
+    .join(' ');
+
+  // prettier-ignore
+  const refusals: [string, keyof typeof stacks, Operation, { message: string; code: string }[]][] = [
+    ['depth', 'plain', { query: deepQuery(16) }, [
+      { message: 'Query depth limit of 15 exceeded, found 16.', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['aliases', 'plain', { query: `{ app(appId: "${APP}") { ${Array.from({ length: 1000 }, (_, i) => `a${i}: appName`).join(' ')} } }` }, [
+      { message: 'Aliases limit of 50 exceeded, found 1000.', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['tokens', 'plain', { query: `{ app(appId: "${APP}") { ${'appName '.repeat(6000)} } }` }, [
+      { message: 'Syntax Error: Token limit of 5000 exceeded.', code: 'GRAPHQL_PARSE_FAILED' }]],
+    ['cost', 'plain', { query: `{ app(appId: "${APP}") { environments { ${costly} } } }` }, [
+      { message: 'Query Cost limit of 20000 exceeded, found 23742.5.', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['directives', 'plain', { query: `{ app(appId: "${APP}") { ${Array.from({ length: 60 }, () => 'appName @include(if: true)').join(' ')} } }` }, [
+      { message: 'Directives limit of 50 exceeded, found 60.', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['the size of variables', 'plain', { query: 'query ($name: String!) { app(appId: $name) { appName } }', variables: { name: 'x'.repeat(2000) } }, [
+      { message: 'Variables are 2011 bytes; at most 1024 are accepted', code: 'BAD_USER_INPUT' }]],
+    ['introspection (__schema)', 'closed', { query: '{ __schema { queryType { name } } }' }, [
+      { message: 'GraphQL introspection has been disabled, but the requested query contained the field "__schema".', code: 'GRAPHQL_VALIDATION_FAILED' },
+      { message: 'GraphQL introspection has been disabled, but the requested query contained the field "queryType".', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['introspection (__type)', 'closed', { query: '{ __type(name: "App") { name } }' }, [
+      { message: 'GraphQL introspection has been disabled, but the requested query contained the field "__type".', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['field suggestions where introspection is off', 'closed', { query: '{ ap(appId: "x") { appName } }' }, [
+      { message: 'Cannot query field "ap" on type "Query". [Suggestion hidden]', code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['an unknown persisted operation', 'closed', persistedQuery('f'.repeat(64)), [
+      { message: 'Unknown persisted operation: no operation has this sha256Hash', code: 'PERSISTED_QUERY_NOT_IN_LIST' }]],
+    ['a query where only persisted operations are accepted', 'strict', { query: normalQuery }, [
+      { message: 'Only persisted operations are accepted: send extensions.persistedQuery { version: 1, sha256Hash } instead of a query', code: 'PERSISTED_QUERY_ONLY' }]],
+    ['a subscription where only persisted operations are accepted', 'strict', { query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "j") { jobId } }` }, [
+      { message: 'Only persisted operations are accepted: send extensions.persistedQuery { version: 1, sha256Hash } instead of a query', code: 'PERSISTED_QUERY_ONLY' }]],
+  ];
+
+  /** What a transport answers, reduced to what every transport shares: messages and codes. */
+  const refusal = (result: GraphQLResponse) => ({
+    data: result.data,
+    errors: result.errors?.map((e) => ({ message: e.message, code: e.extensions?.code })),
+  });
+
+  describe.each(transports)('over %s', (transport: Transport) => {
+    it.each(refusals)('refuses what breaks the limit on %s, before any upstream call', async (_limit, which, operation, errors) => {
+      const stack = stacks[which]();
+      stack.resetCalls();
+      // A subscription needs a stream: over plain HTTP it is refused anyway, for want of one.
+      const skip = transport === 'http' && String(operation.query).startsWith('subscription');
+      if (skip) return;
+      const result = await firstOver(transport, stack.gateway, operation);
+      expect(refusal(result)).toEqual({ data: undefined, errors });
+      // No internal extension (yoga's `http` status) reaches a client.
+      for (const error of result.errors ?? []) expect(Object.keys(error.extensions ?? {})).toEqual(['code']);
+      expect(stack.calls()).toEqual({});
+      // The same client is served next.
+      const persisted = which === 'strict' ? persistedQuery(hash) : { query };
+      expect(await firstOver(transport, stack.gateway, persisted)).toEqual({ data: { app: { appName: 'todo-app' } } });
+    });
+
+    it('answers what is within every limit', async () => {
+      const deep = await firstOver(transport, plain.gateway, { query: deepQuery(15) });
+      expect(deep.errors).toBeUndefined();
+      expect(deep.data.app).toBeTruthy();
+      expect(await firstOver(transport, plain.gateway, { query: normalQuery })).toEqual({ data: normalData });
+      expect(await firstOver(transport, closed.gateway, { query: '{ __typename }' })).toEqual({ data: { __typename: 'Query' } });
+      expect(await firstOver(transport, plain.gateway, { query: '{ __schema { queryType { name } } }' })).toEqual({
+        data: { __schema: { queryType: { name: 'Query' } } },
+      });
+    });
+
+    it('runs a persisted operation by its hash, with or without arbitrary queries allowed', async () => {
+      for (const stack of [closed, strict]) {
+        for (const operation of [persistedQuery(hash), persistedQuery(hash, { query: '' })]) {
+          const answer = await runOver(transport, stack.gateway, operation);
+          expect(answer.results).toEqual([{ data: { app: { appName: 'todo-app' } } }]);
+        }
+      }
+    });
+  });
+});
+
+describe('clear answers to malformed params, on every transport', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.gateway.start(0, '127.0.0.1');
+  });
+  afterAll(() => stack.stop());
+
+  const badRequest = (message: string) => [{ message, code: 'BAD_REQUEST' }];
+  // prettier-ignore
+  const cases: [string, Operation, { message: string; code: string }[]][] = [
+    ['800 repeats of one field', { query: `{ ${'__typename '.repeat(800)} }` }, [{
+      message: 'Validation work limit exceeded: the document selects the same fields or fragments too many times ' +
+        "for graphql-js's validation budget (comparing fields that share a response name, and fragment spreads). " +
+        'Select each field once per selection set.',
+      code: 'GRAPHQL_VALIDATION_FAILED' }]],
+    ['an empty operationName', { query: '{ __typename }', operationName: '' },
+      badRequest('"operationName" is empty: send the name of an operation in the document, or leave it out')],
+    ['an operationName that is no string', { query: '{ __typename }', operationName: 5 },
+      badRequest('"operationName" must be a string; got number')],
+    ['no query', { variables: {} }, badRequest('Must provide query string.')],
+    ['a query that is null', { query: null }, badRequest('Must provide query string.')],
+    ['a query that is no string', { query: 5 }, badRequest('Expected "query" param to be a string, but given number.')],
+    ['variables that are an array', { query: '{ __typename }', variables: [1] },
+      badRequest('Expected "variables" param to be empty or an object, but given array.')],
+    ['variables that are a string', { query: '{ __typename }', variables: '{}' },
+      badRequest('Expected "variables" param to be empty or an object, but given string.')],
+    ['extensions that are a number', { query: '{ __typename }', extensions: 1 },
+      badRequest('Expected "extensions" param to be empty or an object, but given number.')],
+  ];
+
+  describe.each(transports)('over %s', (transport: Transport) => {
+    it.each(cases)('answers %s with an error that says what is wrong', async (_what, operation, errors) => {
+      stack.resetCalls();
+      const answer = await runOver(transport, stack.gateway, operation);
+      expect(answer.closed).toBeUndefined();
+      expect(answer.results.map((r) => ({ data: r.data, errors: r.errors?.map((e) => ({ message: e.message, code: e.extensions?.code })) }))).toEqual([
+        { data: undefined, errors },
+      ]);
+      expect(stack.calls()).toEqual({});
+    });
+  });
+
+  describe('over HTTP only', () => {
+    it('answers a batch entry that is null in its own slot, beside the others', async () => {
+      const res = await stack.request([null, { query: '{ __typename }' }]);
+      expect(res).toEqual({
+        status: 200,
+        body: [
+          { errors: [{ message: 'Each operation must be a JSON object with "query"; got null', extensions: { code: 'BAD_REQUEST' } }] },
+          { data: { __typename: 'Query' } },
+        ],
+      });
+    });
+
+    it.each([
+      ['variables', 'query={__typename}&variables={bad', 'The query parameter "variables" is not valid JSON: Expected property name or \'}\' in JSON at position 1'],
+      ['extensions', 'query={__typename}&extensions=[', 'The query parameter "extensions" is not valid JSON: Unexpected end of JSON input'],
+    ])('answers GET with %s that are not JSON with 400, naming the parameter', async (_what, search, message) => {
+      const res = await stack.gateway.yoga.fetch(`http://yoga/graphql?${search}`, { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
     });
   });
 });

@@ -4,19 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisOutage } from '../src/redis.js';
 import { createRedisRateLimiter } from '../src/security/rate-limit.js';
 import { startStack, type Stack } from './helpers.js';
+import { startRedisServer, type RedisServer } from './helpers-redis.js';
 
-// Two instances on one real Redis share each client's bucket. Without REDIS_URL: skipped, and said.
-const redisUrl = process.env.REDIS_URL;
-if (!redisUrl) console.warn('rate-limit-redis: skipped, REDIS_URL is not set (CI sets redis://127.0.0.1:6379)');
+// Two instances on one real Redis (a redis-server of the tests' own) share each client's bucket.
 
 const keyA = 'a'.repeat(20);
 const keyB = 'b'.repeat(20);
 
-describe.skipIf(!redisUrl)('rate limits with Redis', () => {
+describe('rate limits with Redis', () => {
   let instances: Stack[];
+  let redis: RedisServer;
   beforeAll(async () => {
+    redis = await startRedisServer();
+    const redisUrl = redis.url;
     // Its own keys: runs never share buckets.
     const redisPrefix = `abg-test:${randomUUID()}:`;
     const start = () =>
@@ -30,7 +33,10 @@ describe.skipIf(!redisUrl)('rate limits with Redis', () => {
       });
     instances = [await start(), await start()];
   });
-  afterAll(() => Promise.all(instances.map((s) => s.stop())));
+  afterAll(async () => {
+    await Promise.all(instances.map((s) => s.stop()));
+    await redis.kill();
+  });
 
   const ask = async (stack: Stack, key: string) => {
     const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
@@ -70,7 +76,8 @@ describe('rate limits when Redis does not answer', () => {
     redis.on('error', () => undefined);
     const lines: { msg: string; level: number }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const limiter = createRedisRateLimiter(redis, { perMinute: 1, burst: 2, prefix: 'unused:', logger, timeoutMs: 20 });
+    const outage = createRedisOutage(logger);
+    const limiter = createRedisRateLimiter(redis, { perMinute: 1, burst: 2, prefix: 'unused:', outage, timeoutMs: 20 });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.take('client'));
     expect(results).toEqual([

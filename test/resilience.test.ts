@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, until, type Stack } from './helpers.js';
+import type { AmplifyBackend } from '../src/aws/client.js';
+import { fakeCredentials, startStack, until, type Stack } from './helpers.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
 // timeouts, dropped connections, the circuit breaker and the concurrency cap with its queue.
@@ -292,6 +295,174 @@ describe('circuit breaker', () => {
     expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
     expect(circuit()).toBe('closed');
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+  });
+});
+
+/**
+ * An AmplifyBackend stand-in on 127.0.0.1 that refuses every call with one HTTP status and error
+ * type, for the statuses the emulator has no route to; the readiness probe's app it answers
+ * NotFound, as the service does.
+ */
+async function refusingUpstream(status: number, errorType: string) {
+  const server = createServer((req, res) => {
+    const probe = req.url?.includes('/readiness-probe/');
+    res.writeHead(probe ? 404 : status, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': probe ? 'NotFoundException' : errorType,
+    });
+    res.end(JSON.stringify({ message: probe ? 'App readiness-probe not found' : `refused with ${status}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** GET /ready of the stack's gateway, listening on 127.0.0.1 for it. */
+async function ready(stack: Stack) {
+  const url = stack.gateway.url ?? (await stack.gateway.start(0, '127.0.0.1'));
+  const res = await fetch(url.replace(/\/graphql$/, '/ready'));
+  return { status: res.status, body: await res.json() };
+}
+
+describe('circuit breaker: only failures of AmplifyBackend itself count', () => {
+  // Four failures of four calls would open it.
+  const breaker = { upstreamMaxAttempts: 1, resilience: { breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: 60_000 } };
+  const app = (appId: string) => (aws: AmplifyBackend) => aws.call('GetBackend', { appId });
+
+  interface ClientCaused {
+    name: string;
+    /** The stand-in's status and error type; without it, the emulator. */
+    refusal?: [number, string];
+    upstreamPath?: string;
+    call: (aws: AmplifyBackend) => Promise<unknown>;
+    expected: Record<string, unknown>;
+    /** What /ready says of upstream after them. @default 'ok' */
+    readiness?: string | RegExp;
+  }
+
+  it.each<ClientCaused>([
+    {
+      // Refused by the client's path-segment check; the SDK would throw URI malformed.
+      name: 'a lone surrogate in an app id (never sent)',
+      call: app('ab\ud800cd'),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment', httpStatus: undefined, attempts: 0 },
+    },
+    {
+      name: 'a lone surrogate in a job id',
+      call: (aws) => aws.call('GetBackendJob', { appId: TODO, backendEnvironmentName: 'dev', jobId: 'job\udc00' }),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment' },
+    },
+    {
+      name: 'a path label missing (the SDK refuses to serialize: never sent)',
+      call: (aws) => aws.call('GetBackendJob', { appId: TODO, backendEnvironmentName: 'dev' } as never),
+      expected: { code: 'BAD_USER_INPUT', httpStatus: undefined, attempts: 0 },
+    },
+    {
+      name: 'a raw 404 for a path that is no operation (UnknownOperationException)',
+      refusal: [404, 'UnknownOperationException'],
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'UnknownOperationException', httpStatus: 404 },
+    },
+    {
+      // Every call goes to a path no operation has: not ready, because of what the probe is
+      // answered, not because of an open circuit.
+      name: 'an endpoint whose path no operation has: raw 404s from the emulator',
+      upstreamPath: '/not-amplifybackend',
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'UnknownOperationException', httpStatus: 404 },
+      readiness: /^BAD_USER_INPUT: AmplifyBackend refused the request \(HTTP 404 UnknownOperationException\)/,
+    },
+    {
+      name: '".." as an app id (never sent)',
+      call: app('..'),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment', attempts: 0 },
+    },
+    {
+      name: 'a 400 the model does not name',
+      refusal: [400, 'InvalidParameterException'],
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'InvalidParameterException', httpStatus: 400 },
+    },
+    {
+      name: 'a 405 Method Not Allowed',
+      refusal: [405, 'MethodNotAllowedException'],
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', awsErrorName: 'MethodNotAllowedException', httpStatus: 405 },
+    },
+    {
+      name: 'a 409 Conflict',
+      refusal: [409, 'ConflictException'],
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', httpStatus: 409 },
+    },
+    {
+      name: 'a 413 Payload Too Large',
+      refusal: [413, 'RequestEntityTooLargeException'],
+      call: app(TODO),
+      expected: { code: 'BAD_USER_INPUT', httpStatus: 413 },
+    },
+    {
+      // The gateway's credentials, not the client's doing, but no failure of the service either.
+      name: 'a 403 Access Denied',
+      refusal: [403, 'AccessDeniedException'],
+      call: app(TODO),
+      expected: { code: 'UPSTREAM_ERROR', awsErrorName: 'AccessDeniedException', httpStatus: 403 },
+    },
+    {
+      name: 'a call its caller aborted',
+      call: (aws) => aws.call('GetBackend', { appId: TODO }, { signal: AbortSignal.abort() }),
+      expected: { code: 'UPSTREAM_ERROR', awsErrorName: 'AbortError' },
+    },
+  ])('$name: 30 of them leave the circuit closed and /ready ready', async ({ refusal, upstreamPath, call, expected, readiness = 'ok' }) => {
+    await using upstream = refusal ? await refusingUpstream(...refusal) : undefined;
+    const gateway = upstream
+      ? { ...breaker, upstream: { kind: 'aws' as const, endpoint: upstream.url, region: 'us-east-1', credentials: fakeCredentials } }
+      : breaker;
+    const stack = await startStack({ gateway, upstreamPath });
+    try {
+      for (let i = 0; i < 30; i++) {
+        await expect(call(stack.gateway.aws)).rejects.toMatchObject({ name: 'UpstreamError', upstreamFault: false, ...expected });
+      }
+      expect(stack.gateway.aws.health().circuit).toBe('closed');
+      const { status, body } = await ready(stack);
+      if (typeof readiness === 'string') expect(body.checks.upstream).toBe(readiness);
+      else expect(body.checks.upstream).toMatch(readiness);
+      expect(status).toBe(readiness === 'ok' ? 200 : 503);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('a lone surrogate costs no upstream call at all', async () => {
+    const stack = await startStack({ gateway: breaker });
+    try {
+      await expect(stack.gateway.aws.call('GetBackend', { appId: 'ab\ud800cd' })).rejects.toThrow(/lone surrogate/);
+      expect(stack.calls()).toEqual({});
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it.each<{ name: string; fault: 'internal' | 'timeout' | 'drop' | 'throttle' | 'latency'; expected: Record<string, unknown> }>([
+    { name: 'a 500 from a real route', fault: 'internal', expected: { code: 'UPSTREAM_ERROR', httpStatus: 500 } },
+    { name: 'a 504 gateway timeout', fault: 'timeout', expected: { code: 'UPSTREAM_TIMEOUT', httpStatus: 504 } },
+    { name: 'a dropped connection', fault: 'drop', expected: { code: 'UPSTREAM_ERROR', awsErrorName: 'ECONNRESET' } },
+    { name: 'throttling after the retries', fault: 'throttle', expected: { code: 'RATE_LIMITED', httpStatus: 429 } },
+    { name: 'no answer within upstreamTimeoutMs', fault: 'latency', expected: { code: 'UPSTREAM_TIMEOUT', awsErrorName: 'TimeoutError' } },
+  ])('$name still counts: four open the circuit and /ready says not ready', async ({ fault, expected }) => {
+    const stack = await startStack({ gateway: { ...breaker, upstreamTimeoutMs: 200 } });
+    try {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true, delayMs: 2000 });
+      for (let i = 0; i < 4; i++) {
+        await expect(stack.gateway.aws.call('GetBackend', { appId: TODO })).rejects.toMatchObject({ upstreamFault: true, ...expected });
+      }
+      expect(stack.gateway.aws.health().circuit).toBe('open');
+      expect(await ready(stack)).toEqual({ status: 503, body: { status: 'not ready', checks: { upstream: 'circuit open' } } });
+    } finally {
+      await stack.stop();
+    }
   });
 });
 

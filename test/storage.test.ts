@@ -587,7 +587,7 @@ describe('inputs are checked before any upstream call', () => {
               "line": 1,
             },
           ],
-          "message": "input.bucketName: must not contain "/" or white space",
+          "message": "input.bucketName: must not contain "/"",
           "path": [
             "importBackendStorage",
           ],

@@ -33,8 +33,9 @@ import {
   UpdateBackendStorageCommand,
   type $Command,
 } from '@aws-sdk/client-amplifybackend';
-import { toUpstreamError } from './errors.js';
+import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
+import { pathLabels, segmentProblem } from './path-segment.js';
 import { createResilience, type ResilienceOptions } from './resilience.js';
 
 const commands = {
@@ -141,11 +142,15 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
   // The SDK's logger middleware copies every input and output through its sensitive-data filter
   // for a logger it is not given (a no-op): the gateway logs calls itself, through onCall.
   client.middlewareStack.remove('loggerMiddleware');
+  // How far a failed request got: whether it is the upstream's failure or the request's.
+  client.middlewareStack.use(markFailureStage);
 
   const resilience = createResilience(options.resilience);
 
   return {
     async call(operation, input, callOptions) {
+      // The last line of defence, whatever called: nothing that is not a segment becomes one.
+      refuseBadPathLabels(operation, input);
       const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
       const started = performance.now();
       try {
@@ -179,4 +184,18 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
       client.destroy();
     },
   };
+}
+
+function refuseBadPathLabels(operation: OperationName, input: unknown) {
+  for (const label of pathLabels) {
+    const value = (input as Record<string, unknown> | undefined)?.[label];
+    if (value === undefined || value === null) continue;
+    const problem = typeof value === 'string' ? segmentProblem(value) : 'must be a string';
+    if (problem) {
+      throw new UpstreamError(
+        `Invalid ${label} for ${operation}: ${problem}`,
+        'BAD_USER_INPUT', operation, 'InvalidPathSegment', undefined, undefined, 0,
+      );
+    }
+  }
 }

@@ -15,9 +15,9 @@ export interface ResilienceOptions {
   breakerResetMs?: number;
 }
 
-// What the caller got wrong is no sign of an unhealthy upstream.
-const isClientError = (error: unknown) =>
-  error instanceof UpstreamError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT');
+// Only AmplifyBackend's own failures count: a request it refused, one never sent, or one its
+// caller gave up on says nothing about its health (opossum counts a filtered error as a success).
+const isNotUpstreamFault = (error: unknown) => error instanceof UpstreamError && !error.upstreamFault;
 
 /**
  * Guards upstream calls: a queue so a burst of queries does not become a burst of AWS calls (and
@@ -37,7 +37,7 @@ export function createResilience(options: ResilienceOptions = {}) {
       volumeThreshold: options.breakerMinCalls ?? 10,
       resetTimeout: resetMs,
       rollingCountTimeout: 10_000,
-      errorFilter: isClientError,
+      errorFilter: isNotUpstreamFault,
     });
     // Only the current breaker can close: shutdown() removes a breaker's listeners.
     fresh.once('close', () => {

@@ -1,7 +1,7 @@
-import { setMaxListeners } from 'node:events';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Job } from '../loaders.js';
+import type { RedisOutage } from '../redis.js';
 
 /** What travels between pollers and subscribers, in one process or across instances over Redis. */
 export type JobEvent =
@@ -25,29 +25,80 @@ export interface EventBus {
 }
 
 /**
- * Job events per environment. In memory, a plain EventTarget; with Redis, the same interface over
- * Redis pub/sub (@graphql-yoga/redis-event-target), so every instance's subscribers get every
- * event whichever instance polled it.
+ * Job events per environment. Every event reaches this instance's listeners at once, in memory;
+ * with Redis it also goes out over pub/sub, so every instance's subscribers get every event
+ * whichever instance polled it.
+ *
+ * Not @graphql-yoga/redis-event-target: it publishes and subscribes without handling the command's
+ * promise (a Redis outage ends the process with an unhandled rejection) and delivers an instance's
+ * own events only after a Redis round trip (none while Redis is away). Here an instance's own
+ * events come back from Redis marked with its id and are dropped, not delivered twice; while Redis
+ * is away nothing is sent, and the channels are subscribed again once it is back.
  */
-export function createEventBus(options: { redis?: { publish: Redis; subscribe: Redis }; prefix: string }): EventBus {
-  const target: EventTarget = options.redis
-    ? (createRedisEventTarget({
-        publishClient: options.redis.publish,
-        subscribeClient: options.redis.subscribe,
-      }) as unknown as EventTarget)
-    : new EventTarget();
-  // One listener per watched environment and instance, however many subscribers: no leak warning.
-  if (!options.redis) setMaxListeners(Infinity, target);
+export function createEventBus(options: {
+  redis?: { publish: Redis; subscribe: Redis; outage: RedisOutage };
+  prefix: string;
+}): EventBus {
+  const listeners = new Map<string, Set<(event: JobEvent) => void>>();
   const topic = (envKey: string) => `${options.prefix}job:${envKey}`;
+  const redis = options.redis && overRedis(options.redis, listeners);
+
+  function deliver(channel: string, event: JobEvent) {
+    const set = listeners.get(channel);
+    if (set) for (const listener of [...set]) listener(event);
+  }
 
   return {
     publish(envKey, event) {
-      target.dispatchEvent(new CustomEvent(topic(envKey), { detail: event }));
+      deliver(topic(envKey), event);
+      redis?.publish(topic(envKey), event);
     },
     listen(envKey, listener) {
-      const handler = (event: Event) => listener((event as CustomEvent<JobEvent>).detail);
-      target.addEventListener(topic(envKey), handler);
-      return () => target.removeEventListener(topic(envKey), handler);
+      const channel = topic(envKey);
+      let set = listeners.get(channel);
+      if (!set) {
+        listeners.set(channel, (set = new Set()));
+        redis?.subscribe([channel]);
+      }
+      set.add(listener);
+      return () => {
+        if (!set.delete(listener) || set.size > 0 || listeners.get(channel) !== set) return;
+        listeners.delete(channel);
+        redis?.unsubscribe(channel);
+      };
     },
   };
+
+  /** The Redis half: other instances' events in, this instance's out; no command's failure unhandled. */
+  function overRedis(clients: NonNullable<typeof options.redis>, channels: Map<string, unknown>) {
+    const { publish, subscribe, outage } = clients;
+    const origin = randomUUID();
+    subscribe.on('message', (channel: string, message: string) => {
+      let parsed: { origin?: unknown; event?: JobEvent } | null;
+      try {
+        parsed = JSON.parse(message);
+      } catch {
+        return; // Not ours: another program on the same channel.
+      }
+      if (parsed?.origin === origin || typeof parsed?.event?.kind !== 'string') return;
+      deliver(channel, parsed.event);
+    });
+    const subscribeTo = (names: string[]) => {
+      if (names.length > 0 && subscribe.status === 'ready') subscribe.subscribe(...names).catch(outage.failed);
+    };
+    // A reconnected client has no subscriptions: ours are made again, with their failures handled.
+    subscribe.on('ready', () => subscribeTo([...channels.keys()]));
+    return {
+      subscribe: subscribeTo,
+      unsubscribe(channel: string) {
+        if (subscribe.status === 'ready') subscribe.unsubscribe(channel).catch(outage.failed);
+      },
+      publish(channel: string, event: JobEvent) {
+        // While Redis is away, nothing is sent: other instances poll for themselves meanwhile, and
+        // events held back until it answers again would reach them late, after newer ones.
+        if (publish.status !== 'ready' || outage.down) return;
+        publish.publish(channel, JSON.stringify({ origin, event })).then(outage.succeeded, outage.failed);
+      },
+    };
+  }
 }

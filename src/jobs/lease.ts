@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { withTimeout, type RedisOutage } from '../redis.js';
 
 /**
  * Who polls what. Without Redis every instance is alone and always holds its leases; with Redis a
@@ -28,16 +29,41 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-export function createRedisLeases(redis: Redis, options: { owner: string; ttlMs: number; prefix: string }): Leases {
+/**
+ * Leases in Redis. While Redis does not answer (or not within `timeoutMs`, or either connection of
+ * this instance is down), `acquire` grants the lease locally: each instance then polls for its own
+ * subscribers, since its events cannot reach the others anyway. Several instances may poll the
+ * same job meanwhile, which costs upstream calls but loses nothing; once Redis answers, the next
+ * renewal takes the lease in Redis again and whoever does not get it stops polling.
+ */
+export function createRedisLeases(
+  redis: Redis,
+  options: { owner: string; ttlMs: number; prefix: string; outage: RedisOutage; timeoutMs?: number },
+): Leases {
   const name = (key: string) => `${options.prefix}lease:${key}`;
+  // A poller waits for its lease at most this long, a fraction of the lease.
+  const timeoutMs = options.timeoutMs ?? Math.min(1000, options.ttlMs / 4);
+  const run = async (script: string, ...args: string[]) => {
+    // Not while this instance cannot hear the others' events either: giving up its poller then
+    // would leave its subscribers without news until its subscription is back.
+    if (redis.status !== 'ready' || !options.outage.connected) throw new Error('Redis connections not ready');
+    const result = await withTimeout(redis.eval(script, 1, ...args), timeoutMs, `no answer in ${timeoutMs} ms`);
+    options.outage.succeeded();
+    return result;
+  };
   return {
     ttlMs: options.ttlMs,
     async acquire(key) {
-      const result = await redis.eval(renewScript, 1, name(key), options.owner, String(options.ttlMs));
-      return Number(result) === 1;
+      try {
+        return Number(await run(renewScript, name(key), options.owner, String(options.ttlMs))) === 1;
+      } catch (error) {
+        options.outage.failed(error);
+        return true;
+      }
     },
     async release(key) {
-      await redis.eval(releaseScript, 1, name(key), options.owner);
+      // A lease not released in an outage expires on its own.
+      await run(releaseScript, name(key), options.owner).catch(options.outage.failed);
     },
   };
 }

@@ -15,6 +15,7 @@ import type { JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
 import { BackendEnvironment } from './environment.js';
 import { BackendJob } from './job.js';
+import { parseSingleKeyId } from './node-id.js';
 import { newEnvironmentName, nonEmpty, pathValue } from './validation.js';
 
 export const App = builder.objectRef<AppRef>('App');
@@ -22,7 +23,7 @@ export const App = builder.objectRef<AppRef>('App');
 builder.node(App, {
   description: 'An Amplify app and its backend environments.',
   id: { resolve: (a) => a.appId },
-  loadOne: (appId, ctx) => app({ appId }, ctx),
+  loadOne: (id, ctx) => app({ appId: parseSingleKeyId(id, 'appId') }, ctx),
   fields: (t) => ({
     appId: t.exposeID('appId'),
     appName: t.string({ nullable: true, resolve: (a, _args, ctx) => appName(a, ctx) }),
@@ -33,7 +34,7 @@ builder.node(App, {
     environment: t.field({
       type: BackendEnvironment,
       nullable: true,
-      args: { name: t.arg.string({ required: true }) },
+      args: { name: t.arg.string({ required: true, validate: pathValue }) },
       resolve: (a, args, ctx) => environment(a, args, ctx),
     }),
   }),

@@ -50,7 +50,7 @@ builder.node(BackendEnvironment, {
     api: t.field({
       type: BackendApi,
       nullable: true,
-      args: { resourceName: t.arg.string({ required: true }) },
+      args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
       resolve: (e, args, ctx) => resource(e, 'api', args.resourceName, ctx),
     }),
     auth: t.field({
@@ -63,7 +63,7 @@ builder.node(BackendEnvironment, {
     storage: t.field({
       type: BackendStorage,
       nullable: true,
-      args: { resourceName: t.arg.string({ required: true }) },
+      args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
       resolve: (e, args, ctx) => resource(e, 'storage', args.resourceName, ctx),
     }),
     jobs: t.field({

@@ -10,7 +10,9 @@ import {
   GraphQLUnionType,
   isObjectType,
   lexicographicSortSchema,
+  type GraphQLFieldResolver,
 } from 'graphql';
+import type { Context } from '../context.js';
 import { app } from '../resolvers/app.js';
 import {
   backendEnvironment,
@@ -31,8 +33,7 @@ import { pathValue } from './validation.js';
 
 // Federation entities. `_entities` resolves them with the same resolvers, hence the same
 // per-request loaders, as the queries: many jobs of one environment cost ListBackendJobs pages.
-// An unknown key resolves to null; a malformed one fails only its own slot (so resolvers are
-// async: a synchronous throw would fail the whole list).
+// An unknown key resolves to null; a malformed representation fails only its own slot.
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -94,6 +95,53 @@ for (const [ref, category] of resources) {
   });
 }
 
+type ResolveReference = (representation: object, ctx: Context, info: unknown) => unknown;
+
+/**
+ * `_entities`, each representation on its own: Apollo's resolver throws synchronously for a
+ * `__typename` the schema lacks, which fails the whole list and leaves the references it already
+ * started rejecting with no one to handle them (an unhandled rejection ends the process). Here every
+ * slot is a promise of its own, and what a client sent wrong fails that slot as BAD_USER_INPUT.
+ * The references still start in the same tick (an async function runs until its first await), so
+ * the loaders batch them as before.
+ */
+function resolveEntities(
+  entity: GraphQLUnionType,
+): GraphQLFieldResolver<unknown, Context, { representations: readonly unknown[] }> {
+  // A Map, not an object: `__proto__` or `constructor` as a __typename must find nothing.
+  const references = new Map<string, ResolveReference>();
+  for (const type of entity.getTypes()) {
+    const apollo = type.extensions.apollo as { subgraph?: { resolveReference?: ResolveReference } } | undefined;
+    const resolveReference = apollo?.subgraph?.resolveReference;
+    if (resolveReference) references.set(type.name, resolveReference);
+  }
+  const known = [...references.keys()].sort().join(', ');
+
+  async function resolveEntity(representation: unknown, ctx: Context, info: unknown) {
+    if (typeof representation !== 'object' || representation === null || Array.isArray(representation))
+      throw badUserInput(`Invalid representation: must be an object with __typename and key fields, not ${kindOf(representation)}`, '__typename');
+    const typename: unknown = Object.hasOwn(representation, '__typename')
+      ? (representation as { __typename: unknown }).__typename
+      : undefined;
+    if (typeof typename !== 'string')
+      throw badUserInput(`Invalid representation: __typename must be a string, not ${kindOf(typename)}`, '__typename');
+    const resolveReference = references.get(typename);
+    if (!resolveReference)
+      throw badUserInput(
+        `Invalid representation: __typename ${JSON.stringify(typename.slice(0, 100))} is no entity of this subgraph (${known})`,
+        '__typename',
+      );
+    const value = await resolveReference(representation, ctx, info);
+    // The union's type resolver reads __typename; a copy leaves the loaders' cached objects alone.
+    return value !== null && typeof value === 'object' ? { ...value, __typename: typename } : null;
+  }
+
+  return (_source, { representations }, ctx, info) => representations.map((r) => resolveEntity(r, ctx, info));
+}
+
+const kindOf = (value: unknown) =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : value === undefined ? 'missing' : `a ${typeof value}`;
+
 /**
  * The whole graph as a Federation v2 subgraph: `_entities` and `_service` added to Query, `@link`
  * and `@key` in the SDL that `_service` answers. Pothos's `builder.toSubGraphSchema` does the same
@@ -115,7 +163,11 @@ export function buildSubgraphSchema() {
     ...query,
     fields: {
       ...query.fields,
-      _entities: { ...entitiesField, type: new GraphQLNonNull(new GraphQLList(entity)) },
+      _entities: {
+        ...entitiesField,
+        type: new GraphQLNonNull(new GraphQLList(entity)),
+        resolve: resolveEntities(entity),
+      },
       _service: { ...serviceField, resolve: (): { sdl: string } => ({ sdl: sdl() }) },
     },
   });

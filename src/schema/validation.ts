@@ -1,14 +1,14 @@
 import { parse } from 'graphql';
 import { z } from 'zod';
+import { segmentProblem } from '../aws/path-segment.js';
 
 // Checks made before any upstream call, so a bad input costs nothing and says what is wrong.
 
-/** Any id or name that travels in a URI path. */
-export const pathValue = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .refine((v) => v.trim() === v && !/[/\s]/.test(v), 'must not contain "/" or white space');
+/** Any id or name that travels in a URI path: one rule, the AWS client's own (see path-segment). */
+export const pathValue = z.string().superRefine((value, ctx) => {
+  const problem = segmentProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Amplify's rule for environment names, checked where one is created. */
 export const newEnvironmentName = z

@@ -78,7 +78,11 @@ export function createAuthenticator(config: AccessConfig) {
   async function byJwt(token: string): Promise<Principal> {
     const { jwtVerify, createRemoteJWKSet, errors: joseErrors } = await loadJose();
     try {
-      const options = { issuer: jwt?.issuer, audience: jwt?.audience };
+      const options = {
+        issuer: jwt?.issuer,
+        audience: jwt?.audience,
+        requiredClaims: jwt?.requireExp === false ? [] : ['exp'],
+      };
       const { payload } = secret
         ? await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })
         : await jwtVerify(token, await (jwks ??= Promise.resolve(createRemoteJWKSet(new URL(jwt!.jwksUrl!)))), options);
@@ -86,15 +90,35 @@ export function createAuthenticator(config: AccessConfig) {
       const granted = (Array.isArray(claim) ? claim : String(claim ?? '').split(' ')).filter((s): s is Scope =>
         allScopes.includes(s as Scope),
       );
-      return { id: `jwt:${payload.sub ?? 'anonymous'}`, scopes: new Set(granted) };
+      return { id: jwtPrincipalId(payload, token), scopes: new Set(granted) };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+        throw new AuthenticationError('The token has no expiry (exp claim), which this gateway requires of every token');
+      }
       // The key set could not be had (an error status, not JSON, not a key set, too slow): the
       // token may be good, so this is the gateway's 503, not the client's 401.
       if (error instanceof joseErrors.JOSEError && keySetFailures.has(error.code)) throw error;
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid');
       throw error;
     }
+  }
+
+  /**
+   * Who a verified token stands for, which is also its rate-limit bucket: its subject; without one
+   * the OAuth client it was issued to (`client_id`, `azp`); without either the token itself, by
+   * hash. Each is fixed by the issuer's signature, so a client cannot pick itself fresh buckets
+   * (short of getting new tokens from the issuer), and tokens without a subject do not share one.
+   * Long values are hashed so that an id stays short enough to log and to key on.
+   */
+  function jwtPrincipalId(payload: Record<string, unknown>, token: string): string {
+    const short = (value: string) => (value.length <= 128 ? value : `sha256:${sha256(value).toString('hex').slice(0, 32)}`);
+    const named = (claim: unknown) => (typeof claim === 'string' && claim !== '' ? claim : undefined);
+    const sub = named(payload.sub);
+    if (sub) return `jwt:${short(sub)}`;
+    const client = named(payload.client_id) ?? named(payload.azp);
+    if (client) return `jwt-client:${short(client)}`;
+    return `jwt-token:${sha256(token).toString('hex').slice(0, 32)}`;
   }
 
   const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);

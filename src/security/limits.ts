@@ -3,6 +3,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   type DocumentNode,
   type OperationDefinitionNode,
   type ValidationContext,
@@ -14,14 +15,22 @@ import { ConfigError, type LimitsConfig } from '../config.js';
  * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
  * the size of variables, introspection, and persisted operations. Batch size is yoga's own
  * option; the request rate is in the access plugin.
+ *
+ * Every limit on an operation sits in a hook that graphql-ws runs too (onParams, or envelop's
+ * onParse/onValidate/onExecute/onSubscribe): src/websocket.ts sends each subscribe payload
+ * through yoga's own params pipeline. Only what exists on HTTP alone (the body, its media type,
+ * GET's query string, batches) is checked in onRequestParse.
  */
 export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
   if (limits.requirePersistedOperations && !limits.persistedOperationsFile) {
     throw new ConfigError('REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE');
   }
   const plugins: Plugin[] = [
+    useParamsShape(),
     useUnsupportedMediaType(),
+    useQueryStringErrors(),
     useOperationResolution(),
+    useValidationBudgetMessage(),
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...report },
       maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report },
@@ -39,11 +48,8 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
     useBodySizeLimit(limits.maxBodyBytes),
     useVariablesSizeLimit(limits.maxVariablesBytes),
   ];
-  // Both plugins load only where configured: they cost start-up time where they are not.
-  if (!limits.introspection) {
-    const { useDisableIntrospection } = await import('@graphql-yoga/plugin-disable-introspection');
-    plugins.push(useDisableIntrospection());
-  }
+  if (!limits.introspection) plugins.push(useNoIntrospection());
+  // Loaded only where configured: it costs start-up time where it is not.
   if (limits.persistedOperationsFile) {
     const store = loadPersistedOperations(limits.persistedOperationsFile);
     const { usePersistedOperations } = await import('@graphql-yoga/plugin-persisted-operations');
@@ -84,6 +90,103 @@ const report = {
       context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''))),
   ],
 };
+
+const badRequest = (message: string) =>
+  createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+
+const typeName = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
+
+/**
+ * The shape of one operation's params, checked before any other onParams hook reads them (a batch
+ * entry `null` made the variables limit throw a TypeError). Yoga's own check runs after the user's
+ * plugins and says nothing of operationName, which graphql-js then fails to resolve in silence.
+ */
+function useParamsShape(): Plugin {
+  return {
+    onParams({ params }) {
+      const given = params as unknown;
+      if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+        throw badRequest(`Each operation must be a JSON object with "query"; got ${typeName(given)}`);
+      }
+      const { operationName } = params as { operationName?: unknown };
+      if (operationName != null && typeof operationName !== 'string') {
+        throw badRequest(`"operationName" must be a string; got ${typeName(operationName)}`);
+      }
+      if (operationName === '') {
+        throw badRequest('"operationName" is empty: send the name of an operation in the document, or leave it out');
+      }
+    },
+  };
+}
+
+/**
+ * Yoga's GET parser JSON-parses `variables` and `extensions` unguarded: a malformed one answered
+ * 500. This one says which parameter is not JSON.
+ */
+function useQueryStringErrors(): Plugin {
+  return {
+    onRequestParse({ request, url, requestParser, setRequestParser }) {
+      if (request.method !== 'GET' || !requestParser) return;
+      const parse = requestParser;
+      setRequestParser(async (req) => {
+        try {
+          return await parse(req);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          for (const name of ['variables', 'extensions']) {
+            const value = url.searchParams.get(name);
+            if (!value) continue;
+            try {
+              JSON.parse(value);
+            } catch (cause) {
+              throw badRequest(`The query parameter "${name}" is not valid JSON: ${(cause as Error).message.slice(0, 200)}`);
+            }
+          }
+          throw badRequest(`The query string cannot be read: ${error.message.slice(0, 200)}`);
+        }
+      });
+    },
+  };
+}
+
+/**
+ * graphql-js stops validating a document whose fields or fragment spreads take too much work to
+ * compare (OverlappingFieldsCanBeMergedRule's budget, ValidationContext's fragment budget) and
+ * answers a bare "Validation aborted." that names neither; 800 repeats of one field reach it.
+ */
+function useValidationBudgetMessage(): Plugin {
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (!result.some((e) => e.message === 'Validation aborted.')) return;
+        setResult(
+          result.map((e) =>
+            e.message === 'Validation aborted.'
+              ? createGraphQLError(
+                  'Validation work limit exceeded: the document selects the same fields or fragments too many ' +
+                    "times for graphql-js's validation budget (comparing fields that share a response name, and " +
+                    'fragment spreads). Select each field once per selection set.',
+                  { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+                )
+              : e,
+          ),
+        );
+      };
+    },
+  };
+}
+
+/**
+ * Introspection off as a validation rule on every operation. Yoga's plugin decides per request in
+ * onRequestParse, which graphql-ws never passes through: it left `__schema` open there.
+ */
+function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
 
 /** Yoga answers a POST it has no parser for with an empty 415; this one says what to send. */
 function useUnsupportedMediaType(): Plugin {
@@ -181,7 +284,7 @@ function useBodySizeLimit(maxBytes: number): Plugin {
 function useVariablesSizeLimit(maxBytes: number): Plugin {
   return {
     onParams({ params }) {
-      if (params.variables == null) return;
+      if (params?.variables == null) return;
       const size = Buffer.byteLength(JSON.stringify(params.variables));
       if (size > maxBytes) {
         throw createGraphQLError(`Variables are ${size} bytes; at most ${maxBytes} are accepted`, {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
-import { AuthenticationError, missingScope, requiredScopes, type Authenticator, type Principal } from './access.js';
+import { missingScope, requiredScopes, type Principal } from './access.js';
+import type { CredentialCheck } from './auth-failures.js';
 import { rateLimitClient, type RateLimiter } from './rate-limit.js';
 
 export interface RequestMeta {
@@ -21,53 +21,44 @@ const json = (status: number, message: string, code: string, headers: Record<str
     headers: { 'content-type': 'application/json', ...headers },
   });
 
-const wantsGraphiQL = (request: Request) =>
-  request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+const noCredential = 'Authentication required: send Authorization: Bearer <API key or token>, or x-api-key';
+const challenge = { 'www-authenticate': 'Bearer' };
 
 /**
- * Who may do what, on HTTP and SSE: a credential or a 401, a request rate per client or a 429,
- * then the scopes the operation needs (read, write, admin) or FORBIDDEN, before anything runs.
- * graphql-ws connections authenticate in the server's onConnect and arrive with `principal` set.
+ * Who may do what, on HTTP and SSE: a credential or a 401 (429 once an address has failed too
+ * often), a request rate per client or a 429, then the scopes the operation needs (read, write,
+ * admin) or FORBIDDEN, before anything runs. graphql-ws connections authenticate in the server's
+ * onConnect and arrive with `principal` set. GraphiQL's page is served by its own plugin, before
+ * this one.
  */
 export function useAccessControl(options: {
-  authenticator: Authenticator;
+  checkCredentials: CredentialCheck;
   rateLimiter: RateLimiter;
-  logger: Logger;
-  /** Whether GraphiQL's page is served (and so may be fetched without a credential). */
-  graphiql: boolean;
 }): Plugin<{
   principal?: Principal;
 }> {
   const principals = new WeakMap<Request, Principal>();
   return {
     async onRequest({ request, serverContext, endResponse }) {
-      // GraphiQL's page is static; the operations it sends carry credentials like any other.
-      if (options.graphiql && wantsGraphiQL(request)) return;
       const req = (serverContext as Partial<ServerContext> | undefined)?.req;
-      let principal: Principal | null;
-      try {
-        principal = await options.authenticator.authenticate({
-          authorization: request.headers.get('authorization'),
-          apiKey: request.headers.get('x-api-key'),
-        });
-      } catch (error) {
-        if (!(error instanceof AuthenticationError)) {
-          // Not the client's fault (a JWKS URL out of reach): a 503, not a stack trace as the body.
-          const requestId = req?.meta?.requestId;
-          options.logger.error({ requestId, err: error }, 'credentials could not be checked');
-          const message = 'Credentials cannot be checked at the moment: retry later';
-          return endResponse(json(503, message, 'UNAVAILABLE'));
+      const outcome = await options.checkCredentials(
+        { authorization: request.headers.get('authorization'), apiKey: request.headers.get('x-api-key') },
+        { address: req?.socket.remoteAddress, requestId: req?.meta?.requestId, transport: 'http' },
+      );
+      if (!outcome.ok) {
+        switch (outcome.reason) {
+          case 'no-credential':
+            return endResponse(json(401, noCredential, 'UNAUTHENTICATED', challenge));
+          case 'unauthenticated':
+            return endResponse(json(401, outcome.message, 'UNAUTHENTICATED', challenge));
+          case 'too-many-failures':
+            return endResponse(json(429, outcome.message, 'RATE_LIMITED', { 'retry-after': String(outcome.retryAfterSeconds) }));
+          case 'unavailable':
+            // Not the client's fault (a JWKS URL out of reach): a 503, not a stack trace as the body.
+            return endResponse(json(503, outcome.message, 'UNAVAILABLE'));
         }
-        options.logger.info({ requestId: req?.meta?.requestId, reason: error.message }, 'authentication failed');
-        return endResponse(json(401, error.message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer' }));
       }
-      if (!principal) {
-        return endResponse(
-          json(401, 'Authentication required: send Authorization: Bearer <API key or token>, or x-api-key', 'UNAUTHENTICATED', {
-            'www-authenticate': 'Bearer',
-          }),
-        );
-      }
+      const principal = outcome.principal;
       const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
       if (!allowed.ok) {
         const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { withTimeout } from '../redis.js';
+import { withTimeout, type RedisOutage } from '../redis.js';
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -20,7 +19,9 @@ const allowed: RateLimitResult = { ok: true };
  * Requests per client: a token bucket per client id, refilled continuously. In memory, per
  * instance; buckets idle long enough to be full again are dropped.
  */
-export function createRateLimiter(options: Rate & { now?: () => number }): RateLimiter & { takeNow(clientId: string): RateLimitResult } {
+export function createRateLimiter(
+  options: Rate & { now?: () => number },
+): RateLimiter & { takeNow(clientId: string): RateLimitResult; peekNow(clientId: string): RateLimitResult } {
   const now = options.now ?? Date.now;
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -47,8 +48,17 @@ export function createRateLimiter(options: Rate & { now?: () => number }): RateL
     return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
   }
 
+  /** Whether a token is left, without taking it. */
+  function peekNow(clientId: string): RateLimitResult {
+    const b = buckets.get(clientId);
+    if (options.perMinute <= 0 || !b) return allowed;
+    const tokens = Math.min(options.burst, b.tokens + (now() - b.at) * perMs);
+    return tokens >= 1 ? allowed : { ok: false, retryAfterMs: Math.ceil((1 - tokens) / perMs) };
+  }
+
   return {
     takeNow,
+    peekNow,
     take: async (clientId) => takeNow(clientId),
   };
 }
@@ -77,11 +87,12 @@ return retry`;
 /**
  * The same buckets in Redis, shared by every instance: a client gets the configured rate from the
  * cluster, not from each instance. While Redis does not answer, each instance limits on its own
- * (the in-memory buckets) rather than letting everything through or failing requests.
+ * (the in-memory buckets) rather than letting everything through or failing requests; the outage
+ * is told once, by `outage`.
  */
 export function createRedisRateLimiter(
   redis: Redis,
-  options: Rate & { prefix: string; logger: Logger; timeoutMs?: number },
+  options: Rate & { prefix: string; outage: RedisOutage; timeoutMs?: number },
 ): RateLimiter {
   const fallback = createRateLimiter(options);
   const perMs = String(options.perMinute / 60_000);
@@ -90,20 +101,17 @@ export function createRedisRateLimiter(
   // EVALSHA, with ioredis sending the script again only when Redis has not seen it.
   redis.defineCommand('rateLimitTake', { numberOfKeys: 1, lua: takeScript });
   const run = (key: string) => (redis as unknown as { rateLimitTake(k: string, p: string, b: string): Promise<number> }).rateLimitTake(key, perMs, burst);
-  let failing = false;
 
   return {
     async take(clientId) {
       if (options.perMinute <= 0) return allowed;
       try {
-        // A request waits at most timeoutMs for a Redis that is reconnecting.
+        // A request waits at most timeoutMs for a Redis that does not answer.
         const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`), timeoutMs, `no answer in ${timeoutMs} ms`));
-        if (failing) options.logger.info('rate limits are shared through Redis again');
-        failing = false;
+        options.outage.succeeded();
         return retry > 0 ? { ok: false, retryAfterMs: retry } : allowed;
       } catch (error) {
-        if (!failing) options.logger.warn({ err: error }, 'Redis unavailable: rate limits are kept per instance until it answers');
-        failing = true;
+        options.outage.failed(error);
         return fallback.takeNow(clientId);
       }
     },
@@ -112,4 +120,24 @@ export function createRedisRateLimiter(
 
 /** Whose bucket a request takes from: its caller, or, on an open gateway where all are one, its address. */
 export const rateLimitClient = (principalId: string | undefined, address: string | undefined) =>
-  principalId === 'open' ? `ip:${address ?? 'unknown'}` : (principalId ?? 'unknown');
+  principalId === 'open' ? `ip:${clientAddress(address) ?? 'unknown'}` : (principalId ?? 'unknown');
+
+/**
+ * The key of a client address for per-address limits: IPv4 as is (also when mapped into IPv6),
+ * IPv6 by its /64 network, since one host is commonly given a whole /64 and could otherwise take a
+ * fresh bucket per address.
+ */
+export function clientAddress(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const groups = [...head.split(':').filter(Boolean), ...Array(8).fill('0')].slice(0, 8);
+  if (tail) {
+    // The groups after `::` fill from the right; only the first four matter here.
+    const right = tail.split(':');
+    for (let i = 0; i < right.length; i++) groups[8 - right.length + i] = right[i]!;
+  }
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
