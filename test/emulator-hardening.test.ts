@@ -345,7 +345,11 @@ describe('a state file is checked when loaded (finding 10)', () => {
         }),
       'jobs.j.completesAt',
     ],
-    ['a __proto__ app without a name', (s) => Object.defineProperty(s.apps, '__proto__', { value: { appId: '__proto__', environments: {} }, enumerable: true }), 'apps.__proto__.appName'],
+    [
+      'a __proto__ app without a name',
+      (s) => Object.defineProperty(s.apps, '__proto__', { value: { appId: '__proto__', environments: {} }, enumerable: true }),
+      'apps.__proto__.appName',
+    ],
   ])('refuses %s at start, naming the file and the first problem', async (_what, damage, problem) => {
     const stateFile = newStateFile();
     const state = valid();

@@ -13,17 +13,21 @@ import { firstProblem, isObject } from './validate.js';
 function collection(entry: z.ZodType, keyField?: string) {
   return z.unknown().superRefine((input, ctx) => {
     if (!isObject(input)) {
-      ctx.addIssue({ code: 'custom', message: `expected an object keyed by name, got ${Array.isArray(input) ? 'a list' : input === undefined ? 'nothing' : typeof input}` });
+      const got = Array.isArray(input) ? 'a list' : input === undefined ? 'nothing' : typeof input;
+      ctx.addIssue({ code: 'custom', message: `expected an object keyed by name, got ${got}` });
       return;
     }
     for (const [key, value] of Object.entries(input)) {
       const parsed = entry.safeParse(value);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as z.core.$ZodRawIssue);
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ ...issue, path: [key, ...issue.path] } as z.core.$ZodRawIssue);
+        }
         return;
       }
       if (keyField && (value as Record<string, unknown>)[keyField] !== key) {
-        ctx.addIssue({ code: 'custom', path: [key, keyField], message: `must equal the key it is stored under, ${JSON.stringify(key)}` });
+        const message = `must equal the key it is stored under, ${JSON.stringify(key)}`;
+        ctx.addIssue({ code: 'custom', path: [key, keyField], message });
         return;
       }
     }
@@ -140,7 +144,9 @@ export async function loadStateFile(file: string): Promise<EmulatorState | undef
     throw new Error(`emulator state file ${file} is not valid JSON (${(error as Error).message}); move it away to start fresh`);
   }
   const problem = stateProblem(state);
-  if (problem) throw new Error(`emulator state file ${file} is not a valid emulator state: ${problem}; fix it or move it away to start fresh`);
+  if (problem) {
+    throw new Error(`emulator state file ${file} is not a valid emulator state: ${problem}; fix it or move it away to start fresh`);
+  }
   // The parsed JSON itself, not zod's copy: zod rebuilds objects by assignment, which loses `__proto__` keys.
   return state as EmulatorState;
 }
