@@ -143,9 +143,9 @@ describe('the emulator under generated input', () => {
         await expectReadable(emulator);
         expect(prototypeKeys()).toEqual(prototype);
       }),
-      { seed: 12, numRuns: runs(12) },
+      { seed: 12, numRuns: runs(20) },
     );
-  }, timeoutFor(runs(12) * 31));
+  }, timeoutFor(runs(20) * 31));
 
   it('answers generated bodies, well-formed or not, to every operation without a 5xx', async () => {
     // The session made below must outlive the clock's moves over every run.
