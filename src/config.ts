@@ -4,10 +4,13 @@ import type { PollingOptions } from './jobs/watcher.js';
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
   | {
-      /** An in-process emulator, seeded with demo apps: the default with no AWS settings. */
+      /**
+       * An in-process emulator, seeded with demo apps: the default with no AWS settings. It has no
+       * authentication, so it listens on 127.0.0.1 only, whatever HOST is; there is no setting to
+       * move it (run `npm run emulator -- --host` and point AWS_ENDPOINT_URL_AMPLIFYBACKEND at it).
+       */
       kind: 'embedded';
       emulatorPort: number;
-      emulatorHost: string;
       jobSeconds: number;
       stateFile?: string;
     }
@@ -139,7 +142,7 @@ export interface GatewayConfig {
 export const defaultConfig = (): GatewayConfig => ({
   port: 4000,
   host: '127.0.0.1',
-  upstream: { kind: 'embedded', emulatorPort: 4010, emulatorHost: '127.0.0.1', jobSeconds: 3 },
+  upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
   upstreamCacheTtlMs: 0,
@@ -351,7 +354,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     upstream: useAws
       ? { kind: 'aws', region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL_AMPLIFYBACKEND }
-      : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, emulatorHost: e.HOST, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },
+      : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },
     upstreamMaxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamCacheTtlMs: e.UPSTREAM_CACHE_TTL_MS,

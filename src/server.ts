@@ -71,7 +71,8 @@ export async function createGateway(
     upstream.kind === 'embedded'
       ? await (await import('./emulator/server.js')).startEmulator({
           port: upstream.emulatorPort,
-          host: upstream.emulatorHost,
+          // Loopback whatever HOST is: the emulator has no authentication, and /_emulator/state shows secrets.
+          host: '127.0.0.1',
           clock: 'system',
           seed: 'demo',
           stateFile: upstream.stateFile,

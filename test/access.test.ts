@@ -946,7 +946,6 @@ describe('start-up', () => {
         upstream: {
           kind: 'embedded' as const,
           emulatorPort: 0,
-          emulatorHost: '127.0.0.1',
           jobSeconds: 3,
         },
       },

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({
       port: 4000,
       host: '127.0.0.1',
-      upstream: { kind: 'embedded', emulatorPort: 4010, emulatorHost: '127.0.0.1', jobSeconds: 3 },
+      upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
       upstreamMaxAttempts: 3,
       upstreamTimeoutMs: 10_000,
       graphiql: true,
@@ -61,7 +61,6 @@ describe('loadConfig', () => {
       upstream: {
         kind: 'embedded',
         emulatorPort: 0,
-        emulatorHost: '0.0.0.0',
         jobSeconds: 0.5,
         stateFile: '/tmp/state.json',
       },

@@ -10,6 +10,8 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
 let args;
 try {
   args = parseArgs({
@@ -32,7 +34,8 @@ if (args.help) {
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${args.port}"`);
 const jobSeconds = Number(args['job-seconds']);
-if (!(jobSeconds >= 0) || !Number.isFinite(jobSeconds)) fail(`--job-seconds must be a number >= 0, got "${args['job-seconds']}"`);
+// The same bound as the gateway's EMULATOR_JOB_SECONDS.
+if (!(jobSeconds >= 0 && jobSeconds <= 3600)) fail(`--job-seconds must be a number from 0 to 3600, got "${args['job-seconds']}"`);
 if (args.seed !== 'demo' && args.seed !== 'empty') fail(`--seed must be demo or empty, got "${args.seed}"`);
 
 try {
@@ -45,6 +48,12 @@ try {
     jobDurationMs: jobSeconds * 1000,
   });
   console.log(`AmplifyBackend emulator listening on ${emulator.url}${args.state ? ` (state in ${args.state})` : ''}`);
+  if (!isLoopback(args.host)) {
+    console.warn(
+      `emulator: listening on ${args.host}, beyond this machine: anyone who reaches it can change its state, ` +
+        'reset it and read its stored secrets (/_emulator/state); it has no authentication',
+    );
+  }
   console.log(`  aws amplifybackend get-backend --app-id d1todoapp00001 --endpoint-url ${emulator.url}`);
   const shutdown = async () => {
     await emulator.stop();

@@ -3,7 +3,8 @@
 // the real service enforces. Written from the service model; nothing is loaded at run time.
 
 export type Shape =
-  | { kind: 'string' }
+  /** `pathSegment`: the string names something other operations address in a path label. */
+  | { kind: 'string'; pathSegment?: boolean }
   | { kind: 'boolean' }
   | { kind: 'double' }
   | { kind: 'integer'; min?: number; max?: number }
@@ -23,6 +24,9 @@ export interface Member {
 }
 
 const string: Shape = { kind: 'string' };
+// What a request creates under this name must be addressable later, so the name must be able to
+// be a path segment: not empty, not `.` or `..`, well-formed Unicode.
+const name: Shape = { kind: 'string', pathSegment: true };
 const boolean: Shape = { kind: 'boolean' };
 const double: Shape = { kind: 'double' };
 const list = (member: Shape): Shape => ({ kind: 'list', member });
@@ -211,30 +215,30 @@ const env = '/backend/{appId}';
 
 export const operations: readonly Operation[] = [
   op('CloneBackend', 'POST', `${env}/environments/{backendEnvironmentName}/clone`, {
-    targetEnvironmentName: req(string),
+    targetEnvironmentName: req(name),
   }),
   op('CreateBackend', 'POST', '/backend', {
-    appId: req(string),
+    appId: req(name),
     appName: req(string),
-    backendEnvironmentName: req(string),
+    backendEnvironmentName: req(name),
     resourceConfig: opt(struct('ResourceConfig', {})),
     resourceName: opt(string),
   }),
   op('CreateBackendAPI', 'POST', `${env}/api`, {
     backendEnvironmentName: req(string),
     resourceConfig: req(apiResourceConfig),
-    resourceName: req(string),
+    resourceName: req(name),
   }),
   op('CreateBackendAuth', 'POST', `${env}/auth`, {
     backendEnvironmentName: req(string),
     resourceConfig: req(shapes.createAuthResourceConfig),
-    resourceName: req(string),
+    resourceName: req(name),
   }),
   op('CreateBackendConfig', 'POST', `${env}/config`, { backendManagerAppId: opt(string) }),
   op('CreateBackendStorage', 'POST', `${env}/storage`, {
     backendEnvironmentName: req(string),
     resourceConfig: req(shapes.createStorageResourceConfig),
-    resourceName: req(string),
+    resourceName: req(name),
   }),
   op('CreateToken', 'POST', `${env}/challenge`),
   op('DeleteBackend', 'POST', `${env}/environments/{backendEnvironmentName}/remove`),

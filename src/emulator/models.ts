@@ -45,50 +45,53 @@ export function generateModels(transformSchema: string): GeneratedModels {
   const scalarOrNonModel = (name: string): FieldModel['type'] =>
     ['ID', 'String', 'Int', 'Float', 'Boolean'].includes(name) || name.startsWith('AWS') ? name : { nonModel: name };
 
-  const models: Record<string, unknown> = {};
-  const nonModels: Record<string, unknown> = {};
-  const enums: Record<string, unknown> = {};
+  // Keyed by the client's type and field names, which may be `__proto__`: Maps, turned into
+  // objects only by Object.fromEntries.
+  const models = new Map<string, unknown>();
+  const nonModels = new Map<string, unknown>();
+  const enums = new Map<string, unknown>();
   for (const def of doc.definitions) {
     if (def.kind === Kind.ENUM_TYPE_DEFINITION) {
-      enums[def.name.value] = { name: def.name.value, values: (def.values ?? []).map((v) => v.name.value) };
+      enums.set(def.name.value, { name: def.name.value, values: (def.values ?? []).map((v) => v.name.value) });
       continue;
     }
     if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
-    const fields: Record<string, FieldModel> = {};
+    const fields = new Map<string, FieldModel>();
     for (const field of def.fields ?? []) {
       const shape = unwrap(field.type);
-      fields[field.name.value] = {
+      fields.set(field.name.value, {
         name: field.name.value,
         isArray: shape.isArray,
         type: fieldType(shape.name),
         isRequired: shape.isRequired,
         attributes: [],
         ...(shape.isArray ? { isArrayNullable: shape.isArrayNullable } : {}),
-      };
+      });
     }
     const name = def.name.value;
     if (modelNames.has(name)) {
       // Models always carry id and timestamps, as the transformer adds them.
-      fields.id ??= { name: 'id', isArray: false, type: 'ID', isRequired: true, attributes: [] };
+      if (!fields.has('id')) fields.set('id', { name: 'id', isArray: false, type: 'ID', isRequired: true, attributes: [] });
       for (const ts of ['createdAt', 'updatedAt']) {
-        fields[ts] ??= { name: ts, isArray: false, type: 'AWSDateTime', isRequired: false, attributes: [] };
+        if (!fields.has(ts)) fields.set(ts, { name: ts, isArray: false, type: 'AWSDateTime', isRequired: false, attributes: [] });
       }
-      models[name] = {
+      models.set(name, {
         name,
-        fields,
+        fields: Object.fromEntries(fields),
         syncable: true,
         pluralName: `${name}s`,
         attributes: [{ type: 'model', properties: {} }],
         primaryKeyInfo: { isCustomPrimaryKey: false, primaryKeyFieldName: 'id', sortKeyFieldNames: [] },
-      };
+      });
     } else if (!['Query', 'Mutation', 'Subscription'].includes(name)) {
-      nonModels[name] = { name, fields };
+      nonModels.set(name, { name, fields: Object.fromEntries(fields) });
     }
   }
   const version = createHash('md5').update(transformSchema).digest('hex');
+  const out = { models: Object.fromEntries(models), enums: Object.fromEntries(enums), nonModels: Object.fromEntries(nonModels) };
   return {
-    models: JSON.stringify({ models, enums, nonModels, version }),
-    modelIntrospectionSchema: JSON.stringify({ version: 1, models, enums, nonModels }),
+    models: JSON.stringify({ ...out, version }),
+    modelIntrospectionSchema: JSON.stringify({ version: 1, ...out }),
   };
 }
 

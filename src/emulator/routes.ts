@@ -73,16 +73,19 @@ function apiRecord(resourceName: string, resourceConfig: Record<string, unknown>
   };
 }
 
-/** Update* operations change what they name and keep the rest; lists are replaced whole. */
+/**
+ * Update* operations change what they name and keep the rest; lists are replaced whole. Keys are
+ * the client's: a Map and Object.fromEntries keep `__proto__` an ordinary member, where
+ * `out[key] = value` would set the prototype.
+ */
 function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+  const out = new Map(Object.entries(base));
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined || value === null) continue;
-    const current = out[key];
-    out[key] =
-      isPlainObject(value) && isPlainObject(current) ? merge(current, value) : structuredClone(value);
+    const current = out.get(key);
+    out.set(key, isPlainObject(value) && isPlainObject(current) ? merge(current, value) : structuredClone(value));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

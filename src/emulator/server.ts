@@ -2,21 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createManualClock, createSystemClock, type Clock } from './clock.js';
-import { gatewayTimeout, ServiceError, tooManyRequests } from './errors.js';
-import { createFaults, faultTypes, type FaultSpec } from './faults.js';
-import { operations, type OperationName } from './model.js';
-import { matchRoute } from './router.js';
+import { z } from 'zod';
+import { advanceProblem, createManualClock, createSystemClock, type Clock } from './clock.js';
+import { badRequest, gatewayTimeout, ServiceError, tooManyRequests } from './errors.js';
+import { createFaults, parseFault } from './faults.js';
+import type { OperationName } from './model.js';
+import { matchRoute, rawPath } from './router.js';
 import { routes } from './routes.js';
 import { demoState } from './seed.js';
 import { createStateWriter, loadStateFile } from './state-file.js';
 import { createStore, emptyState, type EmulatorState } from './store.js';
-import { isObject, validateMembers } from './validate.js';
+import { firstProblem, isObject, validateMembers } from './validate.js';
 
 export interface EmulatorOptions {
   /** @default 0 (any free port) */
   port?: number;
-  /** @default '127.0.0.1' */
+  /**
+   * The emulator has no authentication and its control endpoints reset state and show secrets:
+   * keep it on loopback unless the network around it is trusted. @default '127.0.0.1'
+   */
   host?: string;
   /** @default a manual clock, which moves only when advanced */
   clock?: Clock | 'system';
@@ -35,6 +39,13 @@ export interface EmulatorOptions {
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Deeper bodies are refused before anything walks them. No modelled body is deeper than 7 levels;
+ * 100,000 levels fit in 1 MiB, and cloning or serializing those overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const clockAdvance = z.strictObject({ advanceMs: z.number().int().min(0) });
 
 /** Requests served per operation name, with fault injection and state control, for tests. */
 export async function startEmulator(options: EmulatorOptions = {}) {
@@ -47,7 +58,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
         ? structuredClone(options.seed)
         : emptyState();
   const initial = (options.stateFile && (await loadStateFile(options.stateFile))) || seedState();
-  if (initial.clock !== undefined && initial.clock > clock.now()) clock.advance(initial.clock - clock.now());
+  if (initial.clock !== undefined && initial.clock > clock.now()) clock.advance(Math.ceil(initial.clock - clock.now()));
   const store = createStore(
     { clock, jobDurationMs: options.jobDurationMs, tokenTtlSeconds: options.tokenTtlSeconds, region: options.region },
     initial,
@@ -66,18 +77,19 @@ export async function startEmulator(options: EmulatorOptions = {}) {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    if (url.pathname.startsWith('/_emulator/')) return control(req, res, url.pathname, requestId);
+    // The path as sent: `new URL` would resolve `..` (also `%2e%2e` and `\`) into another operation's path.
+    const path = rawPath(req.url ?? '/');
+    if (path.startsWith('/_emulator/')) return control(req, res, path, requestId);
 
-    const match = matchRoute(req.method ?? 'GET', url.pathname);
+    const match = matchRoute(req.method ?? 'GET', path);
     if (match.kind === 'none') {
       return sendError(res, requestId, new ServiceError('UnknownOperationException', 404,
-        `No AmplifyBackend operation matches ${req.method} ${url.pathname}`));
+        `No AmplifyBackend operation matches ${req.method} ${path}`));
     }
     if (match.kind === 'wrongMethod') {
       res.setHeader('allow', match.allowed.join(', '));
       return sendError(res, requestId, new ServiceError('MethodNotAllowedException', 405,
-        `Method ${req.method} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}`));
+        `Method ${req.method} is not allowed on ${path}; use ${match.allowed.join(' or ')}`));
     }
     const { operation, labels } = match;
     stats[operation.name] = (stats[operation.name] ?? 0) + 1;
@@ -94,8 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
       return sendError(res, requestId, new ServiceError('InternalServiceException', 500, 'Internal service error (injected)'));
     }
 
-    const body = await readJsonBody(req);
-    validateMembers(body, operation.body);
+    const body = validateMembers(await readJsonBody(req), operation.body);
     store.settle();
     const output = routes[operation.name]({
       store,
@@ -121,20 +132,19 @@ export async function startEmulator(options: EmulatorOptions = {}) {
         return sendJson(res, 200, { reset: true }, requestId);
       case 'GET /_emulator/faults':
         return sendJson(res, 200, { faults: faults.list() }, requestId);
-      case 'POST /_emulator/faults': {
-        const spec = parseFault(await readJsonBody(req));
-        faults.inject(spec);
+      case 'POST /_emulator/faults':
+        faults.inject(parseFault(await readJsonBody(req)));
         return sendJson(res, 200, { faults: faults.list() }, requestId);
-      }
       case 'DELETE /_emulator/faults':
         faults.clear();
         return sendJson(res, 200, { faults: [] }, requestId);
       case 'POST /_emulator/clock': {
-        const body = await readJsonBody(req);
-        const ms = body.advanceMs;
-        if (typeof ms !== 'number' || !(ms >= 0)) {
-          throw new ServiceError('BadRequestException', 400, 'advanceMs must be a number of milliseconds >= 0');
-        }
+        // Checked whole before anything moves: a refused call changes neither the clock nor the file.
+        const input = clockAdvance.safeParse(await readJsonBody(req));
+        if (!input.success) throw badRequest(`Invalid clock advance: ${firstProblem(input.error)}`);
+        const ms = input.data.advanceMs;
+        const problem = advanceProblem(clock.now(), ms);
+        if (problem) throw badRequest(`Invalid clock advance: advanceMs ${problem}`);
         clock.advance(ms);
         store.settle();
         await persist();
@@ -213,27 +223,6 @@ export async function startEmulator(options: EmulatorOptions = {}) {
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-function parseFault(body: Record<string, unknown>): FaultSpec {
-  const names = new Set<string>(operations.map((o) => o.name));
-  const { operation, type, count, forever, delayMs } = body;
-  if (typeof operation !== 'string' || (operation !== '*' && !names.has(operation))) {
-    throw new ServiceError('BadRequestException', 400, `operation must be an AmplifyBackend operation name or "*", got ${JSON.stringify(operation)}`);
-  }
-  if (typeof type !== 'string' || !faultTypes.includes(type as FaultSpec['type'])) {
-    throw new ServiceError('BadRequestException', 400, `type must be one of ${faultTypes.join(', ')}, got ${JSON.stringify(type)}`);
-  }
-  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
-    throw new ServiceError('BadRequestException', 400, 'count must be a whole number >= 1');
-  }
-  if (forever !== undefined && typeof forever !== 'boolean') {
-    throw new ServiceError('BadRequestException', 400, 'forever must be a boolean');
-  }
-  if (delayMs !== undefined && (typeof delayMs !== 'number' || !(delayMs >= 0) || delayMs > 600_000)) {
-    throw new ServiceError('BadRequestException', 400, 'delayMs must be a number of milliseconds from 0 to 600000');
-  }
-  return { operation: operation as FaultSpec['operation'], type: type as FaultSpec['type'], count, forever, delayMs };
-}
-
 async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
@@ -254,7 +243,22 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
     throw new ServiceError('BadRequestException', 400, `Request body is not valid JSON: ${(error as Error).message}`);
   }
   if (!isObject(parsed)) throw new ServiceError('BadRequestException', 400, 'Request body must be a JSON object');
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new ServiceError('BadRequestException', 400, `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   return parsed;
+}
+
+// Iterative, so the check itself cannot overflow the stack it protects.
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 const tooLarge = () =>

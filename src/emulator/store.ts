@@ -112,31 +112,93 @@ export interface StoreOptions {
 
 export const emptyState = (): EmulatorState => ({ version: 1, apps: {}, jobs: {}, tokens: {}, buckets: {} });
 
+// In memory every collection keyed by a client's string is a Map: a name such as `__proto__` or
+// `constructor` is then just a name, never a property of Object.prototype. The plain-object
+// EmulatorState is only the saved form, converted at the edges (load, replace, snapshot).
+interface Resources {
+  api: ApiRecord;
+  auth: AuthRecord;
+  storage: StorageRecord;
+}
+
+interface AppState extends Omit<AppRecord, 'environments'> {
+  environments: Map<string, EnvironmentState>;
+}
+
+interface EnvironmentState extends Omit<EnvironmentRecord, Category> {
+  api: Map<string, ApiRecord>;
+  auth: Map<string, AuthRecord>;
+  storage: Map<string, StorageRecord>;
+}
+
+interface State {
+  apps: Map<string, AppState>;
+  jobs: Map<string, JobRecord>;
+  tokens: Map<string, TokenRecord>;
+  buckets: Map<string, BucketRecord>;
+}
+
+// Object.entries and Object.fromEntries define own properties, so a `__proto__` key survives both ways.
+const toMap = <T, U>(record: Record<string, T>, convert: (value: T) => U) =>
+  new Map(Object.entries(record).map(([key, value]) => [key, convert(value)]));
+const toRecord = <T, U>(map: Map<string, T>, convert: (value: T) => U): Record<string, U> =>
+  Object.fromEntries([...map].map(([key, value]) => [key, convert(value)]));
+const same = <T>(value: T) => value;
+
+function environmentState({ api, auth, storage, ...rest }: EnvironmentRecord): EnvironmentState {
+  return { ...rest, api: toMap(api, same), auth: toMap(auth, same), storage: toMap(storage, same) };
+}
+
+function environmentRecord({ api, auth, storage, ...rest }: EnvironmentState): EnvironmentRecord {
+  return { ...rest, api: toRecord(api, same), auth: toRecord(auth, same), storage: toRecord(storage, same) };
+}
+
+function fromSaved(saved: EmulatorState): State {
+  const copy = structuredClone(saved);
+  return {
+    apps: toMap(copy.apps, ({ environments, ...app }) => ({ ...app, environments: toMap(environments, environmentState) })),
+    jobs: toMap(copy.jobs, same),
+    tokens: toMap(copy.tokens, same),
+    buckets: toMap(copy.buckets, same),
+  };
+}
+
+function toSaved(state: State, clock: number): EmulatorState {
+  return structuredClone({
+    version: 1,
+    apps: toRecord(state.apps, ({ environments, ...app }) => ({ ...app, environments: toRecord(environments, environmentRecord) })),
+    jobs: toRecord(state.jobs, same),
+    tokens: toRecord(state.tokens, same),
+    buckets: toRecord(state.buckets, same),
+    clock,
+  });
+}
+
 export function createStore(options: StoreOptions, initial: EmulatorState = emptyState()) {
   const { clock } = options;
   const jobDurationMs = options.jobDurationMs ?? 3000;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const region = options.region ?? 'us-east-1';
-  let state = structuredClone(initial);
+  let state = fromSaved(initial);
   // Bumped on every change, so the server knows when the state file needs writing.
   let revision = 0;
   const changed = () => void revision++;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
 
-  function app(appId: string): AppRecord {
-    const found = state.apps[appId];
+  function app(appId: string): AppState {
+    const found = state.apps.get(appId);
     if (!found) throw notFound('app', `App ${appId} not found`);
     return found;
   }
 
-  function environment(appId: string, environmentName: string): EnvironmentRecord {
-    const found = app(appId).environments[environmentName];
+  function environment(appId: string, environmentName: string): EnvironmentState {
+    const found = app(appId).environments.get(environmentName);
     if (!found) throw notFound('environment', `Environment ${environmentName} not found in app ${appId}`);
     return found;
   }
 
   function resource<C extends Category>(appId: string, environmentName: string, category: C, resourceName: string) {
-    const found = environment(appId, environmentName)[category][resourceName] as EnvironmentRecord[C][string] | undefined;
+    const found = (environment(appId, environmentName)[category] as Map<string, Resources[C]>).get(resourceName);
     if (!found) {
       throw notFound(category, `${category} resource ${resourceName} not found in environment ${environmentName}`);
     }
@@ -144,10 +206,10 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
   }
 
   const jobsOf = (appId: string, environmentName: string) =>
-    Object.values(state.jobs).filter((j) => j.appId === appId && j.environmentNames.includes(environmentName));
+    [...state.jobs.values()].filter((j) => j.appId === appId && j.environmentNames.includes(environmentName));
 
   function assertNoPendingJob(appId: string, environmentNames: string[]) {
-    const busy = Object.values(state.jobs).some(
+    const busy = [...state.jobs.values()].some(
       (j) => j.appId === appId && j.status === JOB_IN_PROGRESS && j.environmentNames.some((e) => environmentNames.includes(e)),
     );
     if (busy) throw pendingJob();
@@ -169,7 +231,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
       ...(failWith ? { failWith } : {}),
       effect,
     };
-    state.jobs[job.jobId] = job;
+    state.jobs.set(job.jobId, job);
     changed();
     return job;
   }
@@ -199,69 +261,69 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
   /** Completes every job whose time has come, oldest first, and drops expired tokens. */
   function settle() {
     const now = clock.now();
-    const due = Object.values(state.jobs)
+    const due = [...state.jobs.values()]
       .filter((j) => j.status === JOB_IN_PROGRESS && j.completesAt <= now)
       .sort((a, b) => a.completesAt - b.completesAt);
     for (const job of due) finishJob(job, job.completesAt, JOB_COMPLETED);
-    for (const token of Object.values(state.tokens)) {
+    for (const token of [...state.tokens.values()]) {
       if (token.expiresAt <= now) {
-        delete state.tokens[token.sessionId];
+        state.tokens.delete(token.sessionId);
         changed();
       }
     }
   }
 
-  function newEnvironment(name: string, at: number): EnvironmentRecord {
+  function newEnvironment(name: string, at: number): EnvironmentState {
     return {
       name,
       createTime: iso(at),
       featureFlags: defaultFeatureFlags(),
-      api: {},
-      auth: {},
-      storage: {},
+      api: new Map(),
+      auth: new Map(),
+      storage: new Map(),
     };
   }
 
   function addBucket(name: string, at: number) {
-    state.buckets[name] ??= { name, creationDate: iso(at) };
+    if (!state.buckets.has(name)) state.buckets.set(name, { name, creationDate: iso(at) });
   }
 
   function applyEffect(effect: Effect, at: number) {
     switch (effect.type) {
       case 'addEnvironment': {
         const target = app(effect.appId);
-        if (target.environments[effect.environmentName]) {
+        if (target.environments.has(effect.environmentName)) {
           throw badRequest(`Environment ${effect.environmentName} already exists`);
         }
-        target.environments[effect.environmentName] = newEnvironment(effect.environmentName, at);
+        target.environments.set(effect.environmentName, newEnvironment(effect.environmentName, at));
         return;
       }
       case 'cloneEnvironment': {
         const source = environment(effect.appId, effect.from);
         const target = app(effect.appId);
-        if (target.environments[effect.to]) throw badRequest(`Environment ${effect.to} already exists`);
+        if (target.environments.has(effect.to)) throw badRequest(`Environment ${effect.to} already exists`);
         const copy = structuredClone(source);
         copy.name = effect.to;
         copy.createTime = iso(at);
-        for (const storage of Object.values(copy.storage)) {
+        for (const storage of copy.storage.values()) {
           if (storage.imported) continue;
           storage.bucketName = bucketNameFor(storage.resourceName, effect.appId, effect.to);
           addBucket(storage.bucketName, at);
         }
-        target.environments[effect.to] = copy;
+        target.environments.set(effect.to, copy);
         return;
       }
       case 'removeEnvironment':
         environment(effect.appId, effect.environmentName);
-        delete app(effect.appId).environments[effect.environmentName];
+        app(effect.appId).environments.delete(effect.environmentName);
         return;
       case 'removeAllEnvironments':
-        if (effect.cleanAmplifyApp) delete state.apps[effect.appId];
-        else app(effect.appId).environments = {};
+        if (effect.cleanAmplifyApp) state.apps.delete(effect.appId);
+        else app(effect.appId).environments = new Map();
         return;
       case 'putResource': {
         const env = environment(effect.appId, effect.environmentName);
-        (env[effect.category] as Record<string, unknown>)[effect.record.resourceName] = effect.record;
+        (env[effect.category] as Map<string, unknown>).set(effect.record.resourceName, effect.record);
         if (effect.category === 'storage') {
           const storage = effect.record as StorageRecord;
           if (!storage.imported) addBucket(storage.bucketName, at);
@@ -270,7 +332,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
       }
       case 'removeResource':
         resource(effect.appId, effect.environmentName, effect.category, effect.resourceName);
-        delete environment(effect.appId, effect.environmentName)[effect.category][effect.resourceName];
+        environment(effect.appId, effect.environmentName)[effect.category].delete(effect.resourceName);
         return;
       case 'generateModels': {
         const api = resource(effect.appId, effect.environmentName, 'api', effect.resourceName);
@@ -286,10 +348,10 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     }
   }
 
-  function amplifyMeta(appId: string, env: EnvironmentRecord) {
+  function amplifyMeta(appId: string, env: EnvironmentState) {
     const stack = `amplify-${appId}-${env.name}`;
-    const category = <R>(records: Record<string, R>, describe: (r: R) => Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(records).map(([name, r]) => [name, { providerPlugin: 'awscloudformation', ...describe(r) }]));
+    const category = <R>(records: Map<string, R>, describe: (r: R) => Record<string, unknown>) =>
+      toRecord(records, (r) => ({ providerPlugin: 'awscloudformation', ...describe(r) }));
     return {
       providers: {
         awscloudformation: {
@@ -335,9 +397,9 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     get revision() {
       return revision;
     },
-    snapshot: (): EmulatorState => ({ ...structuredClone(state), clock: clock.now() }),
+    snapshot: (): EmulatorState => toSaved(state, clock.now()),
     replace(next: EmulatorState) {
-      state = structuredClone(next);
+      state = fromSaved(next);
       changed();
     },
     settle,
@@ -349,7 +411,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
       const base = {
         appId,
         appName: found.appName,
-        backendEnvironmentList: Object.keys(found.environments),
+        backendEnvironmentList: [...found.environments.keys()],
       };
       if (environmentName === undefined) return base;
       const env = environment(appId, environmentName);
@@ -362,21 +424,21 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     },
 
     createBackend(appId: string, appName: string, environmentName: string, fail?: JobFailureHook) {
-      const existing = state.apps[appId];
-      if (existing?.environments[environmentName]) {
+      const existing = state.apps.get(appId);
+      if (existing?.environments.has(environmentName)) {
         throw badRequest(`Environment ${environmentName} already exists in app ${appId}`);
       }
       assertNoPendingJob(appId, [environmentName]);
       // The Amplify app itself exists as soon as it is named; its environment appears when the job completes.
       if (existing) existing.appName = appName;
-      else state.apps[appId] = { appId, appName, environments: {} };
+      else state.apps.set(appId, { appId, appName, environments: new Map() });
       changed();
       return startJob(appId, [environmentName], 'CreateBackend', { type: 'addEnvironment', appId, environmentName }, fail);
     },
 
     cloneBackend(appId: string, from: string, to: string, fail?: JobFailureHook) {
       environment(appId, from);
-      if (app(appId).environments[to]) throw badRequest(`Environment ${to} already exists in app ${appId}`);
+      if (app(appId).environments.has(to)) throw badRequest(`Environment ${to} already exists in app ${appId}`);
       return startJob(appId, [from, to], 'CloneBackend', { type: 'cloneEnvironment', appId, from, to }, fail);
     },
 
@@ -386,7 +448,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     },
 
     removeAllBackends(appId: string, cleanAmplifyApp: boolean, fail?: JobFailureHook) {
-      const names = Object.keys(app(appId).environments);
+      const names = [...app(appId).environments.keys()];
       return startJob(appId, names, 'RemoveAllBackends', { type: 'removeAllEnvironments', appId, cleanAmplifyApp }, fail);
     },
 
@@ -406,13 +468,13 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
       fail?: JobFailureHook,
     ) {
       const env = environment(appId, environmentName);
-      const exists = Boolean(env[category][record.resourceName]);
+      const exists = env[category].has(record.resourceName);
       if (mode === 'create' && exists) {
         throw badRequest(`${category} resource ${record.resourceName} already exists in environment ${environmentName}`);
       }
       if (mode === 'update' && !exists) resource(appId, environmentName, category, record.resourceName);
-      if (mode === 'create' && category === 'auth' && Object.keys(env.auth).length > 0) {
-        throw badRequest(`Environment ${environmentName} already has an auth resource: ${Object.keys(env.auth)[0]}`);
+      if (mode === 'create' && category === 'auth' && env.auth.size > 0) {
+        throw badRequest(`Environment ${environmentName} already has an auth resource: ${[...env.auth.keys()][0]}`);
       }
       if (category === 'api' && typeof (record as ApiRecord).resourceConfig.transformSchema === 'string') {
         parseTransformSchema(String((record as ApiRecord).resourceConfig.transformSchema));
@@ -434,12 +496,12 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     },
 
     bucketNameFor,
-    hasBucket: (name: string) => Boolean(state.buckets[name]),
+    hasBucket: (name: string) => state.buckets.has(name),
 
     // --- jobs ----------------------------------------------------------------------------
 
     getJob(appId: string, environmentName: string, jobId: string) {
-      const job = state.jobs[jobId];
+      const job = state.jobs.get(jobId);
       if (!job || job.appId !== appId || !job.environmentNames.includes(environmentName)) {
         throw notFound('job', `Job ${jobId} not found in app ${appId}, environment ${environmentName}`);
       }
@@ -480,26 +542,26 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
         ttl: String(tokenTtlSeconds),
         expiresAt: clock.now() + tokenTtlSeconds * 1000,
       };
-      state.tokens[token.sessionId] = token;
+      state.tokens.set(token.sessionId, token);
       changed();
       return token;
     },
 
     getToken(appId: string, sessionId: string) {
-      const token = state.tokens[sessionId];
+      const token = state.tokens.get(sessionId);
       if (!token || token.appId !== appId) throw notFound('token', `Session ${sessionId} not found or expired`);
       return token;
     },
 
     deleteToken(appId: string, sessionId: string) {
-      const token = state.tokens[sessionId];
+      const token = state.tokens.get(sessionId);
       if (!token || token.appId !== appId) throw notFound('token', `Session ${sessionId} not found or expired`);
-      delete state.tokens[sessionId];
+      state.tokens.delete(sessionId);
       changed();
     },
 
     createConfig(appId: string, backendManagerAppId: string, fail?: JobFailureHook) {
-      const names = Object.keys(app(appId).environments);
+      const names = [...app(appId).environments.keys()];
       return startJob(appId, names, 'CreateBackendConfig', { type: 'createConfig', appId, backendManagerAppId }, fail);
     },
 
@@ -519,7 +581,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
     },
 
     /** Buckets sorted by name. */
-    listBuckets: () => Object.values(state.buckets).sort((a, b) => a.name.localeCompare(b.name)),
+    listBuckets: () => [...state.buckets.values()].sort((a, b) => a.name.localeCompare(b.name)),
     addBucket(name: string) {
       addBucket(name, clock.now());
       changed();
