@@ -1,76 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineConfig } from '../src/config.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { createGateway, type Gateway } from '../src/server.js';
+import type { Gateway } from '../src/server.js';
 import { CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import pino from 'pino';
 import { createEventBus, type JobEvent } from '../src/jobs/events.js';
 import { connectRedis, closeRedis } from '../src/redis.js';
-import { fakeCredentials, sdkClient, startTestEmulator, until } from './helpers.js';
-import { eventually, startRedisServer, type RedisServer } from './helpers-redis.js';
+import { sdkClient, until } from './helpers.js';
+import { eventually, startRedisInstances, startRedisServer, type LogLine, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on a redis-server of the test's own, which the test kills and restarts.
 const APP = 'd1todoapp00001';
 const leaseMs = 600;
 
+let cluster: Awaited<ReturnType<typeof startRedisInstances>>;
 let emulator: Emulator;
-let gateways: Gateway[];
-let clients: Client[];
 let prefix: string;
 let unhandled: unknown[];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 beforeEach(async () => {
-  emulator = await startTestEmulator({ seed: 'demo' });
-  gateways = [];
-  clients = [];
-  prefix = `abg-fault:${randomUUID()}:`;
+  cluster = await startRedisInstances({ leaseMs, prefix: 'abg-fault' });
+  ({ emulator, prefix } = cluster);
   unhandled = [];
   process.on('unhandledRejection', onUnhandled);
 });
 
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await Promise.all(gateways.map((g) => g.stop()));
-  await emulator.stop();
+  await cluster.stop();
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-async function instance(redis: RedisServer) {
-  const logs: LogLine[] = [];
-  const gateway = await createGateway(
-    defineConfig({
-      upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
-      upstreamMaxAttempts: 1,
-      logLevel: 'info',
-      access: { insecure: true },
-      redisUrl: redis.url,
-      redisPrefix: prefix,
-      jobLeaseMs: leaseMs,
-      jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
-    }),
-    { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } },
-  );
-  gateways.push(gateway);
-  const url = await gateway.start(0);
-  const client = createClient({ url: url.replace('http://', 'ws://'), webSocketImpl: WebSocket, retryAttempts: 0, onNonLazyError: () => {} });
-  clients.push(client);
-  const ready = async () => {
-    const res = await fetch(url.replace('/graphql', '/ready'));
-    return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
-  };
-  return { gateway, client, logs, ready };
-}
+const instance = (redis: RedisServer) => cluster.instance(redis.url);
 
 const outageLines = (logs: LogLine[]) => logs.filter((l) => /Redis (is )?unavailable/i.test(l.msg));
 

@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { defineConfig } from '../src/config.js';
+import { createGateway, type Gateway } from '../src/server.js';
+import { fakeCredentials, startTestEmulator } from './helpers.js';
 
 /** A port nobody listens on right now (the kernel's pick). */
 export async function freePort(): Promise<number> {
@@ -112,4 +118,56 @@ export async function eventually(condition: () => Promise<boolean> | boolean, wh
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Gateway instances sharing one emulator (manual clock) and one Redis, as a cluster would: each
+ * with a graphql-ws client, its log lines and its /ready. Keys and channels are under a prefix of
+ * their own, so runs never see each other. `stop` ends them all.
+ */
+export async function startRedisInstances(options: { leaseMs: number; prefix: string }) {
+  const emulator = await startTestEmulator({ seed: 'demo' });
+  const prefix = `${options.prefix}:${randomUUID()}:`;
+  const gateways: Gateway[] = [];
+  const clients: Client[] = [];
+  return {
+    emulator,
+    prefix,
+    async instance(redisUrl: string) {
+      const logs: LogLine[] = [];
+      const gateway = await createGateway(
+        defineConfig({
+          upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
+          upstreamMaxAttempts: 1,
+          logLevel: 'info',
+          access: { insecure: true },
+          redisUrl,
+          redisPrefix: prefix,
+          jobLeaseMs: options.leaseMs,
+          jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
+        }),
+        { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } },
+      );
+      gateways.push(gateway);
+      const url = await gateway.start(0);
+      const client = createClient({ url: url.replace('http://', 'ws://'), webSocketImpl: WebSocket, retryAttempts: 0, onNonLazyError: () => {} });
+      clients.push(client);
+      const ready = async () => {
+        const res = await fetch(url.replace('/graphql', '/ready'));
+        return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+      };
+      return { gateway, client, logs, ready };
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(gateways.map((g) => g.stop()));
+      await emulator.stop();
+    },
+  };
 }

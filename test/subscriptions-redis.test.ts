@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineConfig } from '../src/config.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { createGateway, type Gateway } from '../src/server.js';
-import { fakeCredentials, startTestEmulator, until } from './helpers.js';
-import { startRedisServer, type RedisServer } from './helpers-redis.js';
+import type { Gateway } from '../src/server.js';
+import { fakeCredentials, until } from './helpers.js';
+import { startRedisInstances, startRedisServer, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on one real Redis: a redis-server of the tests' own.
 let redis: RedisServer;
@@ -21,44 +17,17 @@ afterAll(() => redis.kill());
 const APP = 'd1todoapp00001';
 const leaseMs = 1000;
 
+let cluster: Awaited<ReturnType<typeof startRedisInstances>>;
 let emulator: Emulator;
-let gateways: Gateway[];
-let clients: Client[];
 let prefix: string;
 
 beforeEach(async () => {
-  emulator = await startTestEmulator({ seed: 'demo' });
-  gateways = [];
-  clients = [];
-  // Every test has its own keys and channels, so runs never see each other.
-  prefix = `abg-test:${randomUUID()}:`;
+  cluster = await startRedisInstances({ leaseMs, prefix: 'abg-test' });
+  ({ emulator, prefix } = cluster);
 });
+afterEach(() => cluster.stop());
 
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await Promise.all(gateways.map((g) => g.stop()));
-  await emulator.stop();
-});
-
-async function instance() {
-  const gateway = await createGateway(
-    defineConfig({
-      upstream: { kind: 'aws', endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials },
-      upstreamMaxAttempts: 1,
-      logLevel: 'silent',
-      access: { insecure: true },
-      redisUrl,
-      redisPrefix: prefix,
-      jobLeaseMs: leaseMs,
-      jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
-    }),
-  );
-  gateways.push(gateway);
-  const url = (await gateway.start(0)).replace('http://', 'ws://');
-  const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, onNonLazyError: () => {} });
-  clients.push(client);
-  return { gateway, client };
-}
+const instance = () => cluster.instance(redisUrl);
 
 async function startJob(gateway: Gateway, resourceName: string) {
   const res = await gateway.yoga.fetch('http://yoga/graphql', {
