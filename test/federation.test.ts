@@ -253,6 +253,15 @@ describe('_entities', () => {
     expect(stack.calls()).toEqual({ GetBackend: 1 });
   });
 
+  it.each([
+    [{ __typename: 'App' }, 'Invalid representation: appId is missing'],
+    [{ __typename: 'App', appId: 5 }, 'Invalid representation: appId must be a string'],
+    [{ __typename: 'App', appId: '..' }, 'Invalid representation: appId must not be "." or ".." (a relative path segment)'],
+  ])('says what is wrong with a key field: %j', async (bad, message) => {
+    const res = await entities([bad], '... on App { appId }');
+    expect(res.errors?.map((e) => e.message)).toEqual([message]);
+  });
+
   it('random representations: every slot is an entity, null, or BAD_USER_INPUT of its own; nothing unexpected', async () => {
     const names = ['App', 'BackendEnvironment', 'BackendJob', 'BackendApi', 'BackendAuth', 'BackendStorage'];
     const text = fc.oneof(

@@ -5,7 +5,10 @@ import { segmentProblem } from '../aws/path-segment.js';
 // Checks made before any upstream call, so a bad input costs nothing and says what is wrong.
 
 /** Any id or name that travels in a URI path: one rule, the AWS client's own (see path-segment). */
-export const pathValue = z.string().superRefine((value, ctx) => {
+export const pathValue = z
+  // Only a federation representation can hand over something else: GraphQL typed the arguments.
+  .string({ error: (issue) => (issue.input === undefined ? 'is missing' : 'must be a string') })
+  .superRefine((value, ctx) => {
   const problem = segmentProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
