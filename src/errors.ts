@@ -43,8 +43,17 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
       serviceName: 'AmplifyBackend',
     });
   }
-  const unquoted = error instanceof GraphQLError ? withoutVariableValue(error) : error;
+  const unquoted = error instanceof GraphQLError ? withCoercionCode(withoutVariableValue(error)) : error;
   return yogaMaskError(unquoted, message, isDev);
+}
+
+/**
+ * graphql-js answers a variable it cannot coerce (not provided, null where it must not be, the wrong
+ * type) with no code: it is the client's input, like any other bad input.
+ */
+function withCoercionCode(error: GraphQLError): GraphQLError {
+  if (error.extensions.code !== undefined || error.path !== undefined || !/^Variable "\$\w+" /.test(error.message)) return error;
+  return relocated(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' }, error.originalError);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { bearerToken, secretMatcher } from './security/access.js';
@@ -110,4 +111,24 @@ export function createHttpHandler(options: HttpOptions) {
       });
     },
   };
+}
+
+/**
+ * What node:http answers itself, before any handler, to a request it cannot parse (a URL or
+ * headers past its 16 KB limit, a body it cannot frame): by default a bare status line with no
+ * body. The same answer with a JSON body that says what is wrong, like every other refusal.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request line and headers are too large (the URL included): send a long query or variables in a POST body']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive in time']
+        : [400, `Malformed HTTP request (${error.code ?? 'unparsable'}): check the request line, headers and body framing`];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -10,7 +10,7 @@ import { ConfigError, isOpen, type GatewayConfig } from './config.js';
 import { createContext } from './context.js';
 import { createReadCache } from './read-cache.js';
 import { maskError } from './errors.js';
-import { createHttpHandler } from './http.js';
+import { answerClientError, createHttpHandler } from './http.js';
 import { createEventBus } from './jobs/events.js';
 import { createMemoryLeases, createRedisLeases } from './jobs/lease.js';
 import type { Scheduler } from './jobs/scheduler.js';
@@ -198,6 +198,7 @@ export async function createGateway(
   });
 
   const server = createServer(http.handler);
+  server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, STATUS_CODES } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1101,6 +1102,10 @@ describe('clear answers to malformed params, on every transport', () => {
       badRequest('Expected "variables" param to be empty or an object, but given string.')],
     ['extensions that are a number', { query: '{ __typename }', extensions: 1 },
       badRequest('Expected "extensions" param to be empty or an object, but given number.')],
+    ['a required variable not provided', { query: 'query Q($id: ID!) { app(appId: $id) { appName } }' },
+      [{ message: 'Variable "$id" of required type "ID!" was not provided.', code: 'BAD_USER_INPUT' }]],
+    ['a non-null variable that is null', { query: 'query Q($id: ID!) { app(appId: $id) { appName } }', variables: { id: null } },
+      [{ message: 'Variable "$id" of non-null type "ID!" must not be null.', code: 'BAD_USER_INPUT' }]],
   ];
 
   describe.each(transports)('over %s', (transport: Transport) => {
@@ -1125,6 +1130,23 @@ describe('clear answers to malformed params, on every transport', () => {
           { data: { __typename: 'Query' } },
         ],
       });
+    });
+
+    // What node:http refuses itself, before any handler: once a bare status line with no body.
+    it.each([
+      ['a URL past node:http\'s header limit', `GET /graphql?query=${'a'.repeat(100_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 431,
+        'The request line and headers are too large (the URL included): send a long query or variables in a POST body'],
+      ['a body with no framing after a request (read as the next request)', 'DELETE /graphql HTTP/1.1\r\nhost: x\r\n\r\n[]', 400,
+        'Malformed HTTP request (HPE_INVALID_METHOD): check the request line, headers and body framing'],
+    ])('answers %s with a message', async (_what, raw, status, message) => {
+      const { port } = new URL(stack.gateway.url!);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.end(raw);
+      let text = '';
+      for await (const chunk of socket) text += String(chunk);
+      const last = text.slice(text.lastIndexOf('HTTP/1.1 '));
+      expect(last.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${STATUS_CODES[status]}`);
+      expect(JSON.parse(last.slice(last.indexOf('\r\n\r\n') + 4))).toEqual({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
     });
 
     it.each([
