@@ -73,9 +73,10 @@ const fail = (rule: string, answer: Answer): never => {
   throw new Error(`${rule}\n  answer: ${answer.status} ${answer.contentType}\n  ${body}`);
 };
 
-// Answers that mean the gateway failed, not the client: a masked exception, or graphql-js's
-// "Validation aborted." that names no limit.
-const unclearMessages = new Set(['Unexpected error.', 'Validation aborted.']);
+// Answers that mean the gateway failed, not the client: a masked exception; graphql-js's
+// "Validation aborted." that names no limit; yoga's message for an operationName it cannot use,
+// which says neither which nor why.
+const unclearMessages = new Set(['Unexpected error.', 'Validation aborted.', 'Could not determine what operation to execute.']);
 
 /**
  * The invariants of one answer to a client-made request: JSON, a well-formed GraphQL response (or
