@@ -274,6 +274,12 @@ export async function startFuzzStack(gateway: StackOptions['gateway'] = {}) {
       current.stack.resetCalls();
       before = await upstreamCalls();
     },
+    /** A new gateway and emulator, for a run that must start from a fresh circuit breaker. */
+    async restart() {
+      await current.stack.stop();
+      current = await make();
+      before = await upstreamCalls();
+    },
     /** The upstream calls since `prepare`: as made by the gateway, and as served by the emulator. */
     async calls() {
       return { made: minus(await upstreamCalls(), before), served: current.stack.calls() as Counts };

@@ -142,6 +142,12 @@ export const segment: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...routeWords) },
 );
 
+/** Only what a hostile client sends: no demo name, nothing that could be a valid value. */
+export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...hostileStrings.filter((v) => v.trim() !== '' && !v.startsWith(' '))),
+  fc.string({ unit: hostileChar, minLength: 1, maxLength: 12 }),
+);
+
 /** Types that implement Node, read from the schema. */
 export const nodeTypes = Object.values(schema.getTypeMap())
   .filter(isObjectType)
