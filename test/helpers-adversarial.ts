@@ -31,6 +31,19 @@ export function fuzzParams<T>(name: string, ciRuns: number, timeLimitMs = 8000):
   };
 }
 
+/**
+ * `fc.assert`, except that a property stopped by its time limit before any run finished says so:
+ * one generated request took longer than the whole property may (work per request is unbounded).
+ */
+export async function assertProperty<T>(property: fc.IAsyncProperty<T>, params: fc.Parameters<T>): Promise<void> {
+  const details = await fc.check(property, params);
+  if (!details.failed) return;
+  if (details.interrupted && details.numRuns === 0) {
+    throw new Error(`not one run finished within ${params.interruptAfterTimeLimit} ms (seed ${details.seed}): a single generated request took that long`);
+  }
+  throw new Error((await fc.asyncDefaultReportMessage(details)) ?? 'property failed', { cause: details.errorInstance ?? undefined });
+}
+
 /** A value that prints as `text` in fast-check's counterexample (100 KB values made short). */
 export function labelled<T extends object>(value: T, text: string): T {
   Object.defineProperty(value, fc.toStringMethod, { value: () => text, enumerable: false });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, it } from 'vitest';
-import { fuzzParams, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
+import { assertProperty, fuzzParams, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
 import { hostileString, requestFor, rootFields } from './arbitraries.js';
 
 // A client's mistakes are not the upstream's failures: however many generated requests one client
@@ -25,7 +25,7 @@ const hostileRequest = fc.oneof(
 );
 
 it('stays closed whatever a client sends', async () => {
-  await fc.assert(
+  await assertProperty(
     fc.asyncProperty(fc.array(hostileRequest, { minLength: 11, maxLength: 20 }), async (requests) => {
       await fuzz.restart();
       for (const request of requests) {

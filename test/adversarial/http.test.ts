@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, it } from 'vitest';
 import {
+  assertProperty,
   adminHeaders,
   checkAnswer,
   createCrashGuard,
@@ -205,7 +206,7 @@ it.each([
   ['GET query strings', gets, 60],
   ['any method, content type and accept header', anyRequests, 60],
 ] as const)('answers %s well-formed, as the client mistake they are', async (name, requests, runs) => {
-  await fc.assert(fc.asyncProperty(requests, attack), fuzzParams(`http ${name}`, runs, 6000));
+  await assertProperty(fc.asyncProperty(requests, attack), fuzzParams(`http ${name}`, runs, 6000));
   await fuzz.prepare();
   await fuzz.probe();
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, it } from 'vitest';
 import {
+  assertProperty,
   adminHeaders,
   checkAnswer,
   checkUpstream,
@@ -90,14 +91,14 @@ async function attack(root: RootField, request: GeneratedRequest, check: 'contai
 }
 
 it.each(fields)('subscription %s: the process stays up and upstream sees only its operations', async (name, root) => {
-  await fc.assert(
+  await assertProperty(
     fc.asyncProperty(fc.oneof(requestFor(root), requestFor(root, segment)), (r) => attack(root, r, 'contained')),
     fuzzParams(`subscription contained ${name}`, 25, 4000),
   );
 });
 
 it.each(fields)('subscription %s: every answer and event is well-formed and blames the client', async (name, root) => {
-  await fc.assert(fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')), fuzzParams(`subscription answered ${name}`, 20, 4000));
+  await assertProperty(fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')), fuzzParams(`subscription answered ${name}`, 20, 4000));
   await fuzz.prepare();
   await fuzz.probe();
 });

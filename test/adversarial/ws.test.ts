@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  assertProperty,
   adminKey,
   checkAnswer,
   createCrashGuard,
@@ -322,7 +323,7 @@ describe.each([
   ];
 
   it.each(checks)('%s: %s', async (check, _title) => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(check === 'form' ? conversation : orderlyConversation, async (frames) => {
         await fuzz.prepare();
         const received = await converse(url, frames);
