@@ -12,6 +12,9 @@ export function fuzzRuns(ciRuns: number): number {
   return Number.isInteger(given) && given > 0 ? given : ciRuns;
 }
 
+/** A test's timeout: `ciMs` in CI, an hour for a FUZZ_RUNS run. */
+export const fuzzTimeout = (ciMs = 30_000) => (process.env.FUZZ_RUNS ? 3_600_000 : ciMs);
+
 /** The suite's seed: `FUZZ_SEED` to replay another; each property derives its own from it and its name. */
 export const fuzzSeed = Number.isInteger(Number(process.env.FUZZ_SEED)) && process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 1206;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, it } from 'vitest';
-import { assertProperty, fuzzParams, labelled, probeQuery, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
+import { assertProperty, fuzzParams, fuzzTimeout, labelled, probeQuery, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
 
 // One small request must not starve every other client (issue 12, finding 5): lists of thousands
 // of distinct items in `nodes(ids:)` and `_entities`, passed inline or in variables, are bounded
@@ -71,4 +71,4 @@ it('bounds the upstream work of one request, and serves another client meanwhile
     }),
     fuzzParams('bounded work', 3, 8000),
   );
-}, 30_000);
+}, fuzzTimeout());

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, it } from 'vitest';
-import { assertProperty, fuzzParams, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
+import { assertProperty, fuzzParams, fuzzTimeout, startFuzzStack, type FuzzStack } from '../helpers-adversarial.js';
 import { hostileString, requestFor, rootFields } from './arbitraries.js';
 
 // A client's mistakes are not the upstream's failures: however many generated requests one client
@@ -37,4 +37,4 @@ it('stays closed whatever a client sends', async () => {
   );
   await fuzz.prepare();
   await fuzz.probe();
-}, 30_000);
+}, fuzzTimeout());

@@ -6,6 +6,7 @@ import {
   checkUpstream,
   createCrashGuard,
   fuzzParams,
+  fuzzTimeout,
   mayCause,
   startFuzzStack,
   type Answer,
@@ -69,15 +70,15 @@ describe('root fields under attack', () => {
 
   it.each(fields)('%s: the process stays up and upstream sees only its operations', async (name, root) => {
     await assertProperty(fc.asyncProperty(requestFor(root), (r) => contained(root, r)), fuzzParams(`contained ${name}`, 15, 3000));
-  });
+  }, fuzzTimeout());
 
   it.each(fields.filter(([, root]) => takesPathSegments(root)))('%s: path segments reach no other operation', async (name, root) => {
     await assertProperty(fc.asyncProperty(requestFor(root, segment), (r) => contained(root, r)), fuzzParams(`segments ${name}`, 30, 3000));
-  });
+  }, fuzzTimeout());
 
   it.each(fields)('%s: every answer is well-formed and blames the client', async (name, root) => {
     await assertProperty(fc.asyncProperty(requestFor(root), (r) => answered(root, r)), fuzzParams(`answered ${name}`, 15, 3000));
-  });
+  }, fuzzTimeout());
 
   it('still serves a probe client, upstream included', async () => {
     await fuzz.prepare();

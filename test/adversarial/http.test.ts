@@ -6,6 +6,7 @@ import {
   checkAnswer,
   createCrashGuard,
   fuzzParams,
+  fuzzTimeout,
   isObject,
   labelled,
   probeQuery,
@@ -209,7 +210,7 @@ it.each([
   await assertProperty(fc.asyncProperty(requests, attack), fuzzParams(`http ${name}`, runs, 6000));
   await fuzz.prepare();
   await fuzz.probe();
-});
+}, fuzzTimeout());
 
 it('answers a request without a credential with a 401 that says what to send', async () => {
   const answer = await rawHttp(url, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: probeQuery }) });

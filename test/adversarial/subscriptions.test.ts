@@ -7,6 +7,7 @@ import {
   checkUpstream,
   createCrashGuard,
   fuzzParams,
+  fuzzTimeout,
   type Answer,
   type FuzzStack,
   startFuzzStack,
@@ -95,10 +96,10 @@ it.each(fields)('subscription %s: the process stays up and upstream sees only it
     fc.asyncProperty(fc.oneof(requestFor(root), requestFor(root, segment)), (r) => attack(root, r, 'contained')),
     fuzzParams(`subscription contained ${name}`, 25, 4000),
   );
-});
+}, fuzzTimeout());
 
 it.each(fields)('subscription %s: every answer and event is well-formed and blames the client', async (name, root) => {
   await assertProperty(fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')), fuzzParams(`subscription answered ${name}`, 20, 4000));
   await fuzz.prepare();
   await fuzz.probe();
-});
+}, fuzzTimeout());

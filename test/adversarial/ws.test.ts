@@ -12,6 +12,7 @@ import {
   checkAnswer,
   createCrashGuard,
   fuzzParams,
+  fuzzTimeout,
   isObject,
   labelled,
   probeQuery,
@@ -241,8 +242,9 @@ async function converse(url: string, frames: Frame[]): Promise<Received> {
   return received;
 }
 
-// graphql-ws's close codes for what the client did wrong, and a normal close.
-const clientCloseCodes = new Set([1000, 4400, 4401, 4403, 4406, 4408, 4409, 4429]);
+// graphql-ws's close codes for what the client did wrong, WebSocket's for a policy it broke or a
+// frame too large, and a normal close.
+const clientCloseCodes = new Set([1000, 1008, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429]);
 
 interface Policy {
   persistedOnly: boolean;
@@ -336,7 +338,7 @@ describe.each([
       }),
       fuzzParams(`ws ${name} ${check}`, 40, 6000),
     );
-  }, 30_000);
+  }, fuzzTimeout());
 
   it('still serves a probe client afterwards, over HTTP and over graphql-ws', async () => {
     await fuzz.prepare();
