@@ -204,15 +204,15 @@ const minus = (after: Counts, before: Counts): Counts =>
 /**
  * The upstream calls of one request, as the gateway made them and as the emulator served them,
  * checked: the emulator served only operations the gateway called (a dot segment in a path member
- * makes a call that the emulator serves as another operation), and only operations `allowed`.
- * `exact` also asks that every call the gateway made reached the emulator as that operation.
+ * makes a call that the emulator serves as another operation), and only operations the field may
+ * cause. A call that never reached an operation (refused, failed before sending, or sent to a path
+ * of none) is not looked at here: the answer says whether it was refused for the right reason.
  */
-export function checkUpstream(field: string, made: Counts, served: Counts, { exact = true } = {}) {
+export function checkUpstream(field: string, made: Counts, served: Counts) {
   const allowed = mayCause[field];
   if (!allowed) throw new Error(`${field} is not in mayCause (test/helpers-adversarial.ts): add what its resolver may call`);
   const sorted = (c: Counts) => JSON.stringify(Object.fromEntries(Object.entries(c).sort()));
-  const elsewhere = Object.keys(served).filter((op) => (served[op] ?? 0) > (made[op] ?? 0));
-  if (elsewhere.length > 0 || (exact && sorted(made) !== sorted(served))) {
+  if (Object.keys(served).some((op) => (served[op] ?? 0) > (made[op] ?? 0))) {
     throw new Error(`upstream calls reached other operations than their own: the gateway called ${sorted(made)}, the emulator served ${sorted(served)}`);
   }
   const foreign = Object.keys(served).filter((op) => !allowed.includes(op as OperationName));
