@@ -353,9 +353,13 @@ export function requestFor(root: RootField, strings = anyString): fc.Arbitrary<G
   });
 }
 
-/** Shortens long values for a readable counterexample. */
-export function shorten(value: unknown): string {
+/** Shortens long values (strings past `max` characters, lists past 20 items) for a readable counterexample. */
+export function shorten(value: unknown, max = 80): string {
   return JSON.stringify(value, (_k, v) =>
-    typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length} chars)` : Array.isArray(v) && v.length > 20 ? [...v.slice(0, 5), `…(${v.length} items)`] : v,
+    typeof v === 'string' && v.length > max
+      ? `${v.slice(0, max / 2)}…(${v.length} chars)`
+      : Array.isArray(v) && v.length > 20
+        ? [...v.slice(0, 5), `…(${v.length} items)`]
+        : v,
   );
 }

@@ -138,7 +138,7 @@ const conversation = fc
   .map((frames) =>
     labelled(
       frames,
-      frames.map((f) => `${f.binary ? 'binary ' : ''}${shorten(f.data.toString('utf8'))}${f.wait ? ' (then waits for its answer)' : ''}`).join('\n  '),
+      frames.map((f) => `${f.binary ? 'binary ' : ''}${shorten(f.data.toString('utf8'), 600)}${f.wait ? ' (then waits for its answer)' : ''}`).join('\n  '),
     ),
   );
 
@@ -147,7 +147,7 @@ const orderlyConversation = fc
   .tuple(goodInit, fc.array(fc.tuple(ids, payload), { minLength: 1, maxLength: 5 }))
   .map(([init, subscribes]) => {
     const frames = [init, ...subscribes.map(([id, p]) => ({ ...text({ id, type: 'subscribe', payload: p }), wait: true }))];
-    return labelled(frames, frames.map((f) => shorten(String(f.data))).join('\n  '));
+    return labelled(frames, frames.map((f) => shorten(String(f.data), 600)).join('\n  '));
   });
 
 interface Received {
