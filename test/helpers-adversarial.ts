@@ -149,6 +149,10 @@ const reads: OperationName[] = [
   'GetToken',
 ];
 
+/** The upstream operations in `served` that write: what a read-only request must never cause. */
+export const writesIn = (served: Counts) =>
+  Object.keys(served).filter((op) => !reads.includes(op as OperationName) && op !== 'ListS3Buckets');
+
 /**
  * The upstream operations each root field may cause, read off its resolver (src/resolvers/*.ts)
  * and the selection the suite makes (leaf fields, and those one object down). A write field causes
@@ -285,8 +289,7 @@ export async function startFuzzStack(gateway: StackOptions['gateway'] = {}) {
         current = await make();
         restarts++;
       }
-      const served = Object.keys(current.stack.calls());
-      if (served.some((op) => !reads.includes(op as OperationName) && op !== 'ListS3Buckets')) current.stack.emulator.reset();
+      if (writesIn(current.stack.calls() as Counts).length > 0) current.stack.emulator.reset();
       current.stack.resetCalls();
       before = await upstreamCalls();
     },

@@ -185,7 +185,10 @@ export const globalId = globalIdOf(anyString);
 export function listOf<T>(item: fc.Arbitrary<T>): fc.Arbitrary<T[]> {
   return fc.oneof(
     { weight: 12, arbitrary: fc.array(item, { maxLength: 8 }) },
-    { weight: 1, arbitrary: fc.tuple(item, fc.integer({ min: 1000, max: 3000 })).map(([value, n]) => Array.from({ length: n }, () => value)) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(item, fc.integer({ min: 1000, max: 3000 })).map(([value, n]) => Array.from({ length: n }, () => value)),
+    },
   );
 }
 
@@ -304,7 +307,9 @@ export function takesPathSegments(root: RootField): boolean {
     const named = getNamedType(type);
     return isInputObjectType(named) ? Object.values(named.getFields()).flatMap((f) => [f.name, ...names(f.type)]) : [];
   };
-  return root.field.args.some((a) => pathNames.has(a.name) || ['id', 'ids', 'representations'].includes(a.name) || names(a.type).some((n) => pathNames.has(n)));
+  return root.field.args.some(
+    (a) => pathNames.has(a.name) || ['id', 'ids', 'representations'].includes(a.name) || names(a.type).some((n) => pathNames.has(n)),
+  );
 }
 
 /** Federation representations: entity names (and some that are not), key fields with any string in them. */

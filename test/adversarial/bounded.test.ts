@@ -66,7 +66,8 @@ it('bounds the upstream work of one request, and serves another client meanwhile
         throw new Error(`another client was not served meanwhile: ${probed.status} ${probed.text.slice(0, 300)}`);
       }
       if (total > MAX_UPSTREAM_CALLS_PER_REQUEST + 1) {
-        throw new Error(`one request of ${request.query.length + JSON.stringify(request.variables).length} bytes made ${total} upstream calls`);
+        const bytes = request.query.length + JSON.stringify(request.variables).length;
+        throw new Error(`one request of ${bytes} bytes made ${total} upstream calls`);
       }
     }),
     fuzzParams('bounded work', 3, 8000),

@@ -30,7 +30,9 @@ it('stays closed whatever a client sends', async () => {
       await fuzz.restart();
       for (const request of requests) {
         await fuzz.send({ body: JSON.stringify({ query: request.query, variables: request.variables }) });
-        if (fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${fuzz.circuit()} after ${requests.indexOf(request) + 1} requests`);
+        if (fuzz.circuit() !== 'closed') {
+          throw new Error(`the circuit breaker is ${fuzz.circuit()} after ${requests.indexOf(request) + 1} requests`);
+        }
       }
     }),
     fuzzParams('breaker', 10, 6000),

@@ -101,7 +101,10 @@ it.each(fields)('subscription %s: the process stays up and upstream sees only it
 }, fuzzTimeout());
 
 it.each(fields)('subscription %s: every answer and event is well-formed and blames the client', async (name, root) => {
-  await assertProperty(fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')), fuzzParams(`subscription answered ${name}`, 20, 4000));
+  await assertProperty(
+    fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')),
+    fuzzParams(`subscription answered ${name}`, 20, 4000),
+  );
   await fuzz.prepare();
   await fuzz.probe();
 }, fuzzTimeout());
