@@ -1132,6 +1132,23 @@ describe('clear answers to malformed params, on every transport', () => {
       });
     });
 
+    it.each(['text/html', 'application/xml', 'image/*'])('answers accept: %s, which no format matches, with a 406 that says what can be had', async (accept) => {
+      const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(res.status).toBe(406);
+      expect(await res.json()).toEqual({
+        errors: [
+          {
+            message: `Nothing this gateway answers matches accept "${accept}": ask for application/graphql-response+json, application/json, text/event-stream or multipart/mixed`,
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      });
+    });
+
     // What node:http refuses itself, before any handler: once a bare status line with no body.
     it.each([
       ['a URL past node:http\'s header limit', `GET /graphql?query=${'a'.repeat(100_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 431,

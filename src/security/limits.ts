@@ -29,6 +29,7 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
   const plugins: Plugin[] = [
     useParamsShape(),
     useUnsupportedMediaType(),
+    useNotAcceptable(),
     useQueryStringErrors(),
     useOperationResolution(),
     useValidationBudgetMessage(),
@@ -186,6 +187,25 @@ function useNoIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/**
+ * Yoga answers an Accept header none of its result formats matches with an empty 406: this one
+ * says what was asked and what can be had.
+ */
+function useNotAcceptable(): Plugin {
+  const offered = 'application/graphql-response+json, application/json, text/event-stream or multipart/mixed';
+  return {
+    onResultProcess({ request, resultProcessor, setResultProcessor }) {
+      if (resultProcessor) return;
+      const accept = (request.headers.get('accept') ?? '').slice(0, 100);
+      setResultProcessor((_result, fetchAPI) => {
+        const message = `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
+        const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+        return new fetchAPI.Response(body, { status: 406, headers: { 'content-type': 'application/json' } });
+      }, 'application/json');
     },
   };
 }
