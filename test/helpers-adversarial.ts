@@ -339,7 +339,10 @@ export function rawHttp(
 ): Promise<Answer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method: init.method, path: init.path, headers: init.headers }, (res) => {
+    // node:http refuses to send a path with white space, controls or non-ASCII: those go
+    // percent-encoded (UTF-8 bytes; a lone surrogate as U+FFFD), as a client's library would.
+    const path = init.path.replace(/[^\x21-\x7e]/gu, (c) => [...Buffer.from(c)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
+    const req = httpRequest({ host: hostname, port, method: init.method, path, headers: init.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>

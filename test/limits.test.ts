@@ -13,7 +13,7 @@ import {
   type LimitsConfig,
 } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+import { readEvents, startStack, type GraphQLResponse, type Stack } from './helpers.js';
 import { firstOver, persistedQuery, runOver, transports, type Operation, type Transport } from './helpers-transport.js';
 
 const APP = 'd1todoapp00001';
@@ -1121,6 +1121,19 @@ describe('clear answers to malformed params, on every transport', () => {
   });
 
   describe('over HTTP only', () => {
+    it.each(['application/json', 'text/event-stream'])('answers an empty batch with an error, accept: %s', async (accept) => {
+      const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: '[]',
+      });
+      const results: unknown[] = [];
+      if (accept === 'application/json') results.push(await res.json());
+      else for await (const event of readEvents(res)) results.push(event);
+      expect(results).toEqual([{ errors: [{ message: 'The batch is empty: send at least one operation', extensions: { code: 'BAD_REQUEST' } }] }]);
+      if (accept === 'application/json') expect(res.status).toBe(400);
+    });
+
     it('answers a batch entry that is null in its own slot, beside the others', async () => {
       const res = await stack.request([null, { query: '{ __typename }' }]);
       expect(res).toEqual({

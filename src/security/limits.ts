@@ -31,6 +31,7 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
     useUnsupportedMediaType(),
     useNotAcceptable(),
     useQueryStringErrors(),
+    useNonEmptyBatch(),
     useOperationResolution(),
     useValidationBudgetMessage(),
     EnvelopArmorPlugin({
@@ -118,6 +119,21 @@ function useParamsShape(): Plugin {
       if (operationName === '') {
         throw badRequest('"operationName" is empty: send the name of an operation in the document, or leave it out');
       }
+    },
+  };
+}
+
+/** An empty batch has nothing to answer; yoga answers `[]` (as JSON, or as an SSE event). */
+function useNonEmptyBatch(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      const parse = requestParser;
+      setRequestParser(async (req) => {
+        const params = await parse(req);
+        if (Array.isArray(params) && params.length === 0) throw badRequest('The batch is empty: send at least one operation');
+        return params;
+      });
     },
   };
 }
