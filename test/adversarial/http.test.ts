@@ -192,16 +192,17 @@ async function attack(req: HttpRequest) {
   await fuzz.prepare();
   const answer = await rawHttp(url, req);
   await guard.check();
+  let batch = false;
+  try {
+    batch = Array.isArray(JSON.parse(req.body ?? ''));
+  } catch {
+    // not a batch
+  }
   if (answer.contentType.startsWith('text/event-stream')) {
     if (answer.status >= 500) checkAnswer(answer);
-    for (const event of events(answer)) checkAnswer(event);
+    // A batch asked for as an event stream is answered as one event: the list of its results.
+    for (const event of events(answer)) checkAnswer(event, { batch });
   } else {
-    let batch = false;
-    try {
-      batch = Array.isArray(JSON.parse(req.body ?? ''));
-    } catch {
-      // not a batch
-    }
     checkAnswer(answer, { batch });
   }
   const { served } = await fuzz.calls();
