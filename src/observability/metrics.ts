@@ -9,6 +9,8 @@ const MAX_OPERATION_NAMES = 200;
 /** The gateway's Prometheus metrics, in a registry of its own (no process-wide default). */
 export function createMetrics(sources: {
   pollers: () => number;
+  /** Jobs this instance's pollers watch that have run past JOB_STUCK_AFTER_SECONDS. */
+  stuckJobs: () => number;
   circuit: () => 'closed' | 'open' | 'halfOpen';
 }) {
   const registry = new Registry();
@@ -57,6 +59,15 @@ export function createMetrics(sources: {
     registers,
     collect() {
       this.set(sources.pollers());
+    },
+  });
+  // Per instance, like the pollers: summed over a cluster's instances, a job counts once.
+  new Gauge({
+    name: 'amplifybackend_jobs_stuck',
+    help: 'Running jobs polled by this instance that started more than JOB_STUCK_AFTER_SECONDS ago',
+    registers,
+    collect() {
+      this.set(sources.stuckJobs());
     },
   });
   new Gauge({
