@@ -185,14 +185,18 @@ describe('the amplifybackend_jobs_stuck gauge', () => {
     const client = ws.connect(url.replace('http://', 'ws://'));
     // The dev job is watched twice (by itself and through its environment): it must count once.
     const streams = [
-      client.iterate({ query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${devJob}") { jobId } }` }),
+      client.iterate({
+        query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${devJob}") { jobId runningForSeconds stuck } }`,
+      }),
       client.iterate({ query: `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId } }` }),
       client.iterate({ query: `subscription { backendJobs(appId: "${APP}", environmentName: "prod") { jobId } }` }),
     ];
     await until(() => stack.gateway.jobs.stats().subscribers === 3, 'the subscriptions');
     await scheduler.advance(0);
     expect(stack.gateway.jobs.stats().pollers).toBe(3);
-    for (const stream of streams) expect((await stream.next()).done).toBe(false);
+    // Subscriptions measure on the same clock as queries.
+    expect((await streams[0].next()).value).toEqual({ data: { backendJob: { jobId: devJob, runningForSeconds: 40, stuck: false } } });
+    for (const stream of streams.slice(1)) expect((await stream.next()).done).toBe(false);
     expect(await gauge()).toBe(0);
 
     await stack.emulator.advance(21_000); // dev job at 61 s, prod job at 21 s
