@@ -139,10 +139,20 @@ describe('the age rule', () => {
     ['missing', undefined],
     ['null', null],
     ['not a date', 'yesterday-ish'],
+    ['of too many digits', '1'.repeat(17)],
   ])('is null with a createTime %s, and not stuck', (_name, createTime) => {
     const job = { status: 'IN_PROGRESS', createTime };
     expect(runningForSeconds(job, created)).toBeNull();
     expect(isStuck(job, rule(created + 10 ** 10, 1))).toBe(false);
+  });
+
+  it.each([
+    ['an ISO date', '2026-01-01T00:00:00.000Z'],
+    ['an ISO date without milliseconds', '2026-01-01T00:00:00Z'],
+    ['epoch seconds', String(created / 1000)],
+    ['epoch milliseconds', String(created)],
+  ])('reads a createTime given as %s', (_name, createTime) => {
+    expect(runningForSeconds({ status: 'IN_PROGRESS', createTime }, created + 90_500)).toBe(90);
   });
 
   it("stays within GraphQL's Int for a createTime centuries ago", () => {

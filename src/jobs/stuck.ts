@@ -19,10 +19,20 @@ type Timed = { [K in 'status' | 'createTime']?: Job[K] | null };
  */
 export function runningForSeconds(job: Timed, now: number): number | null {
   if (isDoneState(jobState(job.status))) return null;
-  const created = job.createTime ? Date.parse(job.createTime) : NaN;
+  const created = job.createTime ? parseTime(job.createTime) : NaN;
   if (Number.isNaN(created)) return null;
   // Clamped to GraphQL's Int: a createTime decades old is a stuck job, not an error.
   return Math.min(MAX_INT, Math.max(0, Math.floor((now - created) / 1000)));
+}
+
+/**
+ * The service documents createTime only as "the time when the job was created", a string: an ISO
+ * date as the emulator sends, or epoch seconds or milliseconds in digits, are all read.
+ */
+function parseTime(text: string): number {
+  if (!/^\d{1,16}$/.test(text)) return Date.parse(text);
+  const n = Number(text);
+  return text.length <= 11 ? n * 1000 : n;
 }
 
 /** Running for longer than the threshold; never true of a done job. */

@@ -53,7 +53,9 @@ builder.node(BackendJob, {
     createTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'createTime', ctx) }),
     runningForSeconds: t.int({
       nullable: true,
-      description: "Whole seconds since createTime, by the gateway's clock; null once the job is done.",
+      description:
+        "Whole seconds since createTime, by the gateway's clock when the field is resolved (in a subscription: as " +
+        'of the event); null once the job is done.',
       resolve: (j, _a, ctx) => jobRunningForSeconds(j, ctx),
     }),
     stuck: t.boolean({
