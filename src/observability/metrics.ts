@@ -61,7 +61,8 @@ export function createMetrics(sources: {
       this.set(sources.pollers());
     },
   });
-  // Per instance, like the pollers: summed over a cluster's instances, a job counts once.
+  // Per instance, over the watches it polls (holds the lease of), so a cluster's sum counts each
+  // watch once; a job watched alone on one instance and through its environment on another counts twice.
   new Gauge({
     name: 'amplifybackend_jobs_stuck',
     help: 'Running jobs polled by this instance that started more than JOB_STUCK_AFTER_SECONDS ago',
