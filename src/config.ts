@@ -128,6 +128,8 @@ export interface GatewayConfig {
   jobPolling: PollingOptions;
   /** How long a poller's Redis lease lasts unless renewed; another instance takes over after it. @default 10000 */
   jobLeaseMs: number;
+  /** A job still running this long after its createTime is `stuck`. @default 1800 */
+  jobStuckAfterSeconds: number;
   access: AccessConfig;
   limits: LimitsConfig;
   resilience: ResilienceConfig;
@@ -151,6 +153,7 @@ export const defaultConfig = (): GatewayConfig => ({
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
+  jobStuckAfterSeconds: 1800,
   access: { apiKeys: [], insecure: false, authFailuresPerMinute: 60, authFailureBurst: 30 },
   limits: {
     maxDepth: 15,
@@ -276,6 +279,7 @@ const env = z
     JOB_POLL_MAX_MS: int('JOB_POLL_MAX_MS', 10, 600_000).default(15_000),
     JOB_POLL_OUTAGE_AFTER: int('JOB_POLL_OUTAGE_AFTER', 1, 100).default(5),
     JOB_LEASE_MS: int('JOB_LEASE_MS', 100, 600_000).default(10_000),
+    JOB_STUCK_AFTER_SECONDS: int('JOB_STUCK_AFTER_SECONDS', 1, 604_800).default(1800),
     GATEWAY_API_KEYS: z.string().transform(parseApiKeys).optional(),
     GATEWAY_JWT_SECRET: z.string().min(32, 'GATEWAY_JWT_SECRET must be at least 32 characters').optional(),
     GATEWAY_JWKS_URL: httpUrl('GATEWAY_JWKS_URL').optional(),
@@ -364,6 +368,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redisPrefix: e.REDIS_PREFIX,
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
     jobLeaseMs: e.JOB_LEASE_MS,
+    jobStuckAfterSeconds: e.JOB_STUCK_AFTER_SECONDS,
     access: {
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       ...(jwt ? { jwt } : {}),

@@ -1,4 +1,5 @@
 import type { AmplifyBackend } from './aws/client.js';
+import type { JobTiming } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
@@ -13,6 +14,8 @@ export interface Context {
   /** Per request; subscriptions replace them for every event they emit. */
   loaders: Loaders;
   jobs: JobWatcher;
+  /** The gateway's now and the stuck-job threshold. */
+  jobTiming: JobTiming;
 }
 
 /**
@@ -30,13 +33,20 @@ export interface RequestContext {
  * address on an open gateway): asked at each call, as the principal is set after the context is
  * built.
  */
-export function createContext(aws: AmplifyBackend, reads: ReadCache, jobs: JobWatcher, request: RequestContext = {}): Context {
+export function createContext(
+  aws: AmplifyBackend,
+  reads: ReadCache,
+  jobs: JobWatcher,
+  request: RequestContext,
+  jobTiming: JobTiming,
+): Context {
   const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
   const clientReads = reads.forClient(client);
   return {
     aws: { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) },
     reads: clientReads,
     jobs,
+    jobTiming,
     loaders: createLoaders(clientReads),
   };
 }

@@ -14,6 +14,7 @@ import { answerClientError, createHttpHandler } from './http.js';
 import { createEventBus } from './jobs/events.js';
 import { createMemoryLeases, createRedisLeases } from './jobs/lease.js';
 import type { Scheduler } from './jobs/scheduler.js';
+import { countStuck, type JobTiming } from './jobs/stuck.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import { createLogger, yogaLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -53,7 +54,12 @@ const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessK
  */
 export async function createGateway(
   config: GatewayConfig,
-  overrides: { scheduler?: Scheduler; logDestination?: DestinationStream } = {},
+  overrides: {
+    scheduler?: Scheduler;
+    logDestination?: DestinationStream;
+    /** The gateway's now, what job ages are measured against. @default the embedded emulator's clock, else Date.now */
+    now?: () => number;
+  } = {},
 ) {
   const upstream = config.upstream;
   if (upstream.kind === 'aws' && isOpen(config) && !config.access.insecure) {
@@ -115,8 +121,15 @@ export async function createGateway(
     onJobFinished: (appId) => reads.forgetApp(appId),
   });
 
+  // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
+  const jobTiming: JobTiming = {
+    now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
+    stuckAfterSeconds: config.jobStuckAfterSeconds,
+  };
+
   const metrics = createMetrics({
     pollers: () => jobs.stats().pollers,
+    stuckJobs: () => countStuck(jobs.polledJobs(), jobTiming),
     circuit: () => aws.health().circuit,
   });
   onUpstreamCall = metrics.onUpstreamCall;
@@ -141,7 +154,7 @@ export async function createGateway(
 
   const yoga = createYoga<ServerContext>({
     schema,
-    context: (request) => createContext(aws, reads, jobs, request),
+    context: (request) => createContext(aws, reads, jobs, request, jobTiming),
     maskedErrors: { maskError },
     // Served by useGraphiQLPage instead, compressed and rate-limited.
     graphiql: false,

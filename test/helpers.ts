@@ -64,7 +64,8 @@ export async function startStack(
       // Tests talk to the emulator: open unless a test configures credentials.
       access: { insecure: true, ...options.gateway?.access },
     }),
-    { scheduler: options.scheduler, logDestination: options.logDestination },
+    // Job ages (runningForSeconds, stuck) are measured on the clock the emulator stamps createTime with.
+    { scheduler: options.scheduler, logDestination: options.logDestination, now: () => emulator.clock.now() },
   );
 
   async function request(body: unknown, headers: Record<string, string> = {}) {

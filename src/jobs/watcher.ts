@@ -302,6 +302,15 @@ export function createJobWatcher(options: {
       }
       if (!stopped) bus.publish(envKeyOf(key), { kind: 'kick', jobId: key.jobId });
     },
+    /** The jobs this instance's pollers last saw (done ones included), each once. */
+    polledJobs: (): Job[] => {
+      const byKey = new Map<string, Job>();
+      for (const w of watches.values()) {
+        if (!w.holdsLease) continue;
+        for (const job of w.polled?.values() ?? []) byKey.set(JSON.stringify([w.target.appId, job.jobId]), job);
+      }
+      return [...byKey.values()];
+    },
     stats: () => ({
       watches: watches.size,
       pollers: [...watches.values()].filter((w) => w.holdsLease).length,

@@ -9,6 +9,8 @@ const MAX_OPERATION_NAMES = 200;
 /** The gateway's Prometheus metrics, in a registry of its own (no process-wide default). */
 export function createMetrics(sources: {
   pollers: () => number;
+  /** Jobs this instance's pollers watch that have run past JOB_STUCK_AFTER_SECONDS. */
+  stuckJobs: () => number;
   circuit: () => 'closed' | 'open' | 'halfOpen';
 }) {
   const registry = new Registry();
@@ -57,6 +59,16 @@ export function createMetrics(sources: {
     registers,
     collect() {
       this.set(sources.pollers());
+    },
+  });
+  // Per instance, over the watches it polls (holds the lease of), so a cluster's sum counts each
+  // watch once; a job watched alone on one instance and through its environment on another counts twice.
+  new Gauge({
+    name: 'amplifybackend_jobs_stuck',
+    help: 'Running jobs polled by this instance that started more than JOB_STUCK_AFTER_SECONDS ago',
+    registers,
+    collect() {
+      this.set(sources.stuckJobs());
     },
   });
   new Gauge({

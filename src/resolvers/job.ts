@@ -2,6 +2,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
+import { isStuck, runningForSeconds } from '../jobs/stuck.js';
 import { isDoneStatus, jobVersion, type WatchEvent } from '../jobs/watcher.js';
 import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
@@ -75,6 +76,16 @@ export async function jobField<K extends keyof Job>(job: JobRef, field: K, ctx: 
   if (job.known && job.known[field] !== undefined) return job.known[field] as Job[K];
   return (await load(job, ctx))[field] ?? null;
 }
+
+async function timed(job: JobRef, ctx: Context) {
+  const [status, createTime] = await Promise.all([jobField(job, 'status', ctx), jobField(job, 'createTime', ctx)]);
+  return { status, createTime };
+}
+
+export const jobRunningForSeconds = async (job: JobRef, ctx: Context) =>
+  runningForSeconds(await timed(job, ctx), ctx.jobTiming.now());
+
+export const jobStuck = async (job: JobRef, ctx: Context) => isStuck(await timed(job, ctx), ctx.jobTiming);
 
 /** `null` for a job the service does not know. */
 export async function backendJob(args: { appId: string; environmentName: string; jobId: string }, ctx: Context): Promise<JobRef | null> {

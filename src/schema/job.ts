@@ -5,7 +5,9 @@ import {
   isDoneState,
   resolveJobUpdate,
   jobField,
+  jobRunningForSeconds,
   jobState,
+  jobStuck,
   updateBackendJob,
   type JobRef,
 } from '../resolvers/job.js';
@@ -49,6 +51,19 @@ builder.node(BackendJob, {
       resolve: async (j, _a, ctx) => isDoneState(jobState(await jobField(j, 'status', ctx))),
     }),
     createTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'createTime', ctx) }),
+    runningForSeconds: t.int({
+      nullable: true,
+      description:
+        "Whole seconds since createTime, by the gateway's clock when the field is resolved (in a subscription: as " +
+        'of the event); null once the job is done.',
+      resolve: (j, _a, ctx) => jobRunningForSeconds(j, ctx),
+    }),
+    stuck: t.boolean({
+      description:
+        "True while the job has run longer than the gateway's JOB_STUCK_AFTER_SECONDS (default 1800); false once it " +
+        'is done. End a stuck job with `updateBackendJob`, setting its status.',
+      resolve: (j, _a, ctx) => jobStuck(j, ctx),
+    }),
     updateTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'updateTime', ctx) }),
     error: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'error', ctx) }),
     environment: t.field({
