@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import type { OperationName } from '../src/aws/client.js';
@@ -353,4 +354,24 @@ export function rawHttp(
     req.on('error', reject);
     req.end(init.body);
   });
+}
+
+/** A test file's fuzz stack, started before its tests and stopped after them, and its crash guard. */
+export function useFuzzStack(gateway?: StackOptions['gateway']) {
+  const guard = createCrashGuard();
+  let fuzz: FuzzStack | undefined;
+  beforeAll(async () => {
+    fuzz = await startFuzzStack(gateway);
+  });
+  afterAll(async () => {
+    await fuzz?.stop();
+    guard.dispose();
+  });
+  return {
+    guard,
+    get fuzz(): FuzzStack {
+      if (!fuzz) throw new Error('the fuzz stack starts in beforeAll');
+      return fuzz;
+    },
+  };
 }

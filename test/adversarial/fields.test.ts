@@ -1,16 +1,14 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   assertProperty,
   checkAnswer,
   checkUpstream,
-  createCrashGuard,
   fuzzParams,
   fuzzTimeout,
+  useFuzzStack,
   mayCause,
-  startFuzzStack,
   type Answer,
-  type FuzzStack,
 } from '../helpers-adversarial.js';
 import { requestFor, rootFields, segment, takesPathSegments, type GeneratedRequest, type RootField } from './arbitraries.js';
 
@@ -24,34 +22,26 @@ import { requestFor, rootFields, segment, takesPathSegments, type GeneratedReque
 // - answered: a well-formed answer that blames the client (no 5xx, no UPSTREAM_*, no masked error),
 //   and a circuit breaker still closed.
 
-const guard = createCrashGuard();
-let fuzz: FuzzStack;
-
-beforeAll(async () => {
-  fuzz = await startFuzzStack();
-});
-afterAll(async () => {
-  await fuzz?.stop();
-  guard.dispose();
-});
+const stack = useFuzzStack();
+const guard = stack.guard;
 
 async function send(root: RootField, request: GeneratedRequest): Promise<Answer> {
-  await fuzz.prepare();
-  const answer = await fuzz.send({ body: JSON.stringify({ query: request.query, variables: request.variables }) });
+  await stack.fuzz.prepare();
+  const answer = await stack.fuzz.send({ body: JSON.stringify({ query: request.query, variables: request.variables }) });
   await guard.check();
   return answer;
 }
 
 async function contained(root: RootField, request: GeneratedRequest) {
   await send(root, request);
-  const { made, served } = await fuzz.calls();
+  const { made, served } = await stack.fuzz.calls();
   checkUpstream(`${root.kind}.${root.name}`, made, served);
 }
 
 async function answered(root: RootField, request: GeneratedRequest) {
   const answer = await send(root, request);
   checkAnswer(answer);
-  if (fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${fuzz.circuit()} after this request`);
+  if (stack.fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${stack.fuzz.circuit()} after this request`);
 }
 
 const fields = rootFields.filter((f) => f.kind !== 'subscription').map((f) => [`${f.kind} ${f.name}`, f] as const);
@@ -63,8 +53,8 @@ it('knows what every root field may cause upstream', () => {
 /** A batch of runs, then a probe client: still served, upstream included. */
 async function batch(property: fc.IAsyncProperty<[GeneratedRequest]>, params: fc.Parameters<[GeneratedRequest]>) {
   await assertProperty(property, params);
-  await fuzz.prepare();
-  await fuzz.probe();
+  await stack.fuzz.prepare();
+  await stack.fuzz.probe();
 }
 
 describe('root fields under attack', () => {

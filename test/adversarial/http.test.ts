@@ -1,20 +1,18 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, it } from 'vitest';
+import { beforeAll, it } from 'vitest';
 import {
   assertProperty,
   adminHeaders,
   checkAnswer,
-  createCrashGuard,
   fuzzParams,
   fuzzTimeout,
+  useFuzzStack,
   isObject,
   labelled,
   probeQuery,
   rawHttp,
-  startFuzzStack,
   writesIn,
   type Answer,
-  type FuzzStack,
 } from '../helpers-adversarial.js';
 import { anyString, shorten } from './arbitraries.js';
 
@@ -22,17 +20,12 @@ import { anyString, shorten } from './arbitraries.js';
 // strings, wrong content types, over a real socket. Every answer is a well-formed GraphQL response
 // (a list of them for a batch) or a 4xx that says what is wrong; no 5xx, nothing written upstream.
 
-const guard = createCrashGuard();
-let fuzz: FuzzStack;
+const stack = useFuzzStack();
+const guard = stack.guard;
 let url: string;
 
 beforeAll(async () => {
-  fuzz = await startFuzzStack();
-  url = await fuzz.stack.gateway.start(0);
-});
-afterAll(async () => {
-  await fuzz?.stop();
-  guard.dispose();
+  url = await stack.fuzz.stack.gateway.start(0);
 });
 
 const operations = [
@@ -189,7 +182,7 @@ function events(answer: Answer): Answer[] {
 }
 
 async function attack(req: HttpRequest) {
-  await fuzz.prepare();
+  await stack.fuzz.prepare();
   const answer = await rawHttp(url, req);
   await guard.check();
   let batch = false;
@@ -205,10 +198,10 @@ async function attack(req: HttpRequest) {
   } else {
     checkAnswer(answer, { batch });
   }
-  const { served } = await fuzz.calls();
+  const { served } = await stack.fuzz.calls();
   const writes = writesIn(served);
   if (writes.length > 0) throw new Error(`a request of read-only operations wrote upstream: ${writes.join(', ')}`);
-  if (fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${fuzz.circuit()} after this request`);
+  if (stack.fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${stack.fuzz.circuit()} after this request`);
 }
 
 it.each([
@@ -218,8 +211,8 @@ it.each([
   ['any method, content type and accept header', anyRequests, 60],
 ] as const)('answers %s well-formed, as the client mistake they are', async (name, requests, runs) => {
   await assertProperty(fc.asyncProperty(requests, attack), fuzzParams(`http ${name}`, runs, 6000));
-  await fuzz.prepare();
-  await fuzz.probe();
+  await stack.fuzz.prepare();
+  await stack.fuzz.probe();
 }, fuzzTimeout());
 
 it('answers a request without a credential with a 401 that says what to send', async () => {

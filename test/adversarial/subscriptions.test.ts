@@ -1,16 +1,14 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, it } from 'vitest';
+import { it } from 'vitest';
 import {
   assertProperty,
   adminHeaders,
   checkAnswer,
   checkUpstream,
-  createCrashGuard,
   fuzzParams,
   fuzzTimeout,
+  useFuzzStack,
   type Answer,
-  type FuzzStack,
-  startFuzzStack,
 } from '../helpers-adversarial.js';
 import { requestFor, rootFields, segment, type GeneratedRequest, type RootField } from './arbitraries.js';
 
@@ -19,16 +17,8 @@ import { requestFor, rootFields, segment, type GeneratedRequest, type RootField 
 // through the operations a job watch may cause, each at its own path, and the process stays up.
 // Pollers run on the manual scheduler: a run subscribes, lets the first poll happen, and leaves.
 
-const guard = createCrashGuard();
-let fuzz: FuzzStack;
-
-beforeAll(async () => {
-  fuzz = await startFuzzStack();
-});
-afterAll(async () => {
-  await fuzz?.stop();
-  guard.dispose();
-});
+const stack = useFuzzStack();
+const guard = stack.guard;
 
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -36,7 +26,7 @@ const turns = async (n: number) => {
 
 /** Subscribes over SSE, lets the first poll run, then leaves; the answer (or its events, one answer each). */
 async function subscribe(request: GeneratedRequest): Promise<Answer[]> {
-  const { gateway } = fuzz.stack;
+  const { gateway } = stack.fuzz.stack;
   const res = await gateway.yoga.fetch('http://yoga/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...adminHeaders },
@@ -58,7 +48,7 @@ async function subscribe(request: GeneratedRequest): Promise<Answer[]> {
   })();
   // The stream has reached its watcher (or ended), then the first poll runs and its events go out.
   for (let i = 0; i < 200 && !ended && gateway.jobs.stats().subscribers === 0; i++) await turns(1);
-  await fuzz.scheduler.advance(0);
+  await stack.fuzz.scheduler.advance(0);
   await turns(20);
   if (!ended) await reader.cancel();
   await reading.catch(() => undefined);
@@ -79,14 +69,14 @@ async function subscribe(request: GeneratedRequest): Promise<Answer[]> {
 const fields = rootFields.filter((f) => f.kind === 'subscription').map((f) => [f.name, f] as const);
 
 async function attack(root: RootField, request: GeneratedRequest, check: 'contained' | 'answered') {
-  await fuzz.prepare();
+  await stack.fuzz.prepare();
   const answers = await subscribe(request);
   await guard.check();
   if (check === 'answered') {
     for (const answer of answers) checkAnswer(answer);
-    if (fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${fuzz.circuit()} after this subscription`);
+    if (stack.fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${stack.fuzz.circuit()} after this subscription`);
   } else {
-    const { made, served } = await fuzz.calls();
+    const { made, served } = await stack.fuzz.calls();
     checkUpstream(`subscription.${root.name}`, made, served);
   }
 }
@@ -96,8 +86,8 @@ it.each(fields)('subscription %s: the process stays up and upstream sees only it
     fc.asyncProperty(fc.oneof(requestFor(root), requestFor(root, segment)), (r) => attack(root, r, 'contained')),
     fuzzParams(`subscription contained ${name}`, 25, 4000),
   );
-  await fuzz.prepare();
-  await fuzz.probe();
+  await stack.fuzz.prepare();
+  await stack.fuzz.probe();
 }, fuzzTimeout());
 
 it.each(fields)('subscription %s: every answer and event is well-formed and blames the client', async (name, root) => {
@@ -105,6 +95,6 @@ it.each(fields)('subscription %s: every answer and event is well-formed and blam
     fc.asyncProperty(requestFor(root), (r) => attack(root, r, 'answered')),
     fuzzParams(`subscription answered ${name}`, 20, 4000),
   );
-  await fuzz.prepare();
-  await fuzz.probe();
+  await stack.fuzz.prepare();
+  await stack.fuzz.probe();
 }, fuzzTimeout());

@@ -263,11 +263,6 @@ async function converse(url: string, frames: Frame[]): Promise<Received> {
 // frame too large, and a normal close.
 const clientCloseCodes = new Set([1000, 1008, 1009, 4400, 4401, 4403, 4406, 4408, 4409, 4429]);
 
-interface Policy {
-  persistedOnly: boolean;
-  introspection: boolean;
-}
-
 /**
  * `form`: the server closed with a protocol code, sent only protocol messages, and answered every
  * operation well-formed. The others: no operation ran that this policy of the gateway refuses over
