@@ -41,7 +41,7 @@ export function withBlockingJob(aws: AmplifyBackend, appEnvironments: (appId: st
     const found = await Promise.all(
       environments.map(async (environmentName) => {
         const { maxResults } = newestJobsPage(appId, environmentName);
-        // The lookup must not wait on the signal of a request that is already answered.
+        // In the same client's turns as the write; a failed lookup only leaves the job unnamed.
         const page: OperationOutput<'ListBackendJobs'> = await aws
           .call('ListBackendJobs', { appId, backendEnvironmentName: environmentName, maxResults }, { client: options?.client })
           .catch(() => ({}));
