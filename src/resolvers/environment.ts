@@ -1,7 +1,7 @@
+import { newestJobsPage, runningJob } from '../blocking-job.js';
 import type { Context } from '../context.js';
 import { isNotFound, upstreamContractError } from '../errors.js';
 import { forgetApp } from './app.js';
-import { newestJobsPage, runningJob } from '../blocking-job.js';
 import { jobFromResponse, type JobRef } from './job.js';
 
 export interface EnvironmentRef {

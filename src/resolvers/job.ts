@@ -101,7 +101,7 @@ export function environmentJobs(
       const page = await ctx.loaders.jobsPage.load({
         appId: env.appId,
         environmentName: env.name,
-        // Always a whole page, whatever `first` asks: \`pendingJob\` and other selections of the
+        // Always a whole page, whatever `first` asks: `pendingJob` and other selections of the
         // environment's jobs read the same page, so a query asking for them costs one call.
         maxResults: JOBS_PAGE_SIZE,
         nextToken,
