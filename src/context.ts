@@ -1,4 +1,5 @@
 import type { AmplifyBackend } from './aws/client.js';
+import { withBlockingJob } from './blocking-job.js';
 import type { JobTiming } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -42,11 +43,14 @@ export function createContext(
 ): Context {
   const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
   const clientReads = reads.forClient(client);
-  return {
-    aws: { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) },
+  const forClient: AmplifyBackend = { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) };
+  const context: Context = {
+    // Every mutation writes through here: a refusal for a pending job names the job that blocks it.
+    aws: withBlockingJob(forClient, async (appId) => (await context.loaders.app.load(appId)).backendEnvironmentList ?? []),
     reads: clientReads,
     jobs,
     jobTiming,
     loaders: createLoaders(clientReads),
   };
+  return context;
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
-import { UpstreamError } from './aws/errors.js';
+import { JobPendingError, UpstreamError } from './aws/errors.js';
 
 /** A client mistake found before any upstream call. */
 export const badUserInput = (message: string, field?: string) =>
@@ -20,6 +20,7 @@ function upstreamExtensions(error: UpstreamError) {
     awsErrorName: error.awsErrorName,
     ...(error.requestId ? { requestId: error.requestId } : {}),
     ...(error.resourceType ? { resourceType: error.resourceType } : {}),
+    ...(error instanceof JobPendingError && error.blockingJob ? { blockingJob: error.blockingJob } : {}),
   };
 }
 

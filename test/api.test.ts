@@ -397,14 +397,30 @@ describe('createBackendApi', () => {
       config: {},
     });
     expect({ errors: second.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
+      {
+        errors: [
+          {
+            extensions: {
+              requestId: expect.any(String),
+              blockingJob: { jobId: expect.any(String), createTime: expect.any(String), environmentName: expect.any(String) },
+            },
+          },
+        ],
+      },
       `
       {
         "errors": [
           {
             "extensions": {
               "awsErrorName": "ValidationException",
-              "code": "BAD_USER_INPUT",
+              "blockingJob": {
+                "createTime": Any<String>,
+                "environmentName": Any<String>,
+                "jobId": Any<String>,
+                "operation": "CreateBackendAPI",
+                "status": "IN_PROGRESS",
+              },
+              "code": "JOB_PENDING",
               "operation": "CreateBackendAPI",
               "requestId": Any<String>,
               "serviceName": "AmplifyBackend",
@@ -424,6 +440,7 @@ describe('createBackendApi', () => {
       }
     `,
     );
+    expect(second.errors?.[0].extensions?.blockingJob).toMatchObject({ jobId: first.data.createBackendApi.job.jobId, environmentName: env });
   });
 
   it('an API name already taken in the environment is refused', async () => {

@@ -190,14 +190,21 @@ describe('BAD_USER_INPUT', () => {
     const second = await stack.graphql(CREATE, { input });
     expect(second.data).toBeNull();
     expect({ errors: second.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
+      { errors: [{ extensions: { requestId: expect.any(String), blockingJob: { jobId: expect.any(String), createTime: expect.any(String) } } }] },
       `
       {
         "errors": [
           {
             "extensions": {
               "awsErrorName": "ValidationException",
-              "code": "BAD_USER_INPUT",
+              "blockingJob": {
+                "createTime": Any<String>,
+                "environmentName": "dev",
+                "jobId": Any<String>,
+                "operation": "CreateBackend",
+                "status": "IN_PROGRESS",
+              },
+              "code": "JOB_PENDING",
               "operation": "CreateBackend",
               "requestId": Any<String>,
               "serviceName": "AmplifyBackend",

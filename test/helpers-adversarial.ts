@@ -164,7 +164,8 @@ export const mayCause: Record<string, readonly OperationName[]> = {
   'query._service': [],
   'query.adminToken': ['GetToken'],
   'query.app': ['GetBackend'],
-  'query.backendEnvironment': ['GetBackend'],
+  // pendingJob, one object down, reads the environment's newest jobs.
+  'query.backendEnvironment': ['GetBackend', 'ListBackendJobs'],
   'query.backendJob': ['GetBackendJob', 'ListBackendJobs', 'GetBackend'],
   'query.node': ['GetBackend', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],
   'query.nodes': ['GetBackend', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],

@@ -177,7 +177,8 @@ describe('job state', () => {
       status: 'FAILED',
       state: 'FAILED',
       isDone: true,
-      error: 'Job failed (injected fault)',
+      // The emulator's failJob message for this operation, passed on as given.
+      error: `Failed to generate models for API ${API} in environment dev: InvalidDirectiveError: @index directive on a field of a type without @model is not supported`,
     });
   });
 

@@ -3,6 +3,8 @@ import { AmplifyBackendServiceException, type AmplifyBackendClient } from '@aws-
 export type UpstreamErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
+  /** A write refused because a job of its app or environment is still running: a BAD_USER_INPUT of its own kind. */
+  | 'JOB_PENDING'
   | 'RATE_LIMITED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_ERROR'
@@ -12,11 +14,15 @@ export type UpstreamErrorCode =
 const codes: Record<string, UpstreamErrorCode> = {
   NotFoundException: 'NOT_FOUND',
   BadRequestException: 'BAD_USER_INPUT',
-  // Not modelled, but what the service answers for a second pending job.
+  // Not modelled; the service answers a second pending job with it (see pendingJobRefusal).
   ValidationException: 'BAD_USER_INPUT',
   TooManyRequestsException: 'RATE_LIMITED',
   GatewayTimeoutException: 'UPSTREAM_TIMEOUT',
 };
+
+// "There is already a pending job for the requested appId": the refusal names no job.
+const pendingJobRefusal = (name: string, message: string | undefined) =>
+  name === 'ValidationException' && /\bpending job\b/i.test(message ?? '');
 
 /** An AmplifyBackend failure, stripped of the SDK: what went wrong, in terms the graph can map. */
 export class UpstreamError extends Error {
@@ -39,6 +45,36 @@ export class UpstreamError extends Error {
     readonly upstreamFault = false,
   ) {
     super(message);
+  }
+}
+
+/** The job that keeps a write from starting, as a frontend needs it to show it and to subscribe to it. */
+export interface BlockingJob {
+  jobId: string;
+  /** Where to find the job (`backendJob(appId, environmentName, jobId)`): an app-wide job is filed under each environment. */
+  environmentName: string;
+  operation: string | null;
+  status: string | null;
+  createTime: string | null;
+}
+
+/** A JOB_PENDING refusal, with the job that blocks the write when it could be found. */
+export class JobPendingError extends UpstreamError {
+  constructor(
+    refusal: UpstreamError,
+    readonly blockingJob: BlockingJob | undefined,
+  ) {
+    super(
+      refusal.message,
+      'JOB_PENDING',
+      refusal.operation,
+      refusal.awsErrorName,
+      refusal.requestId,
+      refusal.httpStatus,
+      refusal.attempts,
+      refusal.resourceType,
+      refusal.upstreamFault,
+    );
   }
 }
 
@@ -115,7 +151,8 @@ export function toUpstreamError(operation: string, error: unknown): UpstreamErro
     const name = e.name || 'Error';
     const byCode = codes[name];
     const classified = status === undefined ? { code: 'UPSTREAM_ERROR' as const, upstreamFault: true } : byStatus(status);
-    const code = byCode ?? classified.code;
+    // Still the client's to wait for, never the upstream's fault: only its code is its own.
+    const code = pendingJobRefusal(name, e.message) ? 'JOB_PENDING' : (byCode ?? classified.code);
     // An error the model does not name says what it is by its status.
     const refused = !byCode && status !== undefined && status >= 400 && status < 500;
     const message = refused

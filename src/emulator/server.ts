@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { advanceProblem, createManualClock, createSystemClock, type Clock } from './clock.js';
 import { badRequest, gatewayTimeout, ServiceError, tooManyRequests } from './errors.js';
-import { createFaults, parseFault } from './faults.js';
+import { createFaults, jobFailureMessage, parseFault } from './faults.js';
 import type { OperationName } from './model.js';
 import { matchRoute, rawPath } from './router.js';
 import { routes } from './routes.js';
@@ -111,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     const output = routes[operation.name]({
       store,
       input: { ...body, ...labels },
-      jobFailure: () => (faults.takeJobFault(operation.name) ? 'Job failed (injected fault)' : undefined),
+      jobFailure: (job) => (faults.takeJobFault(operation.name) ? jobFailureMessage(job) : undefined),
       s3PageSize,
     });
     await persist();

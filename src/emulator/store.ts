@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { badRequest, notFound, pendingJob, ServiceError } from './errors.js';
+import type { StartingJob } from './faults.js';
 import { generateModels, parseTransformSchema, type GeneratedModels } from './models.js';
 
 // Everything the emulator knows, as plain JSON so it can be saved to a file and loaded back.
@@ -80,8 +81,8 @@ export interface BucketRecord {
   creationDate: string;
 }
 
-/** Asked once a job is about to start; a message makes that job end FAILED (fault injection). */
-export type JobFailureHook = () => string | undefined;
+/** Asked once a job is about to start, told what it is; a message makes that job end FAILED (fault injection). */
+export type JobFailureHook = (job: StartingJob) => string | undefined;
 
 export type Category = 'api' | 'auth' | 'storage';
 
@@ -218,7 +219,7 @@ export function createStore(options: StoreOptions, initial: EmulatorState = empt
   function startJob(appId: string, environmentNames: string[], operation: string, effect: Effect | undefined, fail?: JobFailureHook) {
     assertNoPendingJob(appId, environmentNames);
     const now = clock.now();
-    const failWith = fail?.();
+    const failWith = fail?.({ operation, appId, environmentNames, effect });
     const job: JobRecord = {
       jobId: randomUUID(),
       appId,

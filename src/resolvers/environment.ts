@@ -1,7 +1,8 @@
+import { newestJobsPage, runningJob } from '../blocking-job.js';
 import type { Context } from '../context.js';
 import { isNotFound, upstreamContractError } from '../errors.js';
 import { forgetApp } from './app.js';
-import { jobFromResponse } from './job.js';
+import { jobFromResponse, type JobRef } from './job.js';
 
 export interface EnvironmentRef {
   appId: string;
@@ -49,6 +50,13 @@ export async function resourceNames(env: EnvironmentRef, category: Category, ctx
   const meta = await amplifyMetaConfig(env, ctx);
   const resources = meta?.[category];
   return resources && typeof resources === 'object' ? Object.keys(resources) : [];
+}
+
+/** The job running in the environment, from the page of its newest jobs that `jobs` reads too; null when none runs. */
+export async function pendingJob(env: EnvironmentRef, ctx: Context): Promise<JobRef | null> {
+  const page = await ctx.loaders.jobsPage.load(newestJobsPage(env.appId, env.name));
+  const job = runningJob(page.jobs ?? []);
+  return job ? { appId: env.appId, environmentName: env.name, jobId: job.jobId!, known: job } : null;
 }
 
 export async function cloneBackend(input: { appId: string; environmentName: string; targetEnvironmentName: string }, ctx: Context) {

@@ -108,11 +108,13 @@ export function environmentJobs(
 ) {
   return forwardConnection(
     args,
-    async (nextToken, want) => {
+    async (nextToken) => {
       const page = await ctx.loaders.jobsPage.load({
         appId: env.appId,
         environmentName: env.name,
-        maxResults: Math.min(JOBS_PAGE_SIZE, want),
+        // Always a whole page, whatever `first` asks: `pendingJob` and other selections of the
+        // environment's jobs read the same page, so a query asking for them costs one call.
+        maxResults: JOBS_PAGE_SIZE,
         nextToken,
         status: args.status ?? undefined,
         operation: args.operation ?? undefined,

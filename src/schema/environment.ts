@@ -5,6 +5,7 @@ import {
   cloneBackend,
   deleteBackend,
   featureFlags,
+  pendingJob,
   resource,
   resources,
   type EnvironmentRef,
@@ -76,6 +77,14 @@ builder.node(BackendEnvironment, {
         operation: t.arg.string({ description: "Only jobs of this operation, e.g. 'CreateBackendAuth'." }),
       },
       resolve: (e, args, ctx) => environmentJobs(e, args, ctx),
+    }),
+    pendingJob: t.field({
+      type: BackendJob,
+      nullable: true,
+      description:
+        'The job running in the environment, which a write must wait for; null when none runs. ' +
+        'Read from the same ListBackendJobs page as `jobs`: asking for both costs one call.',
+      resolve: (e, _a, ctx) => pendingJob(e, ctx),
     }),
     job: t.field({
       type: BackendJob,
