@@ -3,6 +3,7 @@ import { UpstreamError } from '../aws/errors.js';
 import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import type { EventBus, JobEvent } from './events.js';
 import type { Leases } from './lease.js';
+import { isTerminalStatus, jobVersion } from './lifecycle.js';
 import { EventQueue } from './queue.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 
@@ -50,9 +51,6 @@ interface Watch {
   unlisten: () => void;
 }
 
-const DONE = new Set(['COMPLETED', 'FAILED']);
-export const isDoneStatus = (status: string | undefined) => DONE.has(String(status).toUpperCase());
-export const jobVersion = (job: Job) => [job.status, job.operation, job.updateTime, job.error].join('\u0000');
 
 const envKeyOf = (k: EnvironmentKey) => JSON.stringify([k.appId, k.environmentName]);
 
@@ -158,7 +156,7 @@ export function createJobWatcher(options: {
         const known = w.jobs.get(id);
         if (known && jobVersion(known) === jobVersion(event.job)) return;
         w.jobs.set(id, event.job);
-        if (isDoneStatus(event.job.status)) options.onJobFinished?.(w.target.appId);
+        if (isTerminalStatus(event.job.status)) options.onJobFinished?.(w.target.appId);
         deliver(w, event);
         return;
       }
@@ -214,7 +212,7 @@ export function createJobWatcher(options: {
         schedule(w, leases.ttlMs / 4);
         return;
       }
-      const finished = w.notFound !== undefined || (w.target.jobId && w.polled && isDoneStatus([...w.polled.values()][0]?.status));
+      const finished = w.notFound !== undefined || (w.target.jobId && w.polled && isTerminalStatus([...w.polled.values()][0]?.status));
       if (!finished && scheduler.now() >= w.dueAt) await poll(w);
       if (finished && w.snapshotWanted && w.polled) publishSnapshot(w);
       const untilDue = finished ? Infinity : w.dueAt - scheduler.now();

@@ -2,7 +2,8 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
-import { isDoneStatus, jobVersion, type WatchEvent } from '../jobs/watcher.js';
+import { isTerminalStatus, jobVersion } from '../jobs/lifecycle.js';
+import type { WatchEvent } from '../jobs/watcher.js';
 import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
 import type { EnvironmentRef } from './environment.js';
@@ -15,33 +16,7 @@ export interface JobRef {
   known?: Partial<Job>;
 }
 
-export type JobState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'UNKNOWN';
-
-/** The service's status is a free string; these are the ones it is known to send. */
-export function jobState(status: string | undefined | null): JobState {
-  switch (status?.toUpperCase()) {
-    case 'IN_PROGRESS':
-    case 'PENDING':
-    case 'STARTED':
-    case 'RUNNING':
-      return 'IN_PROGRESS';
-    case 'COMPLETED':
-    case 'COMPLETE':
-    case 'SUCCEEDED':
-    case 'SUCCESS':
-      return 'COMPLETED';
-    case 'FAILED':
-    case 'FAILURE':
-    case 'ERROR':
-    case 'CANCELLED':
-    case 'CANCELED':
-      return 'FAILED';
-    default:
-      return 'UNKNOWN';
-  }
-}
-
-export const isDoneState = (state: JobState) => state === 'COMPLETED' || state === 'FAILED';
+export { isTerminalState as isDoneState, jobState, type JobState } from '../jobs/lifecycle.js';
 
 /** The job a write operation started, from its response; `null` when it started none. */
 export function jobFromResponse(
@@ -157,7 +132,7 @@ export function backendJobUpdates(args: { appId: string; environmentName: string
       const job = event.kind === 'snapshot' ? event.jobs[0] : event.job;
       if (!job || jobVersion(job) === last) return { jobs: [] };
       last = jobVersion(job);
-      return { jobs: [jobRef(args.appId, args.environmentName, job)], done: isDoneStatus(job.status) };
+      return { jobs: [jobRef(args.appId, args.environmentName, job)], done: isTerminalStatus(job.status) };
     }),
   );
 }
@@ -177,7 +152,7 @@ export function backendJobsUpdates(args: { appId: string; environmentName: strin
       const changed = jobs.filter((job) => {
         if (!job.jobId || seen.get(job.jobId) === jobVersion(job)) return false;
         seen.set(job.jobId, jobVersion(job));
-        return !(event.kind === 'snapshot' && isDoneStatus(job.status));
+        return !(event.kind === 'snapshot' && isTerminalStatus(job.status));
       });
       return { jobs: changed.map((job) => jobRef(args.appId, args.environmentName, job)) };
     }),

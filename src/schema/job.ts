@@ -20,6 +20,7 @@ export const JobStateEnum = builder.enumType('JobState', {
     IN_PROGRESS: { description: 'Still running.' },
     COMPLETED: { description: 'Finished and applied.' },
     FAILED: { description: 'Finished without applying; see `error`.' },
+    CANCELLED: { description: 'Ended by a cancellation (status CANCELLED or CANCELED) before it finished.' },
     UNKNOWN: { description: 'A status this gateway does not recognise; see `status`.' },
   } as const,
 });
@@ -45,7 +46,7 @@ builder.node(BackendJob, {
       resolve: async (j, _a, ctx) => jobState(await jobField(j, 'status', ctx)),
     }),
     isDone: t.boolean({
-      description: 'True once the job has COMPLETED or FAILED.',
+      description: 'True once the job has COMPLETED, FAILED or been CANCELLED: it changes no more.',
       resolve: async (j, _a, ctx) => isDoneState(jobState(await jobField(j, 'status', ctx))),
     }),
     createTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'createTime', ctx) }),
