@@ -10,8 +10,10 @@ export interface Context {
   aws: AmplifyBackend;
   /** Upstream reads shared with the gateway's other requests; writes use `aws` directly. */
   reads: ReadCache;
-  /** Per request; subscriptions replace them for every event they emit. */
+  /** Per request; subscriptions replace them (`newLoaders`) for every event they emit. */
   loaders: Loaders;
+  /** Loaders with nothing cached, over the same reads. */
+  newLoaders: () => Loaders;
   jobs: JobWatcher;
 }
 
@@ -38,5 +40,6 @@ export function createContext(aws: AmplifyBackend, reads: ReadCache, jobs: JobWa
     reads: clientReads,
     jobs,
     loaders: createLoaders(clientReads),
+    newLoaders: () => createLoaders(clientReads),
   };
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { isNotFound, upstreamContractError } from '../errors.js';
 import { forgetApp } from './app.js';
-import { jobFromResponse } from './job.js';
+import { jobFromResponse, startedJob } from './job.js';
 
 export interface EnvironmentRef {
   appId: string;
@@ -62,7 +62,7 @@ export async function cloneBackend(input: { appId: string; environmentName: stri
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
     targetEnvironment: { appId: input.appId, name: input.targetEnvironmentName },
-    job: jobFromResponse({ operation: 'CloneBackend', ...out }, input.environmentName, ctx),
+    job: startedJob(jobFromResponse({ operation: 'CloneBackend', ...out }, input.environmentName), ctx),
   };
 }
 
@@ -72,7 +72,7 @@ export async function deleteBackend(input: { appId: string; environmentName: str
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse({ operation: 'DeleteBackend', ...out }, input.environmentName, ctx),
+    job: startedJob(jobFromResponse({ operation: 'DeleteBackend', ...out }, input.environmentName), ctx),
   };
 }
 
@@ -122,6 +122,6 @@ export function resourcePayload(
   return {
     environment: { appId, name: environmentName },
     resource: resourceName === undefined ? undefined : { appId, environmentName, resourceName },
-    job: jobFromResponse(out, environmentName, ctx),
+    job: startedJob(jobFromResponse(out, environmentName), ctx),
   };
 }

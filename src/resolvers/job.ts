@@ -4,7 +4,7 @@ import { isNotFound } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
 import { isTerminalStatus, jobVersion } from '../jobs/lifecycle.js';
 import type { WatchEvent } from '../jobs/watcher.js';
-import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
+import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
 import type { EnvironmentRef } from './environment.js';
 
@@ -18,22 +18,28 @@ export interface JobRef {
 
 export { isTerminalState as isDoneState, jobState, type JobState } from '../jobs/lifecycle.js';
 
-/** The job a write operation started, from its response; `null` when it started none. */
+/** The job a write operation started, from its response; `null` when it started none. Only maps. */
 export function jobFromResponse(
   out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
   fallbackEnvironment: string | undefined,
-  ctx: Context,
 ): JobRef | null {
   const environmentName = out.backendEnvironmentName ?? fallbackEnvironment;
   if (!out.jobId || !out.appId || !environmentName) return null;
-  // Subscribers of this environment should hear of the job soon, not at the next backed-off poll.
-  ctx.jobs.jobStarted({ appId: out.appId, environmentName, jobId: out.jobId });
   return {
     appId: out.appId,
     environmentName,
     jobId: out.jobId,
     known: { status: out.status, operation: out.operation, error: out.error },
   };
+}
+
+/**
+ * Told by a mutation's resolver that it started or changed `job`: subscribers of its environment
+ * should hear of it soon, not at the next backed-off poll.
+ */
+export function startedJob(job: JobRef | null, ctx: Context): JobRef | null {
+  if (job) ctx.jobs.jobStarted({ appId: job.appId, environmentName: job.environmentName, jobId: job.jobId });
+  return job;
 }
 
 const jobRef = (appId: string, environmentName: string, job: Job): JobRef => ({
@@ -204,6 +210,6 @@ function leavable<T>(events: EventQueue<WatchEvent>, updates: AsyncGenerator<T>)
 /** Resolves one emitted update, with fresh loaders for the fields below it. */
 export function resolveJobUpdate(update: JobUpdate, ctx: Context): JobRef {
   if ('error' in update) throw update.error;
-  ctx.loaders = createLoaders(ctx.reads);
+  ctx.loaders = ctx.newLoaders();
   return update;
 }
