@@ -101,13 +101,13 @@ async function subscribe(transport: Transport, jobId: string, take?: number) {
 
 /** The poller has stopped: nothing polled, nothing scheduled, in a minute of emulator and gateway time. */
 async function expectNoMorePolling() {
-  await until(() => watchers().watches === 0, 'the poller to stop');
   stack.resetCalls();
   for (let second = 0; second < 60; second++) {
     await stack.emulator.advance(1000);
     await scheduler.advance(1000);
   }
   expect(stack.calls()).toEqual({});
+  await until(() => watchers().watches === 0, 'the poller to stop');
   expect(scheduler.pending()).toBe(0);
 }
 
@@ -156,6 +156,29 @@ describe('a job ended by a cancellation', () => {
     for (const answer of [await first, await second]) {
       expect(answer.results.at(-1)).toEqual({ data: { backendJob: { jobId, status: 'CANCELLED', state: 'CANCELLED', isDone: true } } });
     }
+  });
+
+  it('makes the gateway forget what it kept of the app once a watched job is cancelled', async () => {
+    scheduler = createManualScheduler();
+    stack = await startStack({ scheduler, gateway: { jobPolling: polling, upstreamCacheTtlMs: 60_000 } });
+    await stack.gateway.start(0);
+    const jobId = await startStorageJob();
+    const appQuery = `{ app(appId: "${APP}") { appName } }`;
+    await stack.graphql(appQuery);
+    stack.resetCalls();
+    await stack.graphql(appQuery);
+    expect(stack.calls()).toEqual({});
+
+    const { answer } = await subscribe('ws', jobId);
+    const sdk = sdkClient(stack.emulator.url);
+    await sdk.send(new UpdateBackendJobCommand({ AppId: APP, BackendEnvironmentName: 'dev', JobId: jobId, Status: 'CANCELLED' }));
+    sdk.destroy();
+    await scheduler.advance(polling.maxIntervalMs);
+    await until(() => watchers().watches === 0, 'the subscription to complete');
+    await answer;
+    stack.resetCalls();
+    await stack.graphql(appQuery);
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
   });
 
   const boto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
