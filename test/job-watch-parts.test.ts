@@ -7,10 +7,11 @@ import { createFanOut, type WatchEvent } from '../src/jobs/fan-out.js';
 import { createMemoryLeases, type Leases } from '../src/jobs/lease.js';
 import { createLeaseLoop } from '../src/jobs/lease-loop.js';
 import { createPoller, diffJobs } from '../src/jobs/poll.js';
+import { createJobWatcher } from '../src/jobs/watcher.js';
 import { EventQueue } from '../src/jobs/queue.js';
 import { environmentKey, watchKey } from '../src/jobs/watch-key.js';
 import type { Job } from '../src/loaders.js';
-import { createManualScheduler } from './helpers.js';
+import { createManualScheduler, until } from './helpers.js';
 
 const env = { appId: 'app1', environmentName: 'dev' };
 const job = (jobId: string, status = 'IN_PROGRESS', updateTime = 't0'): Job => ({ jobId, status, operation: 'Op', updateTime });
@@ -338,5 +339,46 @@ describe('the lease loop', () => {
     expect(releases).toEqual(['job:x']);
     expect(loop.holdsLease).toBe(false);
     expect(scheduler.pending()).toBe(0);
+  });
+});
+
+describe('the watcher', () => {
+  async function watching() {
+    const scheduler = createManualScheduler();
+    const releases: string[] = [];
+    const leases: Leases = { ttlMs: 4000, acquire: async () => true, release: async (key) => void releases.push(key) };
+    const aws = { call: async () => ({ jobId: 'j1', status: 'IN_PROGRESS' }) } as unknown as AmplifyBackend;
+    const watcher = createJobWatcher({
+      aws,
+      bus: createEventBus({ prefix: '' }),
+      leases,
+      polling: { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 2 },
+      renewEveryMs: 1000,
+      scheduler,
+    });
+    const queue = watcher.watchJob({ ...env, jobId: 'j1' });
+    await scheduler.advance(0);
+    expect(watcher.stats()).toMatchObject({ watches: 1, pollers: 1, subscribers: 1 });
+    return { watcher, queue, releases, scheduler };
+  }
+
+  it('leaves its leases to expire when stopped with abandon, as a crashed instance would', async () => {
+    const { watcher, queue, releases, scheduler } = await watching();
+    await watcher.stop({ abandon: true });
+    expect(queue.isEnded).toBe(true);
+    expect(releases).toEqual([]);
+    expect(scheduler.pending()).toBe(0);
+  });
+
+  it('releases its leases on a clean stop, and when the last subscriber leaves', async () => {
+    const clean = await watching();
+    await clean.watcher.stop();
+    expect(clean.releases).toEqual(['job:["app1","dev","j1"]']);
+
+    const left = await watching();
+    left.queue.end();
+    await until(() => left.releases.length === 1, 'the lease to be released');
+    expect(left.watcher.stats()).toMatchObject({ watches: 0, pollers: 0 });
+    expect(left.scheduler.pending()).toBe(0);
   });
 });
