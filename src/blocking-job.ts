@@ -1,7 +1,7 @@
 import type { AmplifyBackend, CallOptions, OperationOutput } from './aws/client.js';
 import { JobPendingError, UpstreamError, type BlockingJob } from './aws/errors.js';
 import { JOBS_PAGE_SIZE, type Job } from './loaders.js';
-import { jobState } from './resolvers/job.js';
+import { jobState } from './jobs/lifecycle.js';
 
 /**
  * An app-wide write (RemoveAllBackends, CreateBackendConfig) names no environment: the job that

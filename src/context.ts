@@ -12,8 +12,10 @@ export interface Context {
   aws: AmplifyBackend;
   /** Upstream reads shared with the gateway's other requests; writes use `aws` directly. */
   reads: ReadCache;
-  /** Per request; subscriptions replace them for every event they emit. */
+  /** Per request; subscriptions replace them (`newLoaders`) for every event they emit. */
   loaders: Loaders;
+  /** Loaders with nothing cached, over the same reads. */
+  newLoaders: () => Loaders;
   jobs: JobWatcher;
   /** The gateway's now and the stuck-job threshold. */
   jobTiming: JobTiming;
@@ -51,6 +53,7 @@ export function createContext(
     jobs,
     jobTiming,
     loaders: createLoaders(clientReads),
+    newLoaders: () => createLoaders(clientReads),
   };
   return context;
 }

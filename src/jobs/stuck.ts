@@ -1,6 +1,6 @@
 import type { Job } from '../loaders.js';
 // The one import of "is this status terminal" in the stuck-job code.
-import { isDoneState, jobState } from '../resolvers/job.js';
+import { isTerminalState, jobState } from './lifecycle.js';
 
 /** What "stuck" is measured against: the gateway's now, and the threshold (JOB_STUCK_AFTER_SECONDS). */
 export interface JobTiming {
@@ -18,7 +18,7 @@ type Timed = { [K in 'status' | 'createTime']?: Job[K] | null };
  * createTime is missing or no date. A createTime ahead of now (clock skew) counts as 0.
  */
 export function runningForSeconds(job: Timed, now: number): number | null {
-  if (isDoneState(jobState(job.status))) return null;
+  if (isTerminalState(jobState(job.status))) return null;
   const created = job.createTime ? parseTime(job.createTime) : NaN;
   if (Number.isNaN(created)) return null;
   // Clamped to GraphQL's Int: a createTime decades old is a stuck job, not an error.

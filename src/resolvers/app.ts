@@ -2,7 +2,7 @@ import type { OperationInput, OperationOutput } from '../aws/client.js';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { EnvironmentRef } from './environment.js';
-import { jobFromResponse, type JobRef } from './job.js';
+import { jobFromResponse, startedJob, type JobRef } from './job.js';
 
 export interface AppRef {
   appId: string;
@@ -58,7 +58,7 @@ export async function createBackend(
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse({ operation: 'CreateBackend', ...out }, input.environmentName, ctx),
+    job: startedJob(jobFromResponse({ operation: 'CreateBackend', ...out }, input.environmentName), ctx),
   };
 }
 
@@ -67,7 +67,7 @@ export async function removeAllBackends(input: { appId: string; cleanAmplifyApp?
   const before = await ctx.loaders.app.load(input.appId);
   const out = await ctx.aws.call('RemoveAllBackends', { appId: input.appId, cleanAmplifyApp: input.cleanAmplifyApp ?? undefined });
   forgetApp(ctx, input.appId);
-  return { app: { appId: input.appId }, job: jobFromResponse({ operation: 'RemoveAllBackends', ...out }, before.backendEnvironmentList?.[0], ctx) };
+  return { app: { appId: input.appId }, job: startedJob(jobFromResponse({ operation: 'RemoveAllBackends', ...out }, before.backendEnvironmentList?.[0]), ctx) };
 }
 
 export async function createBackendConfig(input: { appId: string; backendManagerAppId?: string | null }, ctx: Context): Promise<AppPayload> {
@@ -76,7 +76,7 @@ export async function createBackendConfig(input: { appId: string; backendManager
     appId: input.appId,
     backendManagerAppId: input.backendManagerAppId ?? undefined,
   });
-  return { app: { appId: input.appId }, job: jobFromResponse({ operation: 'CreateBackendConfig', ...out }, out.backendEnvironmentName ?? before.backendEnvironmentList?.[0], ctx) };
+  return { app: { appId: input.appId }, job: startedJob(jobFromResponse({ operation: 'CreateBackendConfig', ...out }, out.backendEnvironmentName ?? before.backendEnvironmentList?.[0]), ctx) };
 }
 
 export type BackendConfig = OperationOutput<'UpdateBackendConfig'>;

@@ -2,7 +2,7 @@ import { newestJobsPage, runningJob } from '../blocking-job.js';
 import type { Context } from '../context.js';
 import { isNotFound, upstreamContractError } from '../errors.js';
 import { forgetApp } from './app.js';
-import { jobFromResponse, type JobRef } from './job.js';
+import { jobFromResponse, startedJob, type JobRef } from './job.js';
 
 export interface EnvironmentRef {
   appId: string;
@@ -70,7 +70,7 @@ export async function cloneBackend(input: { appId: string; environmentName: stri
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
     targetEnvironment: { appId: input.appId, name: input.targetEnvironmentName },
-    job: jobFromResponse({ operation: 'CloneBackend', ...out }, input.environmentName, ctx),
+    job: startedJob(jobFromResponse({ operation: 'CloneBackend', ...out }, input.environmentName), ctx),
   };
 }
 
@@ -80,7 +80,7 @@ export async function deleteBackend(input: { appId: string; environmentName: str
   return {
     app: { appId: input.appId },
     environment: { appId: input.appId, name: input.environmentName },
-    job: jobFromResponse({ operation: 'DeleteBackend', ...out }, input.environmentName, ctx),
+    job: startedJob(jobFromResponse({ operation: 'DeleteBackend', ...out }, input.environmentName), ctx),
   };
 }
 
@@ -130,6 +130,6 @@ export function resourcePayload(
   return {
     environment: { appId, name: environmentName },
     resource: resourceName === undefined ? undefined : { appId, environmentName, resourceName },
-    job: jobFromResponse(out, environmentName, ctx),
+    job: startedJob(jobFromResponse(out, environmentName), ctx),
   };
 }

@@ -2,9 +2,10 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
+import { isTerminalStatus, jobVersion } from '../jobs/lifecycle.js';
 import { isStuck, runningForSeconds } from '../jobs/stuck.js';
-import { isDoneStatus, jobVersion, type WatchEvent } from '../jobs/watcher.js';
-import { createLoaders, JOBS_PAGE_SIZE, type Job } from '../loaders.js';
+import type { WatchEvent } from '../jobs/watcher.js';
+import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import { forwardConnection, type ConnectionArgs } from './connection.js';
 import type { EnvironmentRef } from './environment.js';
 
@@ -16,50 +17,29 @@ export interface JobRef {
   known?: Partial<Job>;
 }
 
-export type JobState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'UNKNOWN';
 
-/** The service's status is a free string; these are the ones it is known to send. */
-export function jobState(status: string | undefined | null): JobState {
-  switch (status?.toUpperCase()) {
-    case 'IN_PROGRESS':
-    case 'PENDING':
-    case 'STARTED':
-    case 'RUNNING':
-      return 'IN_PROGRESS';
-    case 'COMPLETED':
-    case 'COMPLETE':
-    case 'SUCCEEDED':
-    case 'SUCCESS':
-      return 'COMPLETED';
-    case 'FAILED':
-    case 'FAILURE':
-    case 'ERROR':
-    case 'CANCELLED':
-    case 'CANCELED':
-      return 'FAILED';
-    default:
-      return 'UNKNOWN';
-  }
-}
-
-export const isDoneState = (state: JobState) => state === 'COMPLETED' || state === 'FAILED';
-
-/** The job a write operation started, from its response; `null` when it started none. */
+/** The job a write operation started, from its response; `null` when it started none. Only maps. */
 export function jobFromResponse(
   out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
   fallbackEnvironment: string | undefined,
-  ctx: Context,
 ): JobRef | null {
   const environmentName = out.backendEnvironmentName ?? fallbackEnvironment;
   if (!out.jobId || !out.appId || !environmentName) return null;
-  // Subscribers of this environment should hear of the job soon, not at the next backed-off poll.
-  ctx.jobs.jobStarted({ appId: out.appId, environmentName, jobId: out.jobId });
   return {
     appId: out.appId,
     environmentName,
     jobId: out.jobId,
     known: { status: out.status, operation: out.operation, error: out.error },
   };
+}
+
+/**
+ * Told by a mutation's resolver that it started or changed `job`: subscribers of its environment
+ * should hear of it soon, not at the next backed-off poll.
+ */
+export function startedJob(job: JobRef | null, ctx: Context): JobRef | null {
+  if (job) ctx.jobs.jobStarted({ appId: job.appId, environmentName: job.environmentName, jobId: job.jobId });
+  return job;
 }
 
 const jobRef = (appId: string, environmentName: string, job: Job): JobRef => ({
@@ -170,7 +150,7 @@ export function backendJobUpdates(args: { appId: string; environmentName: string
       const job = event.kind === 'snapshot' ? event.jobs[0] : event.job;
       if (!job || jobVersion(job) === last) return { jobs: [] };
       last = jobVersion(job);
-      return { jobs: [jobRef(args.appId, args.environmentName, job)], done: isDoneStatus(job.status) };
+      return { jobs: [jobRef(args.appId, args.environmentName, job)], done: isTerminalStatus(job.status) };
     }),
   );
 }
@@ -190,7 +170,7 @@ export function backendJobsUpdates(args: { appId: string; environmentName: strin
       const changed = jobs.filter((job) => {
         if (!job.jobId || seen.get(job.jobId) === jobVersion(job)) return false;
         seen.set(job.jobId, jobVersion(job));
-        return !(event.kind === 'snapshot' && isDoneStatus(job.status));
+        return !(event.kind === 'snapshot' && isTerminalStatus(job.status));
       });
       return { jobs: changed.map((job) => jobRef(args.appId, args.environmentName, job)) };
     }),
@@ -242,6 +222,6 @@ function leavable<T>(events: EventQueue<WatchEvent>, updates: AsyncGenerator<T>)
 /** Resolves one emitted update, with fresh loaders for the fields below it. */
 export function resolveJobUpdate(update: JobUpdate, ctx: Context): JobRef {
   if ('error' in update) throw update.error;
-  ctx.loaders = createLoaders(ctx.reads);
+  ctx.loaders = ctx.newLoaders();
   return update;
 }

@@ -2,15 +2,14 @@ import {
   backendJob,
   backendJobsUpdates,
   backendJobUpdates,
-  isDoneState,
   resolveJobUpdate,
   jobField,
   jobRunningForSeconds,
-  jobState,
   jobStuck,
   updateBackendJob,
   type JobRef,
 } from '../resolvers/job.js';
+import { isTerminalState, jobState } from '../jobs/lifecycle.js';
 import { builder } from './builder.js';
 import { BackendEnvironment } from './environment.js';
 import { keyId, parseKeyId } from './node-id.js';
@@ -22,6 +21,7 @@ export const JobStateEnum = builder.enumType('JobState', {
     IN_PROGRESS: { description: 'Still running.' },
     COMPLETED: { description: 'Finished and applied.' },
     FAILED: { description: 'Finished without applying; see `error`.' },
+    CANCELLED: { description: 'Ended by a cancellation (status CANCELLED or CANCELED) before it finished.' },
     UNKNOWN: { description: 'A status this gateway does not recognise; see `status`.' },
   } as const,
 });
@@ -47,8 +47,8 @@ builder.node(BackendJob, {
       resolve: async (j, _a, ctx) => jobState(await jobField(j, 'status', ctx)),
     }),
     isDone: t.boolean({
-      description: 'True once the job has COMPLETED or FAILED.',
-      resolve: async (j, _a, ctx) => isDoneState(jobState(await jobField(j, 'status', ctx))),
+      description: 'True once the job has COMPLETED, FAILED or been CANCELLED: it changes no more.',
+      resolve: async (j, _a, ctx) => isTerminalState(jobState(await jobField(j, 'status', ctx))),
     }),
     createTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'createTime', ctx) }),
     runningForSeconds: t.int({

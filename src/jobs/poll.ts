@@ -1,0 +1,159 @@
+import type { AmplifyBackend } from '../aws/client.js';
+import { UpstreamError } from '../aws/errors.js';
+import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
+import type { EventBus } from './events.js';
+import { isTerminalStatus, jobVersion } from './lifecycle.js';
+import type { Scheduler } from './scheduler.js';
+import type { WatchTarget } from './watch-key.js';
+
+export interface PollingOptions {
+  /** Poll interval right after a change or a mutation. @default 1000 */
+  minIntervalMs: number;
+  /** Poll interval reached by backing off while nothing changes or polls fail. @default 15000 */
+  maxIntervalMs: number;
+  /** Consecutive failed polls before subscribers get an error event. @default 5 */
+  outageAfter: number;
+}
+
+/** One upstream read of what a watch follows: its job, or its environment's latest jobs. */
+export async function readJobs(aws: AmplifyBackend, target: WatchTarget): Promise<Job[]> {
+  const { appId, environmentName, jobId } = target;
+  if (jobId) return [await aws.call('GetBackendJob', { appId, backendEnvironmentName: environmentName, jobId })];
+  const page = await aws.call('ListBackendJobs', { appId, backendEnvironmentName: environmentName, maxResults: JOBS_PAGE_SIZE });
+  return page.jobs ?? [];
+}
+
+/**
+ * A poll against the last: the jobs now known (the last ones updated, in their first-seen order)
+ * and those new or changed since, in the order read. Jobs without an id are not jobs to follow.
+ */
+export function diffJobs(last: ReadonlyMap<string, Job> | undefined, jobs: readonly Job[]) {
+  const known = new Map(last);
+  const changed: Job[] = [];
+  for (const job of jobs) {
+    if (!job.jobId) continue;
+    const before = known.get(job.jobId);
+    if (before && jobVersion(before) === jobVersion(job)) continue;
+    known.set(job.jobId, job);
+    changed.push(job);
+  }
+  return { known, changed };
+}
+
+/**
+ * The holder's side of one watch: polls when due, publishes on the bus what changed since its last
+ * poll (its first poll as a snapshot), and paces itself, polling sooner after a change and backing
+ * off while nothing changes or polls fail. A job watch has nothing more to do once its job is done.
+ */
+export function createPoller(options: {
+  aws: AmplifyBackend;
+  bus: EventBus;
+  key: string;
+  envKey: string;
+  target: WatchTarget;
+  polling: PollingOptions;
+  scheduler: Scheduler;
+  /** What subscribers were last sent (another instance's polls): the baseline when taking over. */
+  known: () => ReadonlyMap<string, Job> | undefined;
+  /** A NOT_FOUND now means "not readable yet" (a job just started by this gateway), not "never". */
+  recentlyStarted: () => boolean;
+  onPoll?: () => void;
+}) {
+  const { bus, key, envKey, target, polling, scheduler } = options;
+  /** The last poll, what changes are found against. */
+  let polled: Map<string, Job> | undefined;
+  let interval = polling.minIntervalMs;
+  let dueAt = 0;
+  let failures = 0;
+  let outageReported = false;
+  let snapshotWanted = true;
+  let inFlight = false;
+  /** Hurried while a poll was in flight: what it read may be older than the change. */
+  let hurriedInFlight = false;
+
+  function publishSnapshot() {
+    snapshotWanted = false;
+    bus.publish(envKey, { kind: 'snapshot', watch: key, jobs: [...(polled?.values() ?? [])] });
+  }
+
+  async function poll() {
+    // Taking over from another instance: changes since its last poll are changes to publish.
+    if (!polled) {
+      const known = options.known();
+      if (known) polled = new Map(known);
+    }
+    options.onPoll?.();
+    inFlight = true;
+    try {
+      const jobs = await readJobs(options.aws, target);
+      failures = 0;
+      outageReported = false;
+      const first = !polled;
+      const { known, changed } = diffJobs(polled, jobs);
+      polled = known;
+      if (!first) for (const job of changed) bus.publish(envKey, { kind: 'job', job });
+      if (first || snapshotWanted) publishSnapshot();
+      interval = changed.length > 0 || first ? polling.minIntervalMs : Math.min(interval * 1.5, polling.maxIntervalMs);
+    } catch (error) {
+      failed(error);
+    } finally {
+      inFlight = false;
+      dueAt = scheduler.now() + interval;
+      if (hurriedInFlight) {
+        hurriedInFlight = false;
+        interval = polling.minIntervalMs;
+        dueAt = 0;
+      }
+    }
+  }
+
+  function failed(error: unknown) {
+    const upstream = error instanceof UpstreamError ? error : undefined;
+    if (upstream?.code === 'NOT_FOUND' && !options.recentlyStarted()) {
+      bus.publish(envKey, { kind: 'notFound', watch: key, message: upstream.message });
+      return;
+    }
+    if (upstream?.code !== 'NOT_FOUND') failures++;
+    interval = Math.min(interval * 2, polling.maxIntervalMs);
+    if (failures >= polling.outageAfter && !outageReported) {
+      outageReported = true;
+      bus.publish(envKey, {
+        kind: 'error',
+        watch: key,
+        code: upstream?.code ?? 'UPSTREAM_ERROR',
+        message: `Job status is unavailable: ${upstream?.message ?? String(error)}; still retrying`,
+      });
+    }
+  }
+
+  /** The job a job watch follows has finished: nothing of it will change. */
+  const jobDone = () => Boolean(target.jobId && polled && isTerminalStatus([...polled.values()][0]?.status));
+
+  return {
+    /**
+     * A turn of the lease holder: polls if due, and answers the milliseconds until the next poll
+     * is due (Infinity once there is nothing more to poll: `ended`, or the job is done). A done
+     * watch still answers a late instance's request for a snapshot.
+     */
+    async turn(ended: boolean): Promise<number> {
+      const finished = ended || jobDone();
+      if (!finished && scheduler.now() >= dueAt) await poll();
+      if (finished && snapshotWanted && polled) publishSnapshot();
+      return finished ? Infinity : dueAt - scheduler.now();
+    },
+    /** Something changed (a mutation, a kick): poll at the next turn, at the shortest interval. */
+    hurry() {
+      interval = polling.minIntervalMs;
+      if (inFlight) hurriedInFlight = true;
+      else dueAt = 0;
+    },
+    /** Another instance needs the current state: publish a snapshot at the next turn. */
+    wantSnapshot() {
+      snapshotWanted = true;
+    },
+    /** The jobs the last poll saw (none before the first). */
+    polled: (): Iterable<Job> => polled?.values() ?? [],
+  };
+}
+
+export type Poller = ReturnType<typeof createPoller>;
