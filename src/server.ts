@@ -111,6 +111,12 @@ export async function createGateway(
   const leases = redis
     ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix, outage: redis.outage })
     : createMemoryLeases(config.jobLeaseMs);
+  // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
+  const jobTiming: JobTiming = {
+    now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
+    stuckAfterSeconds: config.jobStuckAfterSeconds,
+  };
+
   const jobs = createJobWatcher({
     aws,
     bus,
@@ -119,13 +125,8 @@ export async function createGateway(
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
     scheduler: overrides.scheduler,
     onJobFinished: (appId) => reads.forgetApp(appId),
+    timing: jobTiming,
   });
-
-  // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
-  const jobTiming: JobTiming = {
-    now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
-    stuckAfterSeconds: config.jobStuckAfterSeconds,
-  };
 
   const metrics = createMetrics({
     pollers: () => jobs.stats().pollers,

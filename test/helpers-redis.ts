@@ -131,8 +131,15 @@ export interface LogLine {
  * with a graphql-ws client, its log lines and its /ready. Keys and channels are under a prefix of
  * their own, so runs never see each other. `stop` ends them all.
  */
-export async function startRedisInstances(options: { leaseMs: number; prefix: string }) {
-  const emulator = await startTestEmulator({ seed: 'demo' });
+export async function startRedisInstances(options: {
+  leaseMs: number;
+  prefix: string;
+  /** JOB_STUCK_AFTER_SECONDS, job ages then measured on the emulator's clock as startStack does. */
+  stuckAfterSeconds?: number;
+  /** How long the emulator's jobs run. @default its own */
+  jobDurationMs?: number;
+}) {
+  const emulator = await startTestEmulator({ seed: 'demo', jobDurationMs: options.jobDurationMs });
   const prefix = `${options.prefix}:${randomUUID()}:`;
   const gateways: Gateway[] = [];
   const clients: Client[] = [];
@@ -151,8 +158,12 @@ export async function startRedisInstances(options: { leaseMs: number; prefix: st
           redisPrefix: prefix,
           jobLeaseMs: options.leaseMs,
           jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
+          ...(options.stuckAfterSeconds === undefined ? {} : { jobStuckAfterSeconds: options.stuckAfterSeconds }),
         }),
-        { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } },
+        {
+          logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },
+          ...(options.stuckAfterSeconds === undefined ? {} : { now: () => emulator.clock.now() }),
+        },
       );
       gateways.push(gateway);
       const url = await gateway.start(0);

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Job } from '../loaders.js';
 import type { RedisOutage } from '../redis.js';
+import type { WatchedJob } from './lifecycle.js';
 
 /** What travels between pollers and subscribers, in one process or across instances over Redis. */
 export type JobEvent =
-  /** A job of the environment is new or changed. */
-  | { kind: 'job'; job: Job }
+  /** A job of the environment is new or changed (or newly stuck: see jobVersion). */
+  | { kind: 'job'; job: WatchedJob }
   /** The whole current state a poller (`watch`) knows, for watchers that joined late. */
-  | { kind: 'snapshot'; watch: string; jobs: Job[] }
+  | { kind: 'snapshot'; watch: string; jobs: WatchedJob[] }
   /** The job a poller (`watch`) watches does not exist. */
   | { kind: 'notFound'; watch: string; message: string }
   /** Polling (`watch`) failed for long enough that subscribers should know. */

@@ -1,6 +1,6 @@
 import type { Job } from '../loaders.js';
 import type { JobEvent } from './events.js';
-import { isTerminalStatus, jobVersion } from './lifecycle.js';
+import { isTerminalStatus, jobVersion, type WatchedJob } from './lifecycle.js';
 import type { EventQueue } from './queue.js';
 import type { WatchTarget } from './watch-key.js';
 
@@ -21,7 +21,7 @@ export function createFanOut(options: {
   const { key, target } = options;
   const subscribers = new Set<EventQueue<WatchEvent>>();
   /** The state subscribers see; undefined until the first snapshot. */
-  let jobs: Map<string, Job> | undefined;
+  let jobs: Map<string, WatchedJob> | undefined;
   let notFound: string | undefined;
 
   const concerns = (job: Job) => !target.jobId || job.jobId === target.jobId;
@@ -76,7 +76,7 @@ export function createFanOut(options: {
       }
     },
     /** What subscribers have been sent; undefined before the first snapshot. */
-    get jobs(): ReadonlyMap<string, Job> | undefined {
+    get jobs(): ReadonlyMap<string, WatchedJob> | undefined {
       return jobs;
     },
     get notFound() {

@@ -40,5 +40,17 @@ export const isTerminalState = (state: JobState) => terminalStates.has(state);
 
 export const isTerminalStatus = (status: string | undefined | null) => isTerminalState(jobState(status));
 
-/** Two reads of a job with the same version show the same job: what change detection compares. */
-export const jobVersion = (job: Job) => [job.status, job.operation, job.updateTime, job.error].join('\u0000');
+/**
+ * A job as the pollers publish it. `stuck` is the lease holder's poller's judgement (it knows the
+ * time and JOB_STUCK_AFTER_SECONDS; see markStuck in stuck.ts), carried with the job in its events
+ * so that every instance, and every stage after the poll, sees the same answer.
+ */
+export type WatchedJob = Job & { stuck?: true };
+
+/**
+ * Two reads of a job with the same version show the same job: what change detection compares, in
+ * the poll diff, the fan-out and the subscriptions alike. The stuck mark is part of it: a job that
+ * turns stuck is a change, sent once more to its subscribers.
+ */
+export const jobVersion = (job: WatchedJob) =>
+  [job.status, job.operation, job.updateTime, job.error, job.stuck ? 'stuck' : ''].join('\u0000');

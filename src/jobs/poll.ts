@@ -2,8 +2,9 @@ import type { AmplifyBackend } from '../aws/client.js';
 import { UpstreamError } from '../aws/errors.js';
 import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
 import type { EventBus } from './events.js';
-import { isTerminalStatus, jobVersion } from './lifecycle.js';
+import { isTerminalStatus, jobVersion, type WatchedJob } from './lifecycle.js';
 import type { Scheduler } from './scheduler.js';
+import { markStuck, type JobTiming } from './stuck.js';
 import type { WatchTarget } from './watch-key.js';
 
 export interface PollingOptions {
@@ -25,19 +26,26 @@ export async function readJobs(aws: AmplifyBackend, target: WatchTarget): Promis
 
 /**
  * A poll against the last: the jobs now known (the last ones updated, in their first-seen order)
- * and those new or changed since, in the order read. Jobs without an id are not jobs to follow.
+ * and those to publish, in the order read: `changed`, new or changed by the service, and
+ * `newlyStuck`, changed only by having run past the stuck threshold since the last poll (with
+ * `timing`, each job read is marked by markStuck; jobVersion compares the mark). Only `changed`
+ * paces polling: a job turning stuck is news for subscribers, not a reason to poll sooner. Jobs
+ * without an id are not jobs to follow.
  */
-export function diffJobs(last: ReadonlyMap<string, Job> | undefined, jobs: readonly Job[]) {
+export function diffJobs(last: ReadonlyMap<string, WatchedJob> | undefined, jobs: readonly Job[], timing?: JobTiming) {
   const known = new Map(last);
-  const changed: Job[] = [];
-  for (const job of jobs) {
-    if (!job.jobId) continue;
-    const before = known.get(job.jobId);
+  const changed: WatchedJob[] = [];
+  const newlyStuck: WatchedJob[] = [];
+  for (const read of jobs) {
+    if (!read.jobId) continue;
+    const before = known.get(read.jobId);
+    const job: WatchedJob = timing ? markStuck(read, timing, before) : read;
     if (before && jobVersion(before) === jobVersion(job)) continue;
-    known.set(job.jobId, job);
-    changed.push(job);
+    known.set(read.jobId, job);
+    const onlyStuck = before && job.stuck && jobVersion({ ...before, stuck: true }) === jobVersion(job);
+    (onlyStuck ? newlyStuck : changed).push(job);
   }
-  return { known, changed };
+  return { known, changed, newlyStuck };
 }
 
 /**
@@ -54,14 +62,16 @@ export function createPoller(options: {
   polling: PollingOptions;
   scheduler: Scheduler;
   /** What subscribers were last sent (another instance's polls): the baseline when taking over. */
-  known: () => ReadonlyMap<string, Job> | undefined;
+  known: () => ReadonlyMap<string, WatchedJob> | undefined;
   /** A NOT_FOUND now means "not readable yet" (a job just started by this gateway), not "never". */
   recentlyStarted: () => boolean;
   onPoll?: () => void;
+  /** Marks the jobs read that are stuck (markStuck); none are without it. */
+  timing?: JobTiming;
 }) {
   const { bus, key, envKey, target, polling, scheduler } = options;
   /** The last poll, what changes are found against. */
-  let polled: Map<string, Job> | undefined;
+  let polled: Map<string, WatchedJob> | undefined;
   let interval = polling.minIntervalMs;
   let dueAt = 0;
   let failures = 0;
@@ -89,9 +99,9 @@ export function createPoller(options: {
       failures = 0;
       outageReported = false;
       const first = !polled;
-      const { known, changed } = diffJobs(polled, jobs);
+      const { known, changed, newlyStuck } = diffJobs(polled, jobs, options.timing);
       polled = known;
-      if (!first) for (const job of changed) bus.publish(envKey, { kind: 'job', job });
+      if (!first) for (const job of [...changed, ...newlyStuck]) bus.publish(envKey, { kind: 'job', job });
       if (first || snapshotWanted) publishSnapshot();
       interval = changed.length > 0 || first ? polling.minIntervalMs : Math.min(interval * 1.5, polling.maxIntervalMs);
     } catch (error) {
@@ -152,7 +162,7 @@ export function createPoller(options: {
       snapshotWanted = true;
     },
     /** The jobs the last poll saw (none before the first). */
-    polled: (): Iterable<Job> => polled?.values() ?? [],
+    polled: (): Iterable<WatchedJob> => polled?.values() ?? [],
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Job } from '../loaders.js';
 // The one import of "is this status terminal" in the stuck-job code.
-import { isTerminalState, jobState } from './lifecycle.js';
+import { isTerminalState, isTerminalStatus, jobState, type WatchedJob } from './lifecycle.js';
 
 /** What "stuck" is measured against: the gateway's now, and the threshold (JOB_STUCK_AFTER_SECONDS). */
 export interface JobTiming {
@@ -43,3 +43,14 @@ export function isStuck(job: Timed, timing: JobTiming): boolean {
 
 export const countStuck = (jobs: Iterable<Timed>, timing: JobTiming) =>
   [...jobs].filter((job) => isStuck(job, timing)).length;
+
+/**
+ * The job as a poller publishes it: marked `stuck` when it is, unmarked otherwise. A running job
+ * its last poll marked stays marked, so that another instance taking the lease over with a clock a
+ * little behind does not send it back as unstuck.
+ */
+export function markStuck(job: Job, timing: JobTiming, before?: WatchedJob): WatchedJob {
+  const { stuck: _, ...read } = job as WatchedJob;
+  const stuck = isStuck(read, timing) || (before?.stuck === true && !isTerminalStatus(read.status));
+  return stuck ? { ...read, stuck: true } : read;
+}

@@ -7,6 +7,7 @@ import { createLeaseLoop, type LeaseLoop } from './lease-loop.js';
 import { createPoller, type Poller, type PollingOptions } from './poll.js';
 import { EventQueue } from './queue.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
+import type { JobTiming } from './stuck.js';
 import { environmentKey, watchKey, type EnvironmentKey, type JobKey, type WatchTarget } from './watch-key.js';
 
 export type { PollingOptions } from './poll.js';
@@ -45,6 +46,8 @@ export function createJobWatcher(options: {
   scheduler?: Scheduler;
   /** Told when a watched job is seen to finish: what was read of its app may have changed. */
   onJobFinished?: (appId: string) => void;
+  /** What makes a job stuck: the pollers mark such jobs, and send each once more when it turns stuck. */
+  timing?: JobTiming;
 }) {
   const { bus } = options;
   const scheduler = options.scheduler ?? realScheduler;
@@ -79,6 +82,7 @@ export function createJobWatcher(options: {
       known: () => fanOut.jobs,
       recentlyStarted: () => (started.get(key) ?? -Infinity) > scheduler.now(),
       onPoll: () => polls++,
+      timing: options.timing,
     });
     const loop = createLeaseLoop({
       key,

@@ -2,7 +2,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
-import { isTerminalStatus, jobVersion } from '../jobs/lifecycle.js';
+import { isTerminalStatus, jobVersion, type WatchedJob } from '../jobs/lifecycle.js';
 import { isStuck, runningForSeconds } from '../jobs/stuck.js';
 import type { WatchEvent } from '../jobs/watcher.js';
 import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
@@ -14,7 +14,7 @@ export interface JobRef {
   appId: string;
   environmentName: string;
   jobId: string;
-  known?: Partial<Job>;
+  known?: Partial<WatchedJob>;
 }
 
 
@@ -42,7 +42,7 @@ export function startedJob(job: JobRef | null, ctx: Context): JobRef | null {
   return job;
 }
 
-const jobRef = (appId: string, environmentName: string, job: Job): JobRef => ({
+const jobRef = (appId: string, environmentName: string, job: WatchedJob): JobRef => ({
   appId,
   environmentName,
   jobId: job.jobId ?? '',
@@ -65,7 +65,9 @@ async function timed(job: JobRef, ctx: Context) {
 export const jobRunningForSeconds = async (job: JobRef, ctx: Context) =>
   runningForSeconds(await timed(job, ctx), ctx.jobTiming.now());
 
-export const jobStuck = async (job: JobRef, ctx: Context) => isStuck(await timed(job, ctx), ctx.jobTiming);
+/** A job a poller published as stuck is stuck here too, whatever this instance's clock says. */
+export const jobStuck = async (job: JobRef, ctx: Context) =>
+  job.known?.stuck === true || isStuck(await timed(job, ctx), ctx.jobTiming);
 
 /** `null` for a job the service does not know. */
 export async function backendJob(args: { appId: string; environmentName: string; jobId: string }, ctx: Context): Promise<JobRef | null> {
