@@ -42,7 +42,7 @@ export function diffJobs(last: ReadonlyMap<string, WatchedJob> | undefined, jobs
     const job: WatchedJob = timing ? markStuck(read, timing, before) : read;
     if (before && jobVersion(before) === jobVersion(job)) continue;
     known.set(read.jobId, job);
-    const onlyStuck = before && job.stuck && jobVersion({ ...before, stuck: true }) === jobVersion(job);
+    const onlyStuck = before !== undefined && job.stuck === true && jobVersion({ ...before, stuck: true }) === jobVersion(job);
     (onlyStuck ? newlyStuck : changed).push(job);
   }
   return { known, changed, newlyStuck };
