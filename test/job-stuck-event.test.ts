@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jobVersion } from '../src/jobs/lifecycle.js';
 import { diffJobs } from '../src/jobs/poll.js';
 import { markStuck } from '../src/jobs/stuck.js';
 import type { Gateway } from '../src/server.js';
@@ -150,6 +151,10 @@ describe('the stuck mark in the poll diff', () => {
     const last = diffJobs(undefined, [job()], timing(created)).known;
     const next = diffJobs(last, [job()], timing(created + seconds * 1000));
     expect({ changed: next.changed.length, newlyStuck: next.newlyStuck.length, stuck: next.known.get('j')?.stuck }).toEqual(expected);
+  });
+
+  it('is part of the version every stage compares', () => {
+    expect(jobVersion({ ...job(), stuck: true })).not.toBe(jobVersion(job()));
   });
 
   it('unmarks a done job, and keeps a running one marked under a clock that is behind (another lease holder)', () => {
