@@ -134,7 +134,7 @@ export interface LogLine {
 export async function startRedisInstances(options: {
   leaseMs: number;
   prefix: string;
-  /** JOB_STUCK_AFTER_SECONDS, job ages then measured on the emulator's clock as startStack does. */
+  /** JOB_STUCK_AFTER_SECONDS. @default the gateway's */
   stuckAfterSeconds?: number;
   /** How long the emulator's jobs run. @default its own */
   jobDurationMs?: number;
@@ -162,7 +162,9 @@ export async function startRedisInstances(options: {
         }),
         {
           logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },
-          ...(options.stuckAfterSeconds === undefined ? {} : { now: () => emulator.clock.now() }),
+          // Job ages on the emulator's clock, as startStack measures them: the wall clock is months
+          // ahead of it, and every running job would read as stuck.
+          now: () => emulator.clock.now(),
         },
       );
       gateways.push(gateway);
