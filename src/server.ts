@@ -111,6 +111,8 @@ export async function createGateway(
   const leases = redis
     ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix, outage: redis.outage })
     : createMemoryLeases(config.jobLeaseMs);
+  // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
+  const serviceNow = overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now);
   const jobs = createJobWatcher({
     aws,
     bus,
@@ -119,11 +121,11 @@ export async function createGateway(
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
     scheduler: overrides.scheduler,
     onJobFinished: (appId) => reads.forgetApp(appId),
+    now: serviceNow,
   });
 
-  // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
   const jobTiming: JobTiming = {
-    now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
+    now: serviceNow,
     stuckAfterSeconds: config.jobStuckAfterSeconds,
   };
 

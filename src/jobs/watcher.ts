@@ -1,5 +1,6 @@
 import type { AmplifyBackend } from '../aws/client.js';
 import type { Job } from '../loaders.js';
+import { createJobDurations } from './durations.js';
 import type { EventBus, JobEvent } from './events.js';
 import { createFanOut, type FanOut, type WatchEvent } from './fan-out.js';
 import type { Leases } from './lease.js';
@@ -45,9 +46,13 @@ export function createJobWatcher(options: {
   scheduler?: Scheduler;
   /** Told when a watched job is seen to finish: what was read of its app may have changed. */
   onJobFinished?: (appId: string) => void;
+  /** Now on the clock the service stamps createTime with. @default Date.now */
+  now?: () => number;
 }) {
   const { bus } = options;
   const scheduler = options.scheduler ?? realScheduler;
+  /** Typical job durations per operation, learned by every poller of this instance for all of them. */
+  const durations = createJobDurations();
   const watches = new Map<string, Watch>();
   /** Watch keys of jobs this gateway started, and until when they are new. */
   const started = new Map<string, number>();
@@ -79,6 +84,8 @@ export function createJobWatcher(options: {
       known: () => fanOut.jobs,
       recentlyStarted: () => (started.get(key) ?? -Infinity) > scheduler.now(),
       onPoll: () => polls++,
+      durations,
+      serviceNow: options.now,
     });
     const loop = createLeaseLoop({
       key,
