@@ -61,7 +61,7 @@ export function pacedDelay(options: {
   ends: readonly (number | undefined)[];
 }): number {
   const { backoffMs, polling, now, ends } = options;
-  const ahead = ends.filter((end): end is number => end !== undefined && end + END_MARGIN_MS > now);
+  const ahead = ends.filter((end): end is number => end !== undefined && end > now);
   if (ahead.length === 0) return backoffMs;
   const planned = Math.max(polling.minIntervalMs, Math.min(...ahead) - now) + END_MARGIN_MS;
   const unplanned = ends.some((end) => end === undefined);
