@@ -5,7 +5,8 @@
 //   2. the latency the gateway adds over the plain SDK calls a hand-written client would make, and
 //      the same calls as raw HTTP requests (the floor this machine and the emulator allow);
 //   3. upstream calls per query against the minimum the data needs;
-//   4. subscription fan-out (bench/fanout.ts) and cold start.
+//   4. subscription fan-out (bench/fanout.ts) and cold start;
+//   5. the delay from a job's end on the emulator to a subscriber's event about it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import {
   AmplifyBackendClient,
   GetBackendAPICommand,
@@ -363,6 +366,59 @@ async function fanOut() {
   return [...scenario(quick ? '1000' : '1000,10000', 100), ...scenario(quick ? '1000' : '10000', 1)];
 }
 
+// --- 5. job end -> subscriber event -------------------------------------------------------------
+
+// A standalone emulator on the system clock finishing jobs in 3 s, the gateway in front of it with
+// its default polling (JOB_POLL_MIN_MS 1000, backoff 1.5), and a graphql-ws subscriber here: for
+// each of a few jobs of one operation started in turn, the time from the job's end on the emulator
+// (its updateTime, stamped at its completion time) to the subscriber's event saying it is done,
+// and the GetBackendJob polls it took. The first job's operation is unknown to the gateway; the
+// later ones come after it has seen jobs of that operation finish.
+async function jobEnd() {
+  const jobs = quick ? 3 : 5;
+  const emulator = await startProcess('dist/emulator/main.js', ['--port', '0', '--seed', 'demo', '--job-seconds', '3'], {}, 1, /listening on (\S+)/);
+  const gateway = await startGateway(emulator.url);
+  const client = createClient({ url: gateway.url.replace('http://', 'ws://'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const rows: { delayMs: number; polls: number }[] = [];
+  try {
+    for (let i = 0; i < jobs; i++) {
+      const started = await post(
+        gateway.url,
+        `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "bench${i}"
+          config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+      );
+      const jobId = started.data?.createBackendStorage?.job?.jobId as string | undefined;
+      if (!jobId) throw new Error(`createBackendStorage failed: ${JSON.stringify(started.errors)}`);
+      await fetch(`${emulator.url}/_emulator/stats`, { method: 'DELETE' });
+      let doneAt = NaN;
+      const query = `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { isDone updateTime } }`;
+      let updateTime = '';
+      for await (const event of client.iterate({ query })) {
+        const job = (event.data as { backendJob?: { isDone: boolean; updateTime: string } } | undefined)?.backendJob;
+        if (event.errors) throw new Error(`backendJob failed: ${JSON.stringify(event.errors)}`);
+        if (job?.isDone) {
+          doneAt = Date.now();
+          updateTime = job.updateTime;
+          break;
+        }
+      }
+      const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as Record<string, number>;
+      rows.push({ delayMs: doneAt - Date.parse(updateTime), polls: stats.GetBackendJob ?? 0 });
+    }
+  } finally {
+    await client.dispose();
+    await stopProcess(gateway.child);
+    await stopProcess(emulator.child);
+  }
+  const learned = rows.slice(1);
+  return {
+    jobSeconds: 3,
+    firstJob: rows[0],
+    learnedMedian: { delayMs: median(learned.map((r) => r.delayMs)), polls: median(learned.map((r) => r.polls)) },
+    jobs: rows,
+  };
+}
+
 // --- run and report ------------------------------------------------------------------------------
 
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -390,6 +446,7 @@ const report = {
   upstreamCalls: await run('calls', upstreamCalls),
   coldStart: await run('coldstart', coldStart),
   fanOut: await run('fanout', fanOut),
+  jobEnd: await run('jobend', jobEnd),
 };
 console.log(JSON.stringify(report, null, 2));
 // results.json keeps only complete runs.

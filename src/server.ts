@@ -125,6 +125,7 @@ export async function createGateway(
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
     scheduler: overrides.scheduler,
     onJobFinished: (appId) => reads.forgetApp(appId),
+    // The service's clock: stuck jobs are marked by it, and expected job ends read on it.
     timing: jobTiming,
   });
 

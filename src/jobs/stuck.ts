@@ -29,7 +29,7 @@ export function runningForSeconds(job: Timed, now: number): number | null {
  * The service documents createTime only as "the time when the job was created", a string: an ISO
  * date as the emulator sends, or epoch seconds or milliseconds in digits, are all read.
  */
-function parseTime(text: string): number {
+export function parseTime(text: string): number {
   if (!/^\d{1,16}$/.test(text)) return Date.parse(text);
   const n = Number(text);
   return text.length <= 11 ? n * 1000 : n;

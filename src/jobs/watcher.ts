@@ -1,5 +1,6 @@
 import type { AmplifyBackend } from '../aws/client.js';
 import type { Job } from '../loaders.js';
+import { createJobDurations } from './durations.js';
 import type { EventBus, JobEvent } from './events.js';
 import { createFanOut, type FanOut, type WatchEvent } from './fan-out.js';
 import type { Leases } from './lease.js';
@@ -46,11 +47,16 @@ export function createJobWatcher(options: {
   scheduler?: Scheduler;
   /** Told when a watched job is seen to finish: what was read of its app may have changed. */
   onJobFinished?: (appId: string) => void;
-  /** What makes a job stuck: the pollers mark such jobs, and send each once more when it turns stuck. */
+  /**
+   * What makes a job stuck, and the service's clock (`timing.now`, createTime's): the pollers mark
+   * stuck jobs, send each once more when it turns stuck, and read learned job ends on that clock.
+   */
   timing?: JobTiming;
 }) {
   const { bus } = options;
   const scheduler = options.scheduler ?? realScheduler;
+  /** Typical job durations per operation, learned by every poller of this instance for all of them. */
+  const durations = createJobDurations();
   const watches = new Map<string, Watch>();
   /** Watch keys of jobs this gateway started, and until when they are new. */
   const started = new Map<string, number>();
@@ -83,6 +89,7 @@ export function createJobWatcher(options: {
       recentlyStarted: () => (started.get(key) ?? -Infinity) > scheduler.now(),
       onPoll: () => polls++,
       timing: options.timing,
+      durations,
     });
     const loop = createLeaseLoop({
       key,
