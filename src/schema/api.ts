@@ -10,8 +10,9 @@ import {
   type ApiConfig,
   type ApiConfigInput,
 } from '../resolvers/api.js';
-import { resource, type ResourceRef } from '../resolvers/environment.js';
+import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
+import { BackendApi } from './refs.js';
 import { resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
 
@@ -78,8 +79,6 @@ const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement
     }),
   }),
 });
-
-export const BackendApi = builder.objectRef<ResourceRef>('BackendApi');
 
 builder.node(BackendApi, {
   description: 'A GraphQL API (AppSync) resource of an environment.',

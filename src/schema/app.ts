@@ -13,12 +13,9 @@ import {
 } from '../resolvers/app.js';
 import type { JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { BackendJob } from './job.js';
 import { parseSingleKeyId } from './node-id.js';
+import { App, BackendEnvironment, BackendJob } from './refs.js';
 import { newEnvironmentName, nonEmpty, pathValue } from './validation.js';
-
-export const App = builder.objectRef<AppRef>('App');
 
 builder.node(App, {
   description: 'An Amplify app and its backend environments.',

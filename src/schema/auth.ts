@@ -18,8 +18,9 @@ import {
   updateBackendAuth,
   type AuthConfig,
 } from '../resolvers/auth.js';
-import { resource, type ResourceRef } from '../resolvers/environment.js';
+import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
+import { BackendAuth } from './refs.js';
 import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
 
@@ -160,8 +161,6 @@ const BackendAuthConfig = builder.objectRef<AuthConfig>('BackendAuthConfig').imp
     userPoolConfigs: t.expose('userPoolConfigs', { type: BackendAuthUserPoolConfig, nullable: true }),
   }),
 });
-
-export const BackendAuth = builder.objectRef<ResourceRef>('BackendAuth');
 
 builder.node(BackendAuth, {
   description: 'The Cognito auth resource of an environment.',

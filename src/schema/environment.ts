@@ -11,16 +11,11 @@ import {
   type EnvironmentRef,
 } from '../resolvers/environment.js';
 import { environmentJob, environmentJobs, type JobRef } from '../resolvers/job.js';
-import { BackendApi } from './api.js';
-import { App } from './app.js';
-import { BackendAuth } from './auth.js';
 import { builder } from './builder.js';
-import { BackendJob, BackendJobConnection } from './job.js';
+import { BackendJobConnection } from './job.js';
 import { keyId, parseKeyId } from './node-id.js';
-import { BackendStorage } from './storage.js';
+import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { newEnvironmentName, pathValue } from './validation.js';
-
-export const BackendEnvironment = builder.objectRef<EnvironmentRef>('BackendEnvironment');
 
 builder.node(BackendEnvironment, {
   description: 'A backend environment of an app, with its API, auth and storage resources.',

@@ -22,13 +22,8 @@ import {
 } from '../resolvers/environment.js';
 import { backendJob } from '../resolvers/job.js';
 import { badUserInput, isNotFound } from '../errors.js';
-import { BackendApi } from './api.js';
-import { App } from './app.js';
-import { BackendAuth } from './auth.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { BackendJob } from './job.js';
-import { BackendStorage } from './storage.js';
+import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { pathValue } from './validation.js';
 
 // Federation entities. `_entities` resolves them with the same resolvers, hence the same

@@ -1,10 +1,11 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import './app.js';
-import './environment.js';
+// In the order the types were always registered in: the served schema lists them unsorted.
+import './job.js';
 import './api.js';
 import './auth.js';
 import './storage.js';
-import './job.js';
+import './environment.js';
+import './app.js';
 import './token.js';
 import './s3.js';
 import { buildSubgraphSchema } from './federation.js';

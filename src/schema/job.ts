@@ -11,8 +11,8 @@ import {
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
 import { keyId, parseKeyId } from './node-id.js';
+import { BackendEnvironment, BackendJob } from './refs.js';
 import { nonEmpty, pathValue } from './validation.js';
 
 export const JobStateEnum = builder.enumType('JobState', {
@@ -25,8 +25,6 @@ export const JobStateEnum = builder.enumType('JobState', {
     UNKNOWN: { description: 'A status this gateway does not recognise; see `status`.' },
   } as const,
 });
-
-export const BackendJob = builder.objectRef<JobRef>('BackendJob');
 
 builder.node(BackendJob, {
   description: 'An asynchronous job started by a write operation.',

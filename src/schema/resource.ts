@@ -4,9 +4,8 @@ import type { JobRef } from '../resolvers/job.js';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
 import { builder } from './builder.js';
-import { BackendEnvironment } from './environment.js';
-import { BackendJob } from './job.js';
 import { keyId, parseKeyId } from './node-id.js';
+import { BackendEnvironment, BackendJob } from './refs.js';
 import { newResourceName, pathValue } from './validation.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

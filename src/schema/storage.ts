@@ -1,5 +1,5 @@
 import { AuthenticatedElement, ServiceName } from '../aws/enums.js';
-import { resource, type ResourceRef } from '../resolvers/environment.js';
+import { resource } from '../resolvers/environment.js';
 import {
   createBackendStorage,
   deleteBackendStorage,
@@ -8,6 +8,7 @@ import {
   updateBackendStorage,
 } from '../resolvers/storage.js';
 import { builder } from './builder.js';
+import { BackendStorage } from './refs.js';
 import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { pathValue } from './validation.js';
 
@@ -34,8 +35,6 @@ const BackendStorageConfig = builder.objectRef<Config>('BackendStorageConfig').i
     permissions: t.expose('permissions', { type: BackendStoragePermissions, nullable: true }),
   }),
 });
-
-export const BackendStorage = builder.objectRef<ResourceRef>('BackendStorage');
 
 builder.node(BackendStorage, {
   description: 'An S3 storage resource of an environment.',

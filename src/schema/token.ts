@@ -1,7 +1,7 @@
 import { adminToken, createToken, deleteToken, type AdminToken } from '../resolvers/token.js';
-import { App } from './app.js';
 import { builder } from './builder.js';
 import { keyId, parseKeyId } from './node-id.js';
+import { App } from './refs.js';
 import { pathValue } from './validation.js';
 
 export const AdminTokenRef = builder.objectRef<AdminToken>('AdminToken');
