@@ -12,6 +12,7 @@ import {
 } from '../resolvers/api.js';
 import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { BackendApi } from './refs.js';
 import { resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
@@ -134,73 +135,40 @@ const toApiConfig = (config: typeof BackendApiConfigInput.$inferInput): ApiConfi
 
 const CreateBackendApiPayload = resourcePayload('CreateBackendApiPayload', { field: 'api', type: BackendApi });
 
-builder.mutationField('createBackendApi', (t) =>
-  t.field({
-    type: CreateBackendApiPayload,
-    description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateBackendApiInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: true }),
-            config: f.field({ type: BackendApiConfigInput, required: true }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => createBackendApi({ ...input, config: toApiConfig(input.config) }, ctx),
+mutationWithInput('createBackendApi', {
+  type: CreateBackendApiPayload,
+  description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
+  inputName: 'CreateBackendApiInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: true }),
+    config: f.field({ type: BackendApiConfigInput, required: true }),
   }),
-);
+  resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfig(input.config) }, ctx),
+});
 
-builder.mutationField('updateBackendApi', (t) =>
-  t.field({
-    type: resourcePayload('UpdateBackendApiPayload', { field: 'api', type: BackendApi }),
-    description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('UpdateBackendApiInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: false }),
-            config: f.field({ type: BackendApiConfigInput }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      updateBackendApi({ ...input, config: input.config ? toApiConfig(input.config) : null }, ctx),
+mutationWithInput('updateBackendApi', {
+  type: () => resourcePayload('UpdateBackendApiPayload', { field: 'api', type: BackendApi }),
+  description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
+  inputName: 'UpdateBackendApiInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: false }),
+    config: f.field({ type: BackendApiConfigInput }),
   }),
-);
+  resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfig(input.config) : null }, ctx),
+});
 
-builder.mutationField('deleteBackendApi', (t) =>
-  t.field({
-    type: resourcePayload('DeleteBackendApiPayload', { field: 'api', type: BackendApi }),
-    description: 'Removes a GraphQL API from an environment (DeleteBackendAPI).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('DeleteBackendApiInput', {
-          fields: (f) => resourceKeyFields(f, { creating: false }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => deleteBackendApi(input, ctx),
-  }),
-);
+mutationWithInput('deleteBackendApi', {
+  type: () => resourcePayload('DeleteBackendApiPayload', { field: 'api', type: BackendApi }),
+  description: 'Removes a GraphQL API from an environment (DeleteBackendAPI).',
+  inputName: 'DeleteBackendApiInput',
+  inputFields: (f) => resourceKeyFields(f, { creating: false }),
+  resolve: (input, ctx) => deleteBackendApi(input, ctx),
+});
 
-builder.mutationField('generateBackendApiModels', (t) =>
-  t.field({
-    type: resourcePayload('GenerateBackendApiModelsPayload', { field: 'api', type: BackendApi }),
-    description: "Generates DataStore models from an API's transform schema (GenerateBackendAPIModels).",
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('GenerateBackendApiModelsInput', {
-          fields: (f) => resourceKeyFields(f, { creating: false }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => generateBackendApiModels(input, ctx),
-  }),
-);
+mutationWithInput('generateBackendApiModels', {
+  type: () => resourcePayload('GenerateBackendApiModelsPayload', { field: 'api', type: BackendApi }),
+  description: "Generates DataStore models from an API's transform schema (GenerateBackendAPIModels).",
+  inputName: 'GenerateBackendApiModelsInput',
+  inputFields: (f) => resourceKeyFields(f, { creating: false }),
+  resolve: (input, ctx) => generateBackendApiModels(input, ctx),
+});

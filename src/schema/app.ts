@@ -13,6 +13,7 @@ import {
 } from '../resolvers/app.js';
 import type { JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { parseSingleKeyId } from './node-id.js';
 import { App, BackendEnvironment, BackendJob } from './refs.js';
 import { newEnvironmentName, nonEmpty, pathValue } from './validation.js';
@@ -97,106 +98,66 @@ const AppJobPayload = (name: string) =>
     }),
   });
 
-builder.mutationField('createBackend', (t) =>
-  t.field({
-    type: CreateBackendPayload,
-    description: 'Creates a backend environment for an app (CreateBackend); the environment appears when its job completes.',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateBackendInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            appName: f.string({ required: true, validate: nonEmpty }),
-            environmentName: f.string({ required: true, validate: newEnvironmentName }),
-            resourceName: f.string({ validate: nonEmpty }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => createBackend(input, ctx),
+mutationWithInput('createBackend', {
+  type: CreateBackendPayload,
+  description: 'Creates a backend environment for an app (CreateBackend); the environment appears when its job completes.',
+  inputName: 'CreateBackendInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    appName: f.string({ required: true, validate: nonEmpty }),
+    environmentName: f.string({ required: true, validate: newEnvironmentName }),
+    resourceName: f.string({ validate: nonEmpty }),
   }),
-);
+  resolve: (input, ctx) => createBackend(input, ctx),
+});
 
-builder.mutationField('removeAllBackends', (t) =>
-  t.field({
-    type: AppJobPayload('RemoveAllBackendsPayload'),
-    description: 'Removes every backend environment of an app, and the app itself with cleanAmplifyApp (RemoveAllBackends).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('RemoveAllBackendsInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            cleanAmplifyApp: f.boolean(),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => removeAllBackends(input, ctx),
+mutationWithInput('removeAllBackends', {
+  type: () => AppJobPayload('RemoveAllBackendsPayload'),
+  description: 'Removes every backend environment of an app, and the app itself with cleanAmplifyApp (RemoveAllBackends).',
+  inputName: 'RemoveAllBackendsInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    cleanAmplifyApp: f.boolean(),
   }),
-);
+  resolve: (input, ctx) => removeAllBackends(input, ctx),
+});
 
-builder.mutationField('createBackendConfig', (t) =>
-  t.field({
-    type: AppJobPayload('CreateBackendConfigPayload'),
-    description: 'Creates the Admin UI configuration of an app (CreateBackendConfig).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateBackendConfigInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            backendManagerAppId: f.string({ validate: pathValue }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => createBackendConfig(input, ctx),
+mutationWithInput('createBackendConfig', {
+  type: () => AppJobPayload('CreateBackendConfigPayload'),
+  description: 'Creates the Admin UI configuration of an app (CreateBackendConfig).',
+  inputName: 'CreateBackendConfigInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    backendManagerAppId: f.string({ validate: pathValue }),
   }),
-);
+  resolve: (input, ctx) => createBackendConfig(input, ctx),
+});
 
-builder.mutationField('updateBackendConfig', (t) =>
-  t.field({
-    type: builder.objectRef<{ app: AppRef; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        config: p.expose('config', { type: BackendConfigRef }),
-      }),
+mutationWithInput('updateBackendConfig', {
+  type: () => builder.objectRef<{ app: AppRef; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      config: p.expose('config', { type: BackendConfigRef }),
     }),
-    description: 'Updates the Admin UI login configuration of an app (UpdateBackendConfig).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('UpdateBackendConfigInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            loginAuthConfig: f.field({ type: LoginAuthConfigInput }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => updateBackendConfig(input, ctx),
   }),
-);
+  description: 'Updates the Admin UI login configuration of an app (UpdateBackendConfig).',
+  inputName: 'UpdateBackendConfigInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    loginAuthConfig: f.field({ type: LoginAuthConfigInput }),
+  }),
+  resolve: (input, ctx) => updateBackendConfig(input, ctx),
+});
 
-builder.mutationField('removeBackendConfig', (t) =>
-  t.field({
-    type: builder.objectRef<{ app: AppRef; error: string | null }>('RemoveBackendConfigPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        error: p.exposeString('error', { nullable: true }),
-      }),
+mutationWithInput('removeBackendConfig', {
+  type: () => builder.objectRef<{ app: AppRef; error: string | null }>('RemoveBackendConfigPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      error: p.exposeString('error', { nullable: true }),
     }),
-    description: 'Removes the Admin UI configuration of an app (RemoveBackendConfig).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('RemoveBackendConfigInput', {
-          fields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => removeBackendConfig(input, ctx),
   }),
-);
+  description: 'Removes the Admin UI configuration of an app (RemoveBackendConfig).',
+  inputName: 'RemoveBackendConfigInput',
+  inputFields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+  resolve: (input, ctx) => removeBackendConfig(input, ctx),
+});

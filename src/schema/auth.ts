@@ -20,6 +20,7 @@ import {
 } from '../resolvers/auth.js';
 import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { BackendAuth } from './refs.js';
 import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
@@ -288,78 +289,48 @@ function authInputs(prefix: 'Create' | 'Update') {
 const CreateBackendAuthConfigInput = authInputs('Create');
 const UpdateBackendAuthConfigInput = authInputs('Update');
 
-builder.mutationField('createBackendAuth', (t) =>
-  t.field({
-    type: resourcePayload('CreateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
-    description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateBackendAuthInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: true }),
-            config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
-          }),
-        }),
-      }),
-    },
-    // The input types are built by one function for both shapes, so TypeScript sees optional what
-    // GraphQL already requires; the schema is what guarantees the SDK shape here.
-    resolve: (_root, { input }, ctx) => createBackendAuth(input as never, ctx),
+mutationWithInput('createBackendAuth', {
+  type: () => resourcePayload('CreateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+  description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
+  inputName: 'CreateBackendAuthInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: true }),
+    config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
   }),
-);
+  // The input types are built by one function for both shapes, so TypeScript sees optional what
+  // GraphQL already requires; the schema is what guarantees the SDK shape here.
+  resolve: (input, ctx) => createBackendAuth(input as never, ctx),
+});
 
-builder.mutationField('updateBackendAuth', (t) =>
-  t.field({
-    type: resourcePayload('UpdateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
-    description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('UpdateBackendAuthInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: false }),
-            config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => updateBackendAuth(input as never, ctx),
+mutationWithInput('updateBackendAuth', {
+  type: () => resourcePayload('UpdateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+  description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
+  inputName: 'UpdateBackendAuthInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: false }),
+    config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
   }),
-);
+  resolve: (input, ctx) => updateBackendAuth(input as never, ctx),
+});
 
-builder.mutationField('deleteBackendAuth', (t) =>
-  t.field({
-    type: resourcePayload('DeleteBackendAuthPayload', { field: 'auth', type: BackendAuth }),
-    description: 'Removes the auth resource of an environment (DeleteBackendAuth).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('DeleteBackendAuthInput', { fields: (f) => resourceKeyFields(f, { creating: false }) }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => deleteBackendAuth(input, ctx),
-  }),
-);
+mutationWithInput('deleteBackendAuth', {
+  type: () => resourcePayload('DeleteBackendAuthPayload', { field: 'auth', type: BackendAuth }),
+  description: 'Removes the auth resource of an environment (DeleteBackendAuth).',
+  inputName: 'DeleteBackendAuthInput',
+  inputFields: (f) => resourceKeyFields(f, { creating: false }),
+  resolve: (input, ctx) => deleteBackendAuth(input, ctx),
+});
 
-builder.mutationField('importBackendAuth', (t) =>
-  t.field({
-    type: resourcePayload('ImportBackendAuthPayload'),
-    description: 'Uses an existing Cognito user pool as the auth of an environment (ImportBackendAuth).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('ImportBackendAuthInput', {
-          fields: (f) => ({
-            ...environmentKeyFields(f),
-            userPoolId: f.string({ required: true, validate: pathValue }),
-            webClientId: f.string({ required: true, validate: pathValue }),
-            nativeClientId: f.string({ required: true, validate: pathValue }),
-            identityPoolId: f.string({ validate: pathValue }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => importBackendAuth(input, ctx),
+mutationWithInput('importBackendAuth', {
+  type: () => resourcePayload('ImportBackendAuthPayload'),
+  description: 'Uses an existing Cognito user pool as the auth of an environment (ImportBackendAuth).',
+  inputName: 'ImportBackendAuthInput',
+  inputFields: (f) => ({
+    ...environmentKeyFields(f),
+    userPoolId: f.string({ required: true, validate: pathValue }),
+    webClientId: f.string({ required: true, validate: pathValue }),
+    nativeClientId: f.string({ required: true, validate: pathValue }),
+    identityPoolId: f.string({ validate: pathValue }),
   }),
-);
+  resolve: (input, ctx) => importBackendAuth(input, ctx),
+});

@@ -13,6 +13,7 @@ import {
 import { environmentJob, environmentJobs, type JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
 import { BackendJobConnection } from './job.js';
+import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { newEnvironmentName, pathValue } from './validation.js';
@@ -110,55 +111,39 @@ interface EnvironmentPayloadShape {
   job: JobRef | null;
 }
 
-builder.mutationField('cloneBackend', (t) =>
-  t.field({
-    type: builder.objectRef<EnvironmentPayloadShape>('CloneBackendPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        environment: p.expose('environment', { type: BackendEnvironment }),
-        targetEnvironment: p.field({ type: BackendEnvironment, resolve: (x) => x.targetEnvironment! }),
-        job: p.expose('job', { type: BackendJob, nullable: true }),
-      }),
+mutationWithInput('cloneBackend', {
+  type: () => builder.objectRef<EnvironmentPayloadShape>('CloneBackendPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      environment: p.expose('environment', { type: BackendEnvironment }),
+      targetEnvironment: p.field({ type: BackendEnvironment, resolve: (x) => x.targetEnvironment! }),
+      job: p.expose('job', { type: BackendJob, nullable: true }),
     }),
-    description: 'Copies an environment to a new one (CloneBackend); the copy appears when its job completes.',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CloneBackendInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            environmentName: f.string({ required: true, validate: pathValue }),
-            targetEnvironmentName: f.string({ required: true, validate: newEnvironmentName }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => cloneBackend(input, ctx),
   }),
-);
+  description: 'Copies an environment to a new one (CloneBackend); the copy appears when its job completes.',
+  inputName: 'CloneBackendInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    environmentName: f.string({ required: true, validate: pathValue }),
+    targetEnvironmentName: f.string({ required: true, validate: newEnvironmentName }),
+  }),
+  resolve: (input, ctx) => cloneBackend(input, ctx),
+});
 
-builder.mutationField('deleteBackend', (t) =>
-  t.field({
-    type: builder.objectRef<EnvironmentPayloadShape>('DeleteBackendPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        environment: p.expose('environment', { type: BackendEnvironment }),
-        job: p.expose('job', { type: BackendJob, nullable: true }),
-      }),
+mutationWithInput('deleteBackend', {
+  type: () => builder.objectRef<EnvironmentPayloadShape>('DeleteBackendPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      environment: p.expose('environment', { type: BackendEnvironment }),
+      job: p.expose('job', { type: BackendJob, nullable: true }),
     }),
-    description: 'Deletes a backend environment (DeleteBackend) when its job completes.',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('DeleteBackendInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            environmentName: f.string({ required: true, validate: pathValue }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => deleteBackend(input, ctx),
   }),
-);
+  description: 'Deletes a backend environment (DeleteBackend) when its job completes.',
+  inputName: 'DeleteBackendInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    environmentName: f.string({ required: true, validate: pathValue }),
+  }),
+  resolve: (input, ctx) => deleteBackend(input, ctx),
+});
 

@@ -22,15 +22,13 @@ import {
 } from '../resolvers/environment.js';
 import { backendJob } from '../resolvers/job.js';
 import { badUserInput, isNotFound } from '../errors.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { pathValue } from './validation.js';
 
 // Federation entities. `_entities` resolves them with the same resolvers, hence the same
 // per-request loaders, as the queries: many jobs of one environment cost ListBackendJobs pages.
 // An unknown key resolves to null; a malformed representation fails only its own slot.
-
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 type Key<N extends readonly string[]> = { [K in N[number]]: string };
 

@@ -11,6 +11,7 @@ import {
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
 import { nonEmpty, pathValue } from './validation.js';
@@ -87,32 +88,24 @@ builder.queryField('backendJob', (t) =>
   }),
 );
 
-builder.mutationField('updateBackendJob', (t) =>
-  t.field({
-    type: builder.objectRef<{ job: JobRef; environment: { appId: string; name: string } }>('UpdateBackendJobPayload').implement({
-      fields: (p) => ({
-        job: p.expose('job', { type: BackendJob }),
-        environment: p.expose('environment', { type: BackendEnvironment }),
-      }),
+mutationWithInput('updateBackendJob', {
+  type: () => builder.objectRef<{ job: JobRef; environment: { appId: string; name: string } }>('UpdateBackendJobPayload').implement({
+    fields: (p) => ({
+      job: p.expose('job', { type: BackendJob }),
+      environment: p.expose('environment', { type: BackendEnvironment }),
     }),
-    description: "Sets a job's operation or status (UpdateBackendJob).",
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('UpdateBackendJobInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            environmentName: f.string({ required: true, validate: pathValue }),
-            jobId: f.id({ required: true, validate: pathValue }),
-            operation: f.string({ validate: nonEmpty }),
-            status: f.string({ validate: nonEmpty }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => updateBackendJob(input, ctx),
   }),
-);
+  description: "Sets a job's operation or status (UpdateBackendJob).",
+  inputName: 'UpdateBackendJobInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    environmentName: f.string({ required: true, validate: pathValue }),
+    jobId: f.id({ required: true, validate: pathValue }),
+    operation: f.string({ validate: nonEmpty }),
+    status: f.string({ validate: nonEmpty }),
+  }),
+  resolve: (input, ctx) => updateBackendJob(input, ctx),
+});
 
 builder.subscriptionField('backendJob', (t) =>
   t.field({

@@ -3,12 +3,11 @@ import type { EnvironmentRef, ResourceRef } from '../resolvers/environment.js';
 import type { JobRef } from '../resolvers/job.js';
 import type { Context } from '../context.js';
 import { isNotFound } from '../errors.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
 import { newResourceName, pathValue } from './validation.js';
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type FieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
 
 export interface ResourcePayloadShape {

@@ -8,6 +8,7 @@ import {
   updateBackendStorage,
 } from '../resolvers/storage.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { BackendStorage } from './refs.js';
 import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
 import { pathValue } from './validation.js';
@@ -71,79 +72,47 @@ const UpdateBackendStorageConfigInput = storageConfigInput('UpdateBackendStorage
 
 const withService = <C extends { serviceName?: 'S3' | null }>(config: C) => ({ ...config, serviceName: config.serviceName ?? 'S3' });
 
-builder.mutationField('createBackendStorage', (t) =>
-  t.field({
-    type: resourcePayload('CreateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
-    description: 'Adds S3 storage to an environment (CreateBackendStorage).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateBackendStorageInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: true }),
-            config: f.field({ type: CreateBackendStorageConfigInput, required: true }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => createBackendStorage({ ...input, config: withService(input.config) }, ctx),
+mutationWithInput('createBackendStorage', {
+  type: () => resourcePayload('CreateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+  description: 'Adds S3 storage to an environment (CreateBackendStorage).',
+  inputName: 'CreateBackendStorageInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: true }),
+    config: f.field({ type: CreateBackendStorageConfigInput, required: true }),
   }),
-);
+  resolve: (input, ctx) => createBackendStorage({ ...input, config: withService(input.config) }, ctx),
+});
 
-builder.mutationField('updateBackendStorage', (t) =>
-  t.field({
-    type: resourcePayload('UpdateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
-    description: 'Changes the permissions of a storage resource (UpdateBackendStorage).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('UpdateBackendStorageInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: false }),
-            config: f.field({ type: UpdateBackendStorageConfigInput, required: true }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => updateBackendStorage({ ...input, config: withService(input.config) }, ctx),
+mutationWithInput('updateBackendStorage', {
+  type: () => resourcePayload('UpdateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+  description: 'Changes the permissions of a storage resource (UpdateBackendStorage).',
+  inputName: 'UpdateBackendStorageInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: false }),
+    config: f.field({ type: UpdateBackendStorageConfigInput, required: true }),
   }),
-);
+  resolve: (input, ctx) => updateBackendStorage({ ...input, config: withService(input.config) }, ctx),
+});
 
-builder.mutationField('deleteBackendStorage', (t) =>
-  t.field({
-    type: resourcePayload('DeleteBackendStoragePayload', { field: 'storage', type: BackendStorage }),
-    description: 'Removes a storage resource from an environment (DeleteBackendStorage).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('DeleteBackendStorageInput', {
-          fields: (f) => ({
-            ...resourceKeyFields(f, { creating: false }),
-            serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => deleteBackendStorage(withService(input), ctx),
+mutationWithInput('deleteBackendStorage', {
+  type: () => resourcePayload('DeleteBackendStoragePayload', { field: 'storage', type: BackendStorage }),
+  description: 'Removes a storage resource from an environment (DeleteBackendStorage).',
+  inputName: 'DeleteBackendStorageInput',
+  inputFields: (f) => ({
+    ...resourceKeyFields(f, { creating: false }),
+    serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
   }),
-);
+  resolve: (input, ctx) => deleteBackendStorage(withService(input), ctx),
+});
 
-builder.mutationField('importBackendStorage', (t) =>
-  t.field({
-    type: resourcePayload('ImportBackendStoragePayload'),
-    description: 'Uses an existing S3 bucket as storage of an environment (ImportBackendStorage).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('ImportBackendStorageInput', {
-          fields: (f) => ({
-            ...environmentKeyFields(f),
-            bucketName: f.string({ required: true, validate: pathValue }),
-            serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => importBackendStorage(withService(input), ctx),
+mutationWithInput('importBackendStorage', {
+  type: () => resourcePayload('ImportBackendStoragePayload'),
+  description: 'Uses an existing S3 bucket as storage of an environment (ImportBackendStorage).',
+  inputName: 'ImportBackendStorageInput',
+  inputFields: (f) => ({
+    ...environmentKeyFields(f),
+    bucketName: f.string({ required: true, validate: pathValue }),
+    serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
   }),
-);
+  resolve: (input, ctx) => importBackendStorage(withService(input), ctx),
+});

@@ -1,5 +1,6 @@
 import { adminToken, createToken, deleteToken, type AdminToken } from '../resolvers/token.js';
 import { builder } from './builder.js';
+import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App } from './refs.js';
 import { pathValue } from './validation.js';
@@ -32,47 +33,31 @@ builder.queryField('adminToken', (t) =>
   }),
 );
 
-builder.mutationField('createToken', (t) =>
-  t.field({
-    type: builder.objectRef<{ app: { appId: string }; token: AdminToken }>('CreateTokenPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        token: p.expose('token', { type: AdminTokenRef }),
-      }),
+mutationWithInput('createToken', {
+  type: () => builder.objectRef<{ app: { appId: string }; token: AdminToken }>('CreateTokenPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      token: p.expose('token', { type: AdminTokenRef }),
     }),
-    description: 'Starts an Admin UI login challenge (CreateToken).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('CreateTokenInput', {
-          fields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => createToken(input, ctx),
   }),
-);
+  description: 'Starts an Admin UI login challenge (CreateToken).',
+  inputName: 'CreateTokenInput',
+  inputFields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+  resolve: (input, ctx) => createToken(input, ctx),
+});
 
-builder.mutationField('deleteToken', (t) =>
-  t.field({
-    type: builder.objectRef<{ app: { appId: string }; isSuccess: boolean }>('DeleteTokenPayload').implement({
-      fields: (p) => ({
-        app: p.expose('app', { type: App }),
-        isSuccess: p.exposeBoolean('isSuccess'),
-      }),
+mutationWithInput('deleteToken', {
+  type: () => builder.objectRef<{ app: { appId: string }; isSuccess: boolean }>('DeleteTokenPayload').implement({
+    fields: (p) => ({
+      app: p.expose('app', { type: App }),
+      isSuccess: p.exposeBoolean('isSuccess'),
     }),
-    description: 'Ends an Admin UI login challenge (DeleteToken).',
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType('DeleteTokenInput', {
-          fields: (f) => ({
-            appId: f.id({ required: true, validate: pathValue }),
-            sessionId: f.id({ required: true, validate: pathValue }),
-          }),
-        }),
-      }),
-    },
-    resolve: (_root, { input }, ctx) => deleteToken(input, ctx),
   }),
-);
+  description: 'Ends an Admin UI login challenge (DeleteToken).',
+  inputName: 'DeleteTokenInput',
+  inputFields: (f) => ({
+    appId: f.id({ required: true, validate: pathValue }),
+    sessionId: f.id({ required: true, validate: pathValue }),
+  }),
+  resolve: (input, ctx) => deleteToken(input, ctx),
+});
