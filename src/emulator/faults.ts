@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
-import { operations, type OperationName } from './model.js';
+import { operations, type OperationName } from './wire-model.js';
 import type { ApiRecord, AuthRecord, Category, Effect, StorageRecord } from './store.js';
 import { firstProblem } from './validate.js';
 

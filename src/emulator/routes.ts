@@ -1,5 +1,5 @@
 import { badRequest, notFound } from './errors.js';
-import type { OperationName } from './model.js';
+import type { OperationName } from './wire-model.js';
 import {
   bucketNameFor,
   type ApiRecord,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { advanceProblem, createManualClock, createSystemClock, type Clock } from './clock.js';
 import { badRequest, gatewayTimeout, ServiceError, tooManyRequests } from './errors.js';
 import { createFaults, jobFailureMessage, parseFault } from './faults.js';
-import type { OperationName } from './model.js';
+import type { OperationName } from './wire-model.js';
 import { matchRoute, rawPath } from './router.js';
 import { routes } from './routes.js';
 import { demoState } from './seed.js';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { badRequest, notFound, pendingJob, ServiceError } from './errors.js';
 import type { StartingJob } from './faults.js';
-import { generateModels, parseTransformSchema, type GeneratedModels } from './models.js';
+import { generateModels, parseTransformSchema, type GeneratedModels } from './model-generation.js';
 
 // Everything the emulator knows, as plain JSON so it can be saved to a file and loaded back.
 export interface EmulatorState {
