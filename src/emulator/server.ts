@@ -11,7 +11,8 @@ import { matchRoute, rawPath } from './router.js';
 import { routes } from './routes.js';
 import { demoState } from './seed.js';
 import { createStateWriter, loadStateFile } from './state-file.js';
-import { createStore, emptyState, type EmulatorState } from './store.js';
+import { createStore } from './store.js';
+import { emptyState, type EmulatorState } from './store/records.js';
 import { firstProblem, isObject, validateMembers } from './validate.js';
 
 export interface EmulatorOptions {
