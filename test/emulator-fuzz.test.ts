@@ -3,7 +3,7 @@
 // written, and the whole state can still be read. Seeded and bounded; FUZZ_RUNS=n runs longer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { operations, type Member, type Operation, type Shape } from '../src/emulator/model.js';
+import { operations, type Member, type Operation, type Shape } from '../src/emulator/wire-model.js';
 import { stateProblem } from '../src/emulator/state-file.js';
 import { labelsOf, minimalBody, pathOf, prototypeKeys, rawHttp, stateOf, usingEmulator } from './helpers-emulator.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultFeatureFlags } from '../src/emulator/store.js';
+import { defaultFeatureFlags } from '../src/emulator/store/new-environment.js';
 import { startStack, type Stack } from './helpers.js';
 
 const JOB_MS = 3000;

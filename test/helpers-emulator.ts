@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { EmulatorOptions } from '../src/emulator/server.js';
-import type { Member, Operation, Shape } from '../src/emulator/model.js';
+import type { Member, Operation, Shape } from '../src/emulator/wire-model.js';
 import { startTestEmulator } from './helpers.js';
 
 /** A test emulator that stops when its `await using` scope ends. */

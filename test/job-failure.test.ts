@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jobFailureMessage, type StartingJob } from '../src/emulator/faults.js';
-import type { OperationName } from '../src/emulator/model.js';
+import type { OperationName } from '../src/emulator/wire-model.js';
 import { startStack, type Stack } from './helpers.js';
 
 const JOB_MS = 3000;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAmplifyBackend, operationNames, type OperationName } from '../src/aws/client.js';
 import { pathLabels, segmentProblem } from '../src/aws/path-segment.js';
-import { operations } from '../src/emulator/model.js';
+import { operations } from '../src/emulator/wire-model.js';
 import { fakeCredentials, startStack, type Stack } from './helpers.js';
 
 // Every value that becomes a URI path segment is refused, before any upstream call, when it is

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
-import { operations, type OperationName } from './model.js';
-import type { ApiRecord, AuthRecord, Category, Effect, StorageRecord } from './store.js';
+import { operations, type OperationName } from './wire-model.js';
+import type { ApiRecord, AuthRecord, Category, Effect, StorageRecord } from './store/records.js';
 import { firstProblem } from './validate.js';
 
 export type FaultType = 'throttle' | 'timeout' | 'internal' | 'latency' | 'drop' | 'failJob';

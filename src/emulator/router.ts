@@ -1,5 +1,5 @@
 import { badRequest } from './errors.js';
-import { operations, type Operation } from './model.js';
+import { operations, type Operation } from './wire-model.js';
 import { segmentProblem } from './validate.js';
 
 interface Route {

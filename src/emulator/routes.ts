@@ -1,14 +1,8 @@
 import { badRequest, notFound } from './errors.js';
-import type { OperationName } from './model.js';
-import {
-  bucketNameFor,
-  type ApiRecord,
-  type AuthRecord,
-  type JobFailureHook,
-  type JobRecord,
-  type StorageRecord,
-  type Store,
-} from './store.js';
+import type { OperationName } from './wire-model.js';
+import type { Store } from './store.js';
+import { bucketNameFor } from './store/bucket.js';
+import type { ApiRecord, AuthRecord, JobFailureHook, JobRecord, StorageRecord } from './store/records.js';
 
 export interface RouteContext {
   store: Store;

@@ -1,5 +1,6 @@
 import { createManualClock } from './clock.js';
-import { createStore, type EmulatorState } from './store.js';
+import { createStore } from './store.js';
+import type { EmulatorState } from './store/records.js';
 
 const todoSchema = `type Todo @model @auth(rules: [{ allow: owner }]) {
   id: ID!

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { LATEST_TIME } from './clock.js';
-import type { EmulatorState } from './store.js';
+import type { EmulatorState } from './store/records.js';
 import { firstProblem, isObject } from './validate.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { badRequest } from './errors.js';
-import type { Member, Shape } from './model.js';
+import type { Member, Shape } from './wire-model.js';
 
 /**
  * Checks a decoded JSON body against the operation's members and returns what the model knows of
