@@ -1185,8 +1185,15 @@ describe('secrets are write-only', () => {
     ]);
   });
 
-  it('no response body of this file contains a secret', async () => {
-    // Runs last: on its own, it still writes, reads and fails with secrets in the input.
+  it('leaksIn finds a secret in a response body', () => {
+    // The check below and the one after the file could not fail if this did not find one.
+    expect(leaksIn(['{"data":null}', `{"clientSecret":"${secrets.google}"}`])).toEqual(['response 1: google']);
+  });
+
+  it('no response body of this test, nor of any test before it, contains a secret', async () => {
+    // Independent of order: it writes, reads and fails with secrets in the input itself, and checks
+    // its own responses; every response of the file is checked again after the file (afterAll).
+    const from = bodies.length;
     const env = await environmentWithAuth();
     await readAuth(env);
     await readAuth('dev');
@@ -1199,6 +1206,9 @@ describe('secrets are write-only', () => {
       resourceName: 'x',
       config: broken,
     });
+    const own = bodies.slice(from);
+    expect(own.length).toBeGreaterThanOrEqual(5);
+    expect(leaksIn(own)).toEqual([]);
     expect(leaksIn(bodies)).toEqual([]);
   });
 });
