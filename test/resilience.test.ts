@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
 import { fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { startProbedStack } from './helpers-upstream.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
 // timeouts, dropped connections, the circuit breaker and the concurrency cap with its queue.
@@ -24,12 +25,6 @@ async function waitFor(condition: () => boolean, what: string, ms = 3000) {
   }
 }
 
-/** Runs `fn`, giving its result and how long it took in ms. */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const started = performance.now();
-  const result = await fn();
-  return [result, performance.now() - started];
-}
 
 describe('SDK retries', () => {
   for (const attempts of [1, 2]) {
@@ -113,9 +108,9 @@ describe('SDK retries', () => {
 });
 
 describe('upstreamTimeoutMs', () => {
-  let stack: Stack;
+  let stack: Awaited<ReturnType<typeof startProbedStack>>;
   beforeAll(async () => {
-    stack = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
+    stack = await startProbedStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
   });
   afterAll(() => stack.stop());
   beforeEach(() => {
@@ -125,18 +120,21 @@ describe('upstreamTimeoutMs', () => {
 
   it('a 2 s upstream: UPSTREAM_TIMEOUT, answered well before the 2 s', async () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
-    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    const answered = stack.probe.answered();
+    const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
     expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
     expect(res.errors?.[0].extensions?.awsErrorName).toBe('TimeoutError');
-    expect(ms).toBeGreaterThanOrEqual(250);
-    // 300 ms and one attempt; the bound is generous for a loaded machine.
-    expect(ms).toBeLessThan(1500);
+    // Well before the 2 s: the one call went upstream and the emulator had not answered it yet.
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+    expect(stack.probe.answered()).toBe(answered);
   });
 
-  it('latency under the timeout is no error', async () => {
-    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50 });
+  // Not too early either: latency under the 300 ms is answered.
+  it.each([50, 200])('latency under the timeout (%i ms) is no error', async (delayMs) => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs });
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
   });
 
   it('each retry gets its own timeout: two slow attempts, two calls', async () => {
@@ -197,7 +195,7 @@ describe('circuit breaker', () => {
     expect(stack.calls()).toEqual({ GetBackend: 4 });
 
     stack.resetCalls();
-    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
     expect(res.errors).toHaveLength(1);
     expect(res.errors?.[0]).toMatchObject({
@@ -210,8 +208,9 @@ describe('circuit breaker', () => {
       `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
     );
     expect(codes(mutation)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    // Fast: nothing went upstream or waited for it.
     expect(stack.calls()).toEqual({});
-    expect(ms).toBeLessThan(1000);
+    expect(stack.gateway.aws.health()).toEqual({ circuit: 'open', inFlight: 0, queued: 0 });
   });
 
   it('closes again after breakerResetMs once upstream is healthy', async () => {
@@ -468,31 +467,23 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
 
 describe('concurrency cap', () => {
   it('10 parallel queries with maxConcurrency 2: never more than 2 upstream calls in flight, all succeed', async () => {
-    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 2 } } });
+    const stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 2 } } });
     try {
-      const delayMs = 100;
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs, forever: true });
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 100, forever: true });
+      // The gateway's own view, taken as each call reaches upstream.
       const samples: { inFlight: number; queued: number }[] = [];
-      let done = false;
-      const sampler = (async () => {
-        while (!done) {
-          samples.push(stack.gateway.aws.health());
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
+      stack.probe.onArrival(() => samples.push(stack.gateway.aws.health()));
       // Ten different reads: identical ones in flight together would be shared as one call.
-      const [results, ms] = await timed(() =>
-        Promise.all(Array.from({ length: 10 }, (_, i) => stack.graphql(APP, { appId: `ghost${i}` }))),
-      );
-      done = true;
-      await sampler;
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.graphql(APP, { appId: `ghost${i}` })));
 
       expect(results).toEqual(Array.from({ length: 10 }, () => ({ data: { app: null } })));
       expect(stack.calls()).toEqual({ GetBackend: 10 });
+      expect(samples).toHaveLength(10);
       expect(Math.max(...samples.map((s) => s.inFlight))).toBe(2);
       expect(Math.max(...samples.map((s) => s.queued))).toBeGreaterThan(0);
-      // Seen from upstream: 10 calls of 100 ms, 2 at a time, take at least 5 rounds.
-      expect(ms).toBeGreaterThanOrEqual(5 * delayMs * 0.9);
+      // Seen from upstream: never more than 2 at once, so 10 calls take at least 5 rounds.
+      expect(stack.probe.maxInFlight()).toBe(2);
+      expect(stack.probe.answered()).toBe(10);
       expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
     } finally {
       await stack.stop();
