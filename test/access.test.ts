@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, type Client } from 'graphql-ws';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import { createManualScheduler, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
+import { configError } from './helpers-config.js';
 
 const APP = 'd1todoapp00001';
 const ISSUER = 'https://issuer.test/';
@@ -64,35 +63,18 @@ const unauthenticated = (message: string) => ({
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
 let url: string;
-let clients: Client[] = [];
 let cleanups: (() => unknown)[] = [];
 
 const watchers = () => stack.gateway.jobs.stats();
 
-function wsClient(connectionParams: Record<string, unknown>, headers?: Record<string, string>) {
-  const impl = headers
-    ? class extends WebSocket {
-        constructor(address: string, protocols?: string | string[]) {
-          super(address, protocols, { headers });
-        }
-      }
-    : WebSocket;
-  const client = createClient({
-    url: url.replace('http://', 'ws://'),
-    webSocketImpl: impl,
-    connectionParams,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
-}
+const ws = createWsClients();
+const wsClient = (connectionParams: Record<string, unknown>, headers?: Record<string, string>) =>
+  ws.connect(url.replace('http://', 'ws://'), connectionParams, { headers, lazy: true });
 
 afterEach(async () => {
   await Promise.all(cleanups.map((c) => c()));
   cleanups = [];
-  await Promise.all(clients.map((c) => c.dispose()));
-  clients = [];
+  await ws.disposeAll();
   if (stack) await until(() => watchers().subscribers === 0, 'every subscription to end');
 });
 
@@ -868,8 +850,7 @@ describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
       const query = `query { app(appId: "${APP}") { appId } }`;
       expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
       expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
-      await Promise.all(clients.map((c) => c.dispose()));
-      clients = [];
+      await ws.disposeAll();
     } finally {
       await stack.stop();
     }
@@ -1067,16 +1048,6 @@ describe('start-up', () => {
   });
 });
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
-
 describe('logs', () => {
   it('never contain a key, a token or the JWT secret', async () => {
     const lines: string[] = [];
@@ -1140,8 +1111,7 @@ describe('logs', () => {
         code: 4401,
       });
     }
-    await Promise.all(clients.map((c) => c.dispose()));
-    clients = [];
+    await ws.disposeAll();
     await stack.stop();
 
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);

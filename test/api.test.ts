@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -54,49 +55,16 @@ async function readModels(env: string, resourceName: string) {
   ).models;
 }
 
-async function environmentView(env: string) {
-  const res = await stack.graphql(
-    `query($appId: ID!, $env: String!) {
-      backendEnvironment(appId: $appId, name: $env) {
-        amplifyMetaConfig
-        apis { resourceName }
-        jobs(first: 10) { edges { node { jobId operation state } } }
-      }
-    }`,
-    { appId: APP, env },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.backendEnvironment;
-}
-
 const jobFields = 'job { jobId operation status state isDone environmentName }';
 
-async function mutate(
-  name: string,
-  input: Record<string, unknown>,
-  selection = `${jobFields} api { resourceName }`,
-) {
-  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return stack.graphql(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
-    { input },
-  );
-}
-
-let envCount = 0;
-/** A new, empty environment of the todo app, its creation job completed. */
-async function freshEnvironment() {
-  const name = `api${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
-  envCount++;
-  const res = await stack.graphql(
-    `mutation($input: CreateBackendInput!) { createBackend(input: $input) { job { jobId } } }`,
-    { input: { appId: APP, appName: 'todo-app', environmentName: name } },
-  );
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return name;
-}
+const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+  stack: () => stack,
+  appId: APP,
+  appName: 'todo-app',
+  prefix: 'api',
+  selection: `${jobFields} api { resourceName }`,
+  resources: 'apis { resourceName }',
+});
 
 const newApiConfig = {
   apiName: 'notes',

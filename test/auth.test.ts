@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -94,58 +95,19 @@ async function readAuth(env: string) {
   return res.data.backendEnvironment.auth;
 }
 
-async function environmentView(env: string) {
-  const res = await graphql(
-    `
-      query ($appId: ID!, $env: String!) {
-        backendEnvironment(appId: $appId, name: $env) {
-          amplifyMetaConfig
-          amplifyMetaConfigRaw
-          auth {
-            resourceName
-          }
-          jobs(first: 10) {
-            edges {
-              node {
-                jobId
-                operation
-                state
-              }
-            }
-          }
-        }
-      }
-    `,
-    { appId: APP, env },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.backendEnvironment;
-}
-
 const jobFields = 'job { jobId operation status state environmentName }';
 
-function mutate(name: string, input: Record<string, unknown>, selection = jobFields) {
-  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return graphql(`mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`, {
-    input,
-  });
-}
-
-let envCount = 0;
-/** A new environment of the todo app, without auth, its creation job completed. */
-async function freshEnvironment() {
-  const name = `auth${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
-  envCount++;
-  const res = await mutate('createBackend', {
-    appId: APP,
-    appName: 'todo-app',
-    environmentName: name,
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return name;
-}
+// Through this file's `graphql`, so that every response body is kept for the secrets check; fresh
+// environments have no auth.
+const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+  stack: () => stack,
+  run: graphql,
+  appId: APP,
+  appName: 'todo-app',
+  prefix: 'auth',
+  selection: jobFields,
+  resources: 'amplifyMetaConfigRaw auth { resourceName }',
+});
 
 const fullConfig = () => ({
   authResources: 'IDENTITY_POOL_AND_USER_POOL',

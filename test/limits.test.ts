@@ -15,6 +15,7 @@ import {
 import { createGateway } from '../src/server.js';
 import { readEvents, startStack, type GraphQLResponse, type Stack } from './helpers.js';
 import { firstOver, persistedQuery, runOver, transports, type Operation, type Transport } from './helpers-transport.js';
+import { configError } from './helpers-config.js';
 
 const APP = 'd1todoapp00001';
 const normalQuery = `{ app(appId: "${APP}") { appName environments { name } } }`;
@@ -839,16 +840,6 @@ describe('per-client rate limit', () => {
 });
 
 describe('limit settings', () => {
-  function configError(env: Record<string, string>): ConfigError {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return error as ConfigError;
-    }
-    throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-  }
-
   it('refuses bad values, naming the setting', () => {
     expect(configError({ MAX_DEPTH: '0' }).message).toMatchInlineSnapshot(`
       "invalid configuration:

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -27,21 +28,6 @@ async function readStorage(env: string, resourceName: string) {
   return res.data.backendEnvironment.storage;
 }
 
-async function environmentView(env: string) {
-  const res = await stack.graphql(
-    `query($appId: ID!, $env: String!) {
-      backendEnvironment(appId: $appId, name: $env) {
-        amplifyMetaConfig
-        storages { resourceName }
-        jobs(first: 10) { edges { node { jobId operation state } } }
-      }
-    }`,
-    { appId: APP, env },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.backendEnvironment;
-}
-
 async function bucketNames() {
   const res = await stack.graphql('{ s3Buckets(first: 100) { edges { node { name } } } }');
   expect(res.errors).toBeUndefined();
@@ -50,29 +36,14 @@ async function bucketNames() {
 
 const jobFields = 'job { jobId operation status state environmentName }';
 
-function mutate(name: string, input: Record<string, unknown>, selection = jobFields) {
-  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return stack.graphql(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
-    { input },
-  );
-}
-
-let envCount = 0;
-/** A new, empty environment of the todo app, its creation job completed. */
-async function freshEnvironment() {
-  const name = `st${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
-  envCount++;
-  const res = await mutate('createBackend', {
-    appId: APP,
-    appName: 'todo-app',
-    environmentName: name,
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return name;
-}
+const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+  stack: () => stack,
+  appId: APP,
+  appName: 'todo-app',
+  prefix: 'st',
+  selection: jobFields,
+  resources: 'storages { resourceName }',
+});
 
 const permissions = { authenticated: ['READ', 'CREATE_AND_UPDATE'], unAuthenticated: ['READ'] };
 
