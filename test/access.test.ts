@@ -859,47 +859,39 @@ describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
 
 describe('API keys only', () => {
   it('answers 401 to a JWT, however well signed', async () => {
-    const keyed = await startStack({ gateway: { access: { apiKeys } } });
-    try {
-      const res = await keyed.request(
-        { query: `query { app(appId: "${APP}") { appId } }` },
-        bearer(await signHs256({ scope: 'read' })),
-      );
-      expect(res).toEqual({
-        status: 401,
-        body: unauthenticated('The API key or token is not valid'),
-      });
-    } finally {
-      await keyed.stop();
-    }
+    await using keyed = await startStack({ gateway: { access: { apiKeys } } });
+    const res = await keyed.request(
+      { query: `query { app(appId: "${APP}") { appId } }` },
+      bearer(await signHs256({ scope: 'read' })),
+    );
+    expect(res).toEqual({
+      status: 401,
+      body: unauthenticated('The API key or token is not valid'),
+    });
   });
 
   // Only GraphiQL's page passes without a credential: with GraphiQL off, a GET asking for HTML is
   // an operation like any other and needs one.
   it('with GraphiQL off, refuses an operation sent as a GET asking for HTML, with no upstream call', async () => {
-    const keyed = await startStack({ gateway: { graphiql: false, access: { apiKeys } } });
-    try {
-      const query = encodeURIComponent(`query { app(appId: "${APP}") { appId } }`);
-      const res = await keyed.gateway.yoga.fetch(`http://yoga/graphql?query=${query}`, {
-        headers: { accept: 'text/html, application/json' },
-      });
-      expect(res.status).toBe(401);
-      expect(await res.json()).toMatchInlineSnapshot(`
-        {
-          "errors": [
-            {
-              "extensions": {
-                "code": "UNAUTHENTICATED",
-              },
-              "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
+    await using keyed = await startStack({ gateway: { graphiql: false, access: { apiKeys } } });
+    const query = encodeURIComponent(`query { app(appId: "${APP}") { appId } }`);
+    const res = await keyed.gateway.yoga.fetch(`http://yoga/graphql?query=${query}`, {
+      headers: { accept: 'text/html, application/json' },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "UNAUTHENTICATED",
             },
-          ],
-        }
-      `);
-      expect(keyed.calls()).toEqual({});
-    } finally {
-      await keyed.stop();
-    }
+            "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
+          },
+        ],
+      }
+    `);
+    expect(keyed.calls()).toEqual({});
   });
 });
 
@@ -945,16 +937,12 @@ describe('start-up', () => {
   );
 
   it('lets anybody in with every scope when open', async () => {
-    const open = await startStack();
-    try {
-      expect(open.gateway.open).toBe(true);
-      const res = await open.request({
-        query: `mutation { deleteToken(input: { appId: "${APP}", sessionId: "00000000-0000-0000-0000-000000000000" }) { isSuccess } }`,
-      });
-      expect(res.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    } finally {
-      await open.stop();
-    }
+    await using open = await startStack();
+    expect(open.gateway.open).toBe(true);
+    const res = await open.request({
+      query: `mutation { deleteToken(input: { appId: "${APP}", sessionId: "00000000-0000-0000-0000-000000000000" }) { isSuccess } }`,
+    });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('reads --insecure and GATEWAY_INSECURE', () => {

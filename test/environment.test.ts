@@ -17,12 +17,8 @@ beforeEach(() => {
 
 /** A stack of its own, for a test that changes the demo data. */
 async function withFreshStack(test: (fresh: Stack) => Promise<void>) {
-  const fresh = await startStack();
-  try {
-    await test(fresh);
-  } finally {
-    await fresh.stop();
-  }
+  await using fresh = await startStack();
+  await test(fresh);
 }
 
 const ENVIRONMENT = `query ($appId: ID!, $name: String!) {

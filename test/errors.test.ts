@@ -398,36 +398,32 @@ describe('UPSTREAM_TIMEOUT', () => {
   });
 
   it('when the upstream does not answer within upstreamTimeoutMs', async () => {
-    const slow = await startStack({ gateway: { upstreamTimeoutMs: 200 } });
-    try {
-      slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
-      const res = await slow.graphql(APP, { appId: TODO });
-      expect(res.data).toEqual({ app: null });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "awsErrorName": "TimeoutError",
-              "code": "UPSTREAM_TIMEOUT",
-              "operation": "GetBackend",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 23,
-                "line": 1,
-              },
-            ],
-            "message": "AmplifyBackend did not answer in time (GetBackend)",
-            "path": [
-              "app",
-            ],
+    await using slow = await startStack({ gateway: { upstreamTimeoutMs: 200 } });
+    slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+    const res = await slow.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "awsErrorName": "TimeoutError",
+            "code": "UPSTREAM_TIMEOUT",
+            "operation": "GetBackend",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    } finally {
-      await slow.stop();
-    }
+          "locations": [
+            {
+              "column": 23,
+              "line": 1,
+            },
+          ],
+          "message": "AmplifyBackend did not answer in time (GetBackend)",
+          "path": [
+            "app",
+          ],
+        },
+      ]
+    `);
   });
 });
 

@@ -94,6 +94,10 @@ export async function startStack(
       await gateway.stop();
       await emulator.stop();
     },
+    /** `await using stack = await startStack()`: stopped when the scope ends, however it ends. */
+    async [Symbol.asyncDispose]() {
+      await this.stop();
+    },
   };
 }
 
