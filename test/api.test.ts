@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { resourceTestKit } from './helpers-resources.js';
+import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -753,118 +753,106 @@ describe('transform schema', () => {
 });
 
 describe('inputs are checked before any upstream call', () => {
-  it('a new resourceName with a dash', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'my-api',
-      config: {},
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.resourceName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an empty apiName', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-      config: { apiName: '' },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.apiName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.apiName: must not be empty",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an environment name with a slash', async () => {
-    const res = await mutate('deleteBackendApi', {
-      appId: APP,
-      environmentName: 'dev/x',
-      resourceName: 'todoappapi',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.environmentName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.environmentName: must not contain "/"",
-          "path": [
-            "deleteBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an auth mode that does not exist', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-      config: { defaultAuthType: { mode: 'PASSWORD' } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.",
-        },
-      ]
-    `);
+  // Each refused with exactly this one error, before any upstream call.
+  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+    {
+      name: 'a new resourceName with a dash',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'my-api',
+        config: {},
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.resourceName',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
+      },
+    },
+    {
+      name: 'an empty apiName',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+        config: { apiName: '' },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.apiName',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.config.apiName: must not be empty',
+      },
+    },
+    {
+      name: 'an environment name with a slash',
+      mutation: 'deleteBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev/x',
+        resourceName: 'todoappapi',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.environmentName',
+        column: 44,
+        path: 'deleteBackendApi',
+        message: 'input.environmentName: must not contain "/"',
+      },
+    },
+    {
+      name: 'an auth mode that does not exist',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+        config: { defaultAuthType: { mode: 'PASSWORD' } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.',
+      },
+    },
+    {
+      name: 'an auth type without its required mode',
+      mutation: 'updateBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappapi',
+        config: { additionalAuthTypes: [{ settings: { description: 'x' } }] },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.additionalAuthTypes[0]"; Field "mode" of required type "ApiAuthMode!" was not provided.',
+      },
+    },
+    {
+      name: 'createBackendApi without its required config',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "BackendApiConfigInput!" was not provided.',
+      },
+    },
+  ];
+  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
+    const res = await mutate(mutation, input);
+    expect(res.errors).toStrictEqual(refusal(error));
     expect(stack.calls()).toEqual({});
   });
 
@@ -890,57 +878,6 @@ describe('inputs are checked before any upstream call', () => {
             },
           ],
           "message": "Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an auth type without its required mode', async () => {
-    const res = await mutate('updateBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappapi',
-      config: { additionalAuthTypes: [{ settings: { description: 'x' } }] },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.additionalAuthTypes[0]"; Field "mode" of required type "ApiAuthMode!" was not provided.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('createBackendApi without its required config', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "BackendApiConfigInput!" was not provided.",
         },
       ]
     `);

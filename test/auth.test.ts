@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
-import { resourceTestKit } from './helpers-resources.js';
+import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -702,6 +702,69 @@ describe('deleteBackendAuth', () => {
 });
 
 describe('inputs are checked before any upstream call', () => {
+  // Each refused with exactly this one error, before any upstream call.
+  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+    {
+      name: 'a password minimum length of 3 in an update',
+      mutation: 'updateBackendAuth',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappauth',
+        config: {
+          authResources: 'USER_POOL_ONLY',
+          service: 'COGNITO',
+          userPoolConfigs: { passwordPolicy: { minimumLength: 3 } },
+        },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
+        column: 45,
+        path: 'updateBackendAuth',
+        message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
+      },
+    },
+    {
+      name: 'an import without its web client id',
+      mutation: 'importBackendAuth',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        userPoolId: 'us-east-1_Zz99',
+        nativeClientId: 'native',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input"; Field "webClientId" of required type "String!" was not provided.',
+      },
+    },
+    {
+      name: 'an import with a user pool id with a slash',
+      mutation: 'importBackendAuth',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        userPoolId: 'us-east-1/Zz99',
+        webClientId: 'web',
+        nativeClientId: 'native',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.userPoolId',
+        column: 45,
+        path: 'importBackendAuth',
+        message: 'input.userPoolId: must not contain "/"',
+      },
+    },
+  ];
+  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
+    const res = await mutate(mutation, input);
+    expect(res.errors).toStrictEqual(refusal(error));
+    expect(stack.calls()).toEqual({});
+  });
+
   const create = (
     patch: (config: ReturnType<typeof fullConfig>) => void,
     resourceName = 'newauth',
@@ -761,40 +824,6 @@ describe('inputs are checked before any upstream call', () => {
           "message": "input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99",
           "path": [
             "createBackendAuth",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a password minimum length of 3 in an update', async () => {
-    const res = await mutate('updateBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappauth',
-      config: {
-        authResources: 'USER_POOL_ONLY',
-        service: 'COGNITO',
-        userPoolConfigs: { passwordPolicy: { minimumLength: 3 } },
-      },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.userPoolConfigs.passwordPolicy.minimumLength",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99",
-          "path": [
-            "updateBackendAuth",
           ],
         },
       ]
@@ -1024,63 +1053,6 @@ describe('inputs are checked before any upstream call', () => {
             },
           ],
           "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an import without its web client id', async () => {
-    const res = await mutate('importBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
-      userPoolId: 'us-east-1_Zz99',
-      nativeClientId: 'native',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input"; Field "webClientId" of required type "String!" was not provided.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an import with a user pool id with a slash', async () => {
-    const res = await mutate('importBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
-      userPoolId: 'us-east-1/Zz99',
-      webClientId: 'web',
-      nativeClientId: 'native',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.userPoolId",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.userPoolId: must not contain "/"",
-          "path": [
-            "importBackendAuth",
-          ],
         },
       ]
     `);

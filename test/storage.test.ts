@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { resourceTestKit } from './helpers-resources.js';
+import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -509,118 +509,106 @@ describe('deleteBackendStorage', () => {
 });
 
 describe('inputs are checked before any upstream call', () => {
-  it('a new resourceName with a dash', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'my-storage',
-      config: { permissions },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.resourceName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
-          "path": [
-            "createBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a bucket name with a slash', async () => {
-    const res = await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      bucketName: 'acme/logs',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.bucketName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.bucketName: must not contain "/"",
-          "path": [
-            "importBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an empty bucket name', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'newstorage',
-      config: { bucketName: '', permissions },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.bucketName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.bucketName: must not be empty",
-          "path": [
-            "createBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a permission that does not exist', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-      config: { permissions: { authenticated: ['READ', 'WRITE'] } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.permissions.authenticated[1]"; Value "WRITE" does not exist in "StorageAccess" enum.",
-        },
-      ]
-    `);
+  // Each refused with exactly this one error, before any upstream call.
+  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+    {
+      name: 'a new resourceName with a dash',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'my-storage',
+        config: { permissions },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.resourceName',
+        column: 48,
+        path: 'createBackendStorage',
+        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
+      },
+    },
+    {
+      name: 'a bucket name with a slash',
+      mutation: 'importBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        bucketName: 'acme/logs',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.bucketName',
+        column: 48,
+        path: 'importBackendStorage',
+        message: 'input.bucketName: must not contain "/"',
+      },
+    },
+    {
+      name: 'an empty bucket name',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'newstorage',
+        config: { bucketName: '', permissions },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.bucketName',
+        column: 48,
+        path: 'createBackendStorage',
+        message: 'input.config.bucketName: must not be empty',
+      },
+    },
+    {
+      name: 'a permission that does not exist',
+      mutation: 'updateBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappstorage',
+        config: { permissions: { authenticated: ['READ', 'WRITE'] } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.permissions.authenticated[1]"; Value "WRITE" does not exist in "StorageAccess" enum.',
+      },
+    },
+    {
+      name: 'permissions without the required authenticated list',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'newstorage',
+        config: { permissions: { unAuthenticated: ['READ'] } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.permissions"; Field "authenticated" of required type "[StorageAccess!]!" was not provided.',
+      },
+    },
+    {
+      name: 'an update without its required config',
+      mutation: 'updateBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappstorage',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.',
+      },
+    },
+  ];
+  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
+    const res = await mutate(mutation, input);
+    expect(res.errors).toStrictEqual(refusal(error));
     expect(stack.calls()).toEqual({});
   });
 
@@ -645,57 +633,6 @@ describe('inputs are checked before any upstream call', () => {
             },
           ],
           "message": "Value "GCS" does not exist in "StorageService" enum.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('permissions without the required authenticated list', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'newstorage',
-      config: { permissions: { unAuthenticated: ['READ'] } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.permissions"; Field "authenticated" of required type "[StorageAccess!]!" was not provided.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an update without its required config', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.",
         },
       ]
     `);
