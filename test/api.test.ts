@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
+import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -697,26 +698,15 @@ describe('transform schema', () => {
       resourceName: 'badapi',
       config: { transformSchema: 'type Todo @model {' },
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.transformSchema",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Expected Name, found <EOF>.)",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.transformSchema',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.config.transformSchema: must be a GraphQL schema (Syntax Error: Expected Name, found <EOF>.)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -728,26 +718,15 @@ describe('transform schema', () => {
       resourceName: 'notesapi',
       config: { transformSchema: 'not graphql at all' },
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.transformSchema",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Unexpected Name "not".)",
-          "path": [
-            "updateBackendApi",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.transformSchema',
+        column: 44,
+        path: 'updateBackendApi',
+        message: 'input.config.transformSchema: must be a GraphQL schema (Syntax Error: Unexpected Name "not".)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });
@@ -865,22 +844,14 @@ describe('inputs are checked before any upstream call', () => {
         job { jobId }
       }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 39,
-              "line": 4,
-            },
-          ],
-          "message": "Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 39,
+        line: 4,
+        message: 'Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -888,22 +859,14 @@ describe('inputs are checked before any upstream call', () => {
     const res = await stack.graphql(`mutation {
       generateBackendApiModels(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 39,
-              "line": 2,
-            },
-          ],
-          "message": "Field "GenerateBackendApiModelsInput.resourceName" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 39,
+        line: 2,
+        message: 'Field "GenerateBackendApiModelsInput.resourceName" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });

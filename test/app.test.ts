@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { graphqlError } from './helpers-errors.js';
 
 const JOB_MS = 3000;
 
@@ -189,26 +190,16 @@ describe('createBackend', () => {
       input: { appId: newAppId(), appName: 'fresh', environmentName: 'Bad-Name' },
     });
     expect(res.data).toBeNull();
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.environmentName",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 2,
-            },
-          ],
-          "message": "input.environmentName: must be 2 to 10 lowercase letters (an Amplify environment name)",
-          "path": [
-            "createBackend",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.environmentName',
+        column: 3,
+        line: 2,
+        path: 'createBackend',
+        message: 'input.environmentName: must be 2 to 10 lowercase letters (an Amplify environment name)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -217,26 +208,16 @@ describe('createBackend', () => {
       input: { appId: 'a/b', appName: 'fresh', environmentName: 'dev' },
     });
     expect(res.data).toBeNull();
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.appId",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 2,
-            },
-          ],
-          "message": "input.appId: must not contain "/"",
-          "path": [
-            "createBackend",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.appId',
+        column: 3,
+        line: 2,
+        path: 'createBackend',
+        message: 'input.appId: must not contain "/"',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 

@@ -8,7 +8,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
-import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
+import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -781,26 +782,15 @@ describe('inputs are checked before any upstream call', () => {
 
   it('a new resourceName with a dash', async () => {
     const res = await create(() => {}, 'my-auth');
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.resourceName",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
-          "path": [
-            "createBackendAuth",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.resourceName',
+        column: 45,
+        path: 'createBackendAuth',
+        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -808,26 +798,15 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.passwordPolicy.minimumLength = 3;
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.userPoolConfigs.passwordPolicy.minimumLength",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99",
-          "path": [
-            "createBackendAuth",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
+        column: 45,
+        path: 'createBackendAuth',
+        message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -835,26 +814,15 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.userPoolConfigs.oAuth.redirectSignInURIs.1",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs",
-          "path": [
-            "createBackendAuth",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1',
+        column: 45,
+        path: 'createBackendAuth',
+        message: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -862,26 +830,15 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.userPoolConfigs.oAuth.redirectSignOutURIs",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL",
-          "path": [
-            "createBackendAuth",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs',
+        column: 45,
+        path: 'createBackendAuth',
+        message: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -889,26 +846,15 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret",
-          },
-          "locations": [
-            {
-              "column": 45,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty",
-          "path": [
-            "createBackendAuth",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret',
+        column: 45,
+        path: 'createBackendAuth',
+        message: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -916,22 +862,13 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.signInMethod = 'FACEBOOK';
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -945,22 +882,14 @@ describe('inputs are checked before any upstream call', () => {
         }
       }) { job { jobId } }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 60,
-              "line": 6,
-            },
-          ],
-          "message": "Value "EMAIL" does not exist in "MfaType" enum.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 60,
+        line: 6,
+        message: 'Value "EMAIL" does not exist in "MfaType" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -968,22 +897,13 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -992,22 +912,13 @@ describe('inputs are checked before any upstream call', () => {
       delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string })
         .clientId;
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -1017,22 +928,13 @@ describe('inputs are checked before any upstream call', () => {
         keyPassword: 'x',
       });
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -1040,22 +942,13 @@ describe('inputs are checked before any upstream call', () => {
     const res = await create((c) => {
       c.userPoolConfigs.passwordPolicy.minimumLength = 8.5;
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });

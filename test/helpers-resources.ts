@@ -64,27 +64,3 @@ export function resourceTestKit(options: {
   };
 }
 
-/** An input refused with one error, as the tables of refused inputs write it. */
-export interface Refusal {
-  code: string;
-  message: string;
-  /** The input field named in `extensions.field`, for refusals by the gateway's own checks. */
-  field?: string;
-  /** Where in the operation's text: GraphQL's `locations`, line 1 unless given. */
-  column: number;
-  line?: number;
-  /** The mutation field, for refusals in its resolver. */
-  path?: string;
-}
-
-/** The `errors` of a response that refuses an input with exactly this one error. */
-export function refusal(r: Refusal) {
-  return [
-    {
-      extensions: { code: r.code, ...(r.field === undefined ? {} : { field: r.field }) },
-      locations: [{ column: r.column, line: r.line ?? 1 }],
-      message: r.message,
-      ...(r.path === undefined ? {} : { path: [r.path] }),
-    },
-  ];
-}

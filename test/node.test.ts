@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { graphqlError } from './helpers-errors.js';
 
 const TODO = 'd1todoapp00001';
 
@@ -264,26 +265,15 @@ describe('malformed ids', () => {
 
   it('the error names the id', async () => {
     const res = await stack.graphql(`{ node(id: "!!!") { id } }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "id",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 1,
-            },
-          ],
-          "message": "Invalid global id "!!!"",
-          "path": [
-            "node",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'id',
+        column: 3,
+        path: 'node',
+        message: 'Invalid global id "!!!"',
+      }),
+    ]);
   });
 
   it('nodes(ids) with one malformed id is BAD_USER_INPUT', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { refusal, resourceTestKit, type Refusal } from './helpers-resources.js';
+import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
 
@@ -620,22 +621,14 @@ describe('inputs are checked before any upstream call', () => {
         job { jobId }
       }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 103,
-              "line": 3,
-            },
-          ],
-          "message": "Value "GCS" does not exist in "StorageService" enum.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 103,
+        line: 3,
+        message: 'Value "GCS" does not exist in "StorageService" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -643,22 +636,14 @@ describe('inputs are checked before any upstream call', () => {
     const res = await stack.graphql(`mutation {
       importBackendStorage(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 35,
-              "line": 2,
-            },
-          ],
-          "message": "Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 35,
+        line: 2,
+        message: 'Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });
