@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
@@ -419,34 +419,18 @@ describe('createBackendApi', () => {
       resourceName: 'todoappapi',
       config: {},
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendAPI",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 44,
-                "line": 1,
-              },
-            ],
-            "message": "api resource todoappapi already exists in environment dev",
-            "path": [
-              "createBackendApi",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendAPI',
+          column: 44,
+          path: 'createBackendApi',
+          message: 'api resource todoappapi already exists in environment dev',
+        }),
+      ],
+    });
   });
 });
 
@@ -629,34 +613,18 @@ describe('generateBackendApiModels', () => {
       environmentName: env,
       resourceName: 'bareapi',
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "GenerateBackendAPIModels",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 52,
-                "line": 1,
-              },
-            ],
-            "message": "API bareapi has no transformSchema to generate models from",
-            "path": [
-              "generateBackendApiModels",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'GenerateBackendAPIModels',
+          column: 52,
+          path: 'generateBackendApiModels',
+          message: 'API bareapi has no transformSchema to generate models from',
+        }),
+      ],
+    });
   });
 });
 

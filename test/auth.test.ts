@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
-import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
@@ -367,34 +367,18 @@ describe('createBackendAuth', () => {
       resourceName: 'otherauth',
       config: fullConfig(),
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendAuth",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 45,
-                "line": 1,
-              },
-            ],
-            "message": "Environment dev already has an auth resource: todoappauth",
-            "path": [
-              "createBackendAuth",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendAuth',
+          column: 45,
+          path: 'createBackendAuth',
+          message: 'Environment dev already has an auth resource: todoappauth',
+        }),
+      ],
+    });
     expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
   });
 });
@@ -624,34 +608,18 @@ describe('importBackendAuth', () => {
       webClientId: 'web',
       nativeClientId: 'native',
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "ImportBackendAuth",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 45,
-                "line": 1,
-              },
-            ],
-            "message": "Environment prod already has an auth resource: todoappauth",
-            "path": [
-              "importBackendAuth",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'ImportBackendAuth',
+          column: 45,
+          path: 'importBackendAuth',
+          message: 'Environment prod already has an auth resource: todoappauth',
+        }),
+      ],
+    });
   });
 });
 

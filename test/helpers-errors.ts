@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /** A GraphQL error as the tests write it (one location; a path of one field, if any). */
 export interface Refusal {
   code: string;
@@ -23,3 +25,16 @@ export function graphqlError(r: Refusal) {
 
 /** The `errors` of a response that refuses an input with exactly this one error. */
 export const refusal = (r: Refusal) => [graphqlError(r)];
+
+/**
+ * One GraphQL error for an error AmplifyBackend answered, as the gateway passes it on: the
+ * service's error name, the operation, and a request id of its own for each call.
+ */
+export function upstreamError(r: Refusal & { awsErrorName: string; operation: string }) {
+  const { awsErrorName, operation, ...rest } = r;
+  const error = graphqlError(rest);
+  return {
+    ...error,
+    extensions: { ...error.extensions, awsErrorName, operation, requestId: expect.any(String), serviceName: 'AmplifyBackend' },
+  };
+}

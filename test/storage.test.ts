@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
-import { graphqlError, refusal, type Refusal } from './helpers-errors.js';
+import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
@@ -216,34 +216,18 @@ describe('createBackendStorage', () => {
       resourceName: 'todoappstorage',
       config: { permissions },
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendStorage",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "storage resource todoappstorage already exists in environment dev",
-            "path": [
-              "createBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendStorage',
+          column: 48,
+          path: 'createBackendStorage',
+          message: 'storage resource todoappstorage already exists in environment dev',
+        }),
+      ],
+    });
   });
 });
 
@@ -305,34 +289,18 @@ describe('updateBackendStorage', () => {
       resourceName: 'acmebackups',
       config: { permissions },
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "UpdateBackendStorage",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "Storage acmebackups is imported; its permissions are managed outside Amplify",
-            "path": [
-              "updateBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'UpdateBackendStorage',
+          column: 48,
+          path: 'updateBackendStorage',
+          message: 'Storage acmebackups is imported; its permissions are managed outside Amplify',
+        }),
+      ],
+    });
   });
 
   it('a storage the environment does not have is NOT_FOUND', async () => {
