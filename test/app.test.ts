@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
 import { graphqlError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 // Each mutating test works on an app of its own, so tests do not depend on each other.
 let appCount = 0;

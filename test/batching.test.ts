@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+useFileStack((started) => (stack = started));
 
 const appTree = `
   appName

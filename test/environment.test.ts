@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFeatureFlags } from '../src/emulator/store.js';
 import { startStack, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 /** A stack of its own, for a test that changes the demo data. */
 async function withFreshStack(test: (fresh: Stack) => Promise<void>) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
 import { maskError } from '../src/errors.js';
 import { graphqlError, upstreamError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 // Every error code, produced by real upstream answers (the emulator, through the real SDK).
 
@@ -9,14 +10,7 @@ const TODO = 'd1todoapp00001';
 const GALLERY = 'd2gallery00002';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 /** The property matcher of an error that carries an upstream request id. */
 const REQUEST_ID = { extensions: { requestId: expect.any(String) } };

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
 import { graphqlError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 const globalId = (typename: string, key: string) =>
   Buffer.from(`${typename}:${key}`).toString('base64');

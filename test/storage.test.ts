@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
 import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
+import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+useFileStack((started) => (stack = started));
 
 const storageFields = `resourceName config {
   bucketName imported serviceName permissions { authenticated unAuthenticated }
