@@ -762,81 +762,111 @@ describe('inputs are checked before any upstream call', () => {
     expect(stack.calls()).toEqual({});
   });
 
-  it('a password minimum length of 3', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.passwordPolicy.minimumLength = 3;
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
-        column: 45,
-        path: 'createBackendAuth',
-        message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a redirect URI that is not a URL', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        field: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1',
-        column: 45,
-        path: 'createBackendAuth',
-        message: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('no redirect URI at all', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        field: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs',
-        column: 45,
-        path: 'createBackendAuth',
-        message: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an empty client secret', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        field: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret',
-        column: 45,
-        path: 'createBackendAuth',
-        message: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a sign-in method that does not exist', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.signInMethod = 'FACEBOOK';
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.',
-      }),
-    ]);
+  // Each change to a valid config, refused with exactly this one error before any upstream call.
+  const refusedChanges: { name: string; change: (c: ReturnType<typeof fullConfig>) => void; error: Refusal }[] = [
+    {
+      name: 'a password minimum length of 3',
+      change: (c) => {
+          c.userPoolConfigs.passwordPolicy.minimumLength = 3;
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
+            column: 45,
+            path: 'createBackendAuth',
+            message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
+      },
+    },
+    {
+      name: 'a redirect URI that is not a URL',
+      change: (c) => {
+          c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            field: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1',
+            column: 45,
+            path: 'createBackendAuth',
+            message: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs',
+      },
+    },
+    {
+      name: 'no redirect URI at all',
+      change: (c) => {
+          c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            field: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs',
+            column: 45,
+            path: 'createBackendAuth',
+            message: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL',
+      },
+    },
+    {
+      name: 'an empty client secret',
+      change: (c) => {
+          c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            field: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret',
+            column: 45,
+            path: 'createBackendAuth',
+            message: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty',
+      },
+    },
+    {
+      name: 'a sign-in method that does not exist',
+      change: (c) => {
+          c.userPoolConfigs.signInMethod = 'FACEBOOK';
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            column: 10,
+            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.',
+      },
+    },
+    {
+      name: 'a user pool without its required name',
+      change: (c) => {
+          delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            column: 10,
+            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.',
+      },
+    },
+    {
+      name: 'a social provider without its client id: the error does not echo the secret',
+      change: (c) => {
+          delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string })
+            .clientId;
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            column: 10,
+            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.',
+      },
+    },
+    {
+      name: 'Sign in with Apple with an unknown member: the error does not echo the key',
+      change: (c) => {
+          Object.assign(c.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple, {
+            keyPassword: 'x',
+          });
+      },
+      error: {
+            code: 'BAD_USER_INPUT',
+            column: 10,
+            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".',
+      },
+    },
+  ];
+  it.each(refusedChanges.map((row) => [row.name, row] as const))('%s', async (_, { change, error }) => {
+    const res = await create(change);
+    expect(res.errors).toStrictEqual(refusal(error));
     expect(stack.calls()).toEqual({});
   });
 
@@ -856,51 +886,6 @@ describe('inputs are checked before any upstream call', () => {
         column: 60,
         line: 6,
         message: 'Value "EMAIL" does not exist in "MfaType" enum.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a user pool without its required name', async () => {
-    const res = await create((c) => {
-      delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a social provider without its client id: the error does not echo the secret', async () => {
-    const res = await create((c) => {
-      delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string })
-        .clientId;
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('Sign in with Apple with an unknown member: the error does not echo the key', async () => {
-    const res = await create((c) => {
-      Object.assign(c.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple, {
-        keyPassword: 'x',
-      });
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".',
       }),
     ]);
     expect(stack.calls()).toEqual({});
