@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, type Client } from 'graphql-ws';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import { createManualScheduler, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
+import { configError } from './helpers-config.js';
 
 const APP = 'd1todoapp00001';
 const ISSUER = 'https://issuer.test/';
@@ -64,35 +63,18 @@ const unauthenticated = (message: string) => ({
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
 let url: string;
-let clients: Client[] = [];
 let cleanups: (() => unknown)[] = [];
 
 const watchers = () => stack.gateway.jobs.stats();
 
-function wsClient(connectionParams: Record<string, unknown>, headers?: Record<string, string>) {
-  const impl = headers
-    ? class extends WebSocket {
-        constructor(address: string, protocols?: string | string[]) {
-          super(address, protocols, { headers });
-        }
-      }
-    : WebSocket;
-  const client = createClient({
-    url: url.replace('http://', 'ws://'),
-    webSocketImpl: impl,
-    connectionParams,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
-}
+const ws = createWsClients();
+const wsClient = (connectionParams: Record<string, unknown>, headers?: Record<string, string>) =>
+  ws.connect(url.replace('http://', 'ws://'), connectionParams, { headers, lazy: true });
 
 afterEach(async () => {
   await Promise.all(cleanups.map((c) => c()));
   cleanups = [];
-  await Promise.all(clients.map((c) => c.dispose()));
-  clients = [];
+  await ws.disposeAll();
   if (stack) await until(() => watchers().subscribers === 0, 'every subscription to end');
 });
 
@@ -868,8 +850,7 @@ describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
       const query = `query { app(appId: "${APP}") { appId } }`;
       expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
       expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
-      await Promise.all(clients.map((c) => c.dispose()));
-      clients = [];
+      await ws.disposeAll();
     } finally {
       await stack.stop();
     }
@@ -878,47 +859,39 @@ describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
 
 describe('API keys only', () => {
   it('answers 401 to a JWT, however well signed', async () => {
-    const keyed = await startStack({ gateway: { access: { apiKeys } } });
-    try {
-      const res = await keyed.request(
-        { query: `query { app(appId: "${APP}") { appId } }` },
-        bearer(await signHs256({ scope: 'read' })),
-      );
-      expect(res).toEqual({
-        status: 401,
-        body: unauthenticated('The API key or token is not valid'),
-      });
-    } finally {
-      await keyed.stop();
-    }
+    await using keyed = await startStack({ gateway: { access: { apiKeys } } });
+    const res = await keyed.request(
+      { query: `query { app(appId: "${APP}") { appId } }` },
+      bearer(await signHs256({ scope: 'read' })),
+    );
+    expect(res).toEqual({
+      status: 401,
+      body: unauthenticated('The API key or token is not valid'),
+    });
   });
 
   // Only GraphiQL's page passes without a credential: with GraphiQL off, a GET asking for HTML is
   // an operation like any other and needs one.
   it('with GraphiQL off, refuses an operation sent as a GET asking for HTML, with no upstream call', async () => {
-    const keyed = await startStack({ gateway: { graphiql: false, access: { apiKeys } } });
-    try {
-      const query = encodeURIComponent(`query { app(appId: "${APP}") { appId } }`);
-      const res = await keyed.gateway.yoga.fetch(`http://yoga/graphql?query=${query}`, {
-        headers: { accept: 'text/html, application/json' },
-      });
-      expect(res.status).toBe(401);
-      expect(await res.json()).toMatchInlineSnapshot(`
-        {
-          "errors": [
-            {
-              "extensions": {
-                "code": "UNAUTHENTICATED",
-              },
-              "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
+    await using keyed = await startStack({ gateway: { graphiql: false, access: { apiKeys } } });
+    const query = encodeURIComponent(`query { app(appId: "${APP}") { appId } }`);
+    const res = await keyed.gateway.yoga.fetch(`http://yoga/graphql?query=${query}`, {
+      headers: { accept: 'text/html, application/json' },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchInlineSnapshot(`
+      {
+        "errors": [
+          {
+            "extensions": {
+              "code": "UNAUTHENTICATED",
             },
-          ],
-        }
-      `);
-      expect(keyed.calls()).toEqual({});
-    } finally {
-      await keyed.stop();
-    }
+            "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
+          },
+        ],
+      }
+    `);
+    expect(keyed.calls()).toEqual({});
   });
 });
 
@@ -964,16 +937,12 @@ describe('start-up', () => {
   );
 
   it('lets anybody in with every scope when open', async () => {
-    const open = await startStack();
-    try {
-      expect(open.gateway.open).toBe(true);
-      const res = await open.request({
-        query: `mutation { deleteToken(input: { appId: "${APP}", sessionId: "00000000-0000-0000-0000-000000000000" }) { isSuccess } }`,
-      });
-      expect(res.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    } finally {
-      await open.stop();
-    }
+    await using open = await startStack();
+    expect(open.gateway.open).toBe(true);
+    const res = await open.request({
+      query: `mutation { deleteToken(input: { appId: "${APP}", sessionId: "00000000-0000-0000-0000-000000000000" }) { isSuccess } }`,
+    });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('reads --insecure and GATEWAY_INSECURE', () => {
@@ -1067,16 +1036,6 @@ describe('start-up', () => {
   });
 });
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
-
 describe('logs', () => {
   it('never contain a key, a token or the JWT secret', async () => {
     const lines: string[] = [];
@@ -1140,8 +1099,7 @@ describe('logs', () => {
         code: 4401,
       });
     }
-    await Promise.all(clients.map((c) => c.dispose()));
-    clients = [];
+    await ws.disposeAll();
     await stack.stop();
 
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
+import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
+import { resourceTestKit } from './helpers-resources.js';
+import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+useFileStack((started) => (stack = started));
 
 const settings = `settings {
   cognitoUserPoolId description expirationTime
@@ -54,49 +53,16 @@ async function readModels(env: string, resourceName: string) {
   ).models;
 }
 
-async function environmentView(env: string) {
-  const res = await stack.graphql(
-    `query($appId: ID!, $env: String!) {
-      backendEnvironment(appId: $appId, name: $env) {
-        amplifyMetaConfig
-        apis { resourceName }
-        jobs(first: 10) { edges { node { jobId operation state } } }
-      }
-    }`,
-    { appId: APP, env },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.backendEnvironment;
-}
-
 const jobFields = 'job { jobId operation status state isDone environmentName }';
 
-async function mutate(
-  name: string,
-  input: Record<string, unknown>,
-  selection = `${jobFields} api { resourceName }`,
-) {
-  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return stack.graphql(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
-    { input },
-  );
-}
-
-let envCount = 0;
-/** A new, empty environment of the todo app, its creation job completed. */
-async function freshEnvironment() {
-  const name = `api${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
-  envCount++;
-  const res = await stack.graphql(
-    `mutation($input: CreateBackendInput!) { createBackend(input: $input) { job { jobId } } }`,
-    { input: { appId: APP, appName: 'todo-app', environmentName: name } },
-  );
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return name;
-}
+const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+  stack: () => stack,
+  appId: APP,
+  appName: 'todo-app',
+  prefix: 'api',
+  selection: `${jobFields} api { resourceName }`,
+  resources: 'apis { resourceName }',
+});
 
 const newApiConfig = {
   apiName: 'notes',
@@ -450,34 +416,18 @@ describe('createBackendApi', () => {
       resourceName: 'todoappapi',
       config: {},
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendAPI",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 44,
-                "line": 1,
-              },
-            ],
-            "message": "api resource todoappapi already exists in environment dev",
-            "path": [
-              "createBackendApi",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendAPI',
+          column: 44,
+          path: 'createBackendApi',
+          message: 'api resource todoappapi already exists in environment dev',
+        }),
+      ],
+    });
   });
 });
 
@@ -660,34 +610,18 @@ describe('generateBackendApiModels', () => {
       environmentName: env,
       resourceName: 'bareapi',
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "GenerateBackendAPIModels",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 52,
-                "line": 1,
-              },
-            ],
-            "message": "API bareapi has no transformSchema to generate models from",
-            "path": [
-              "generateBackendApiModels",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'GenerateBackendAPIModels',
+          column: 52,
+          path: 'generateBackendApiModels',
+          message: 'API bareapi has no transformSchema to generate models from',
+        }),
+      ],
+    });
   });
 });
 
@@ -729,26 +663,15 @@ describe('transform schema', () => {
       resourceName: 'badapi',
       config: { transformSchema: 'type Todo @model {' },
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.transformSchema",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Expected Name, found <EOF>.)",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.transformSchema',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.config.transformSchema: must be a GraphQL schema (Syntax Error: Expected Name, found <EOF>.)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -760,143 +683,120 @@ describe('transform schema', () => {
       resourceName: 'notesapi',
       config: { transformSchema: 'not graphql at all' },
     });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.transformSchema",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.transformSchema: must be a GraphQL schema (Syntax Error: Unexpected Name "not".)",
-          "path": [
-            "updateBackendApi",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.transformSchema',
+        column: 44,
+        path: 'updateBackendApi',
+        message: 'input.config.transformSchema: must be a GraphQL schema (Syntax Error: Unexpected Name "not".)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });
 
 describe('inputs are checked before any upstream call', () => {
-  it('a new resourceName with a dash', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'my-api',
-      config: {},
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.resourceName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an empty apiName', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-      config: { apiName: '' },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.apiName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.apiName: must not be empty",
-          "path": [
-            "createBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an environment name with a slash', async () => {
-    const res = await mutate('deleteBackendApi', {
-      appId: APP,
-      environmentName: 'dev/x',
-      resourceName: 'todoappapi',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.environmentName",
-          },
-          "locations": [
-            {
-              "column": 44,
-              "line": 1,
-            },
-          ],
-          "message": "input.environmentName: must not contain "/"",
-          "path": [
-            "deleteBackendApi",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an auth mode that does not exist', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-      config: { defaultAuthType: { mode: 'PASSWORD' } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.",
-        },
-      ]
-    `);
+  // Each refused with exactly this one error, before any upstream call.
+  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+    {
+      name: 'a new resourceName with a dash',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'my-api',
+        config: {},
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.resourceName',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
+      },
+    },
+    {
+      name: 'an empty apiName',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+        config: { apiName: '' },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.apiName',
+        column: 44,
+        path: 'createBackendApi',
+        message: 'input.config.apiName: must not be empty',
+      },
+    },
+    {
+      name: 'an environment name with a slash',
+      mutation: 'deleteBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev/x',
+        resourceName: 'todoappapi',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.environmentName',
+        column: 44,
+        path: 'deleteBackendApi',
+        message: 'input.environmentName: must not contain "/"',
+      },
+    },
+    {
+      name: 'an auth mode that does not exist',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+        config: { defaultAuthType: { mode: 'PASSWORD' } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.defaultAuthType.mode"; Value "PASSWORD" does not exist in "ApiAuthMode" enum.',
+      },
+    },
+    {
+      name: 'an auth type without its required mode',
+      mutation: 'updateBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappapi',
+        config: { additionalAuthTypes: [{ settings: { description: 'x' } }] },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.additionalAuthTypes[0]"; Field "mode" of required type "ApiAuthMode!" was not provided.',
+      },
+    },
+    {
+      name: 'createBackendApi without its required config',
+      mutation: 'createBackendApi',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'okapi',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "BackendApiConfigInput!" was not provided.',
+      },
+    },
+  ];
+  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
+    const res = await mutate(mutation, input);
+    expect(res.errors).toStrictEqual(refusal(error));
     expect(stack.calls()).toEqual({});
   });
 
@@ -909,73 +809,14 @@ describe('inputs are checked before any upstream call', () => {
         job { jobId }
       }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 39,
-              "line": 4,
-            },
-          ],
-          "message": "Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an auth type without its required mode', async () => {
-    const res = await mutate('updateBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappapi',
-      config: { additionalAuthTypes: [{ settings: { description: 'x' } }] },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.additionalAuthTypes[0]"; Field "mode" of required type "ApiAuthMode!" was not provided.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('createBackendApi without its required config', async () => {
-    const res = await mutate('createBackendApi', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'okapi',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "BackendApiConfigInput!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 39,
+        line: 4,
+        message: 'Value "LAST_WRITER" does not exist in "ResolutionStrategy" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -983,22 +824,14 @@ describe('inputs are checked before any upstream call', () => {
     const res = await stack.graphql(`mutation {
       generateBackendApiModels(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 39,
-              "line": 2,
-            },
-          ],
-          "message": "Field "GenerateBackendApiModelsInput.resourceName" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 39,
+        line: 2,
+        message: 'Field "GenerateBackendApiModelsInput.resourceName" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });

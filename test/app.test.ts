@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
+import { graphqlError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 // Each mutating test works on an app of its own, so tests do not depend on each other.
 let appCount = 0;
@@ -189,26 +184,16 @@ describe('createBackend', () => {
       input: { appId: newAppId(), appName: 'fresh', environmentName: 'Bad-Name' },
     });
     expect(res.data).toBeNull();
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.environmentName",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 2,
-            },
-          ],
-          "message": "input.environmentName: must be 2 to 10 lowercase letters (an Amplify environment name)",
-          "path": [
-            "createBackend",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.environmentName',
+        column: 3,
+        line: 2,
+        path: 'createBackend',
+        message: 'input.environmentName: must be 2 to 10 lowercase letters (an Amplify environment name)',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -217,26 +202,16 @@ describe('createBackend', () => {
       input: { appId: 'a/b', appName: 'fresh', environmentName: 'dev' },
     });
     expect(res.data).toBeNull();
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.appId",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 2,
-            },
-          ],
-          "message": "input.appId: must not contain "/"",
-          "path": [
-            "createBackend",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'input.appId',
+        column: 3,
+        line: 2,
+        path: 'createBackend',
+        message: 'input.appId: must not contain "/"',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 

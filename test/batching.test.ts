@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+useFileStack((started) => (stack = started));
 
 const appTree = `
   appName
@@ -70,45 +67,37 @@ describe('upstream calls per query', () => {
 
 describe('reads shared across requests', () => {
   it('identical reads in flight at the same time go upstream once', async () => {
-    const shared = await startStack();
-    try {
-      shared.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50, forever: true });
-      const results = await Promise.all(
-        Array.from({ length: 5 }, () => shared.graphql(`{ app(appId: "d1todoapp00001") { appName } }`)),
-      );
-      expect(results.map((r) => r.data.app.appName)).toEqual(Array(5).fill('todo-app'));
-      expect(shared.calls()).toEqual({ GetBackend: 1 });
-      // Without a TTL nothing is kept once answered.
-      await shared.graphql(`{ app(appId: "d1todoapp00001") { appName } }`);
-      expect(shared.calls()).toEqual({ GetBackend: 2 });
-    } finally {
-      await shared.stop();
-    }
+    await using shared = await startStack();
+    shared.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50, forever: true });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => shared.graphql(`{ app(appId: "d1todoapp00001") { appName } }`)),
+    );
+    expect(results.map((r) => r.data.app.appName)).toEqual(Array(5).fill('todo-app'));
+    expect(shared.calls()).toEqual({ GetBackend: 1 });
+    // Without a TTL nothing is kept once answered.
+    await shared.graphql(`{ app(appId: "d1todoapp00001") { appName } }`);
+    expect(shared.calls()).toEqual({ GetBackend: 2 });
   });
 
   it('with upstreamCacheTtlMs, keeps answers for other requests until a write through the gateway', async () => {
-    const cached = await startStack({ gateway: { upstreamCacheTtlMs: 60_000 } });
-    try {
-      const query = `{ backendEnvironment(appId: "d1todoapp00001", name: "dev") {
-        storages { resourceName } jobs(first: 1) { edges { node { jobId } } } } }`;
-      await cached.graphql(query);
-      expect(cached.calls()).toEqual({ GetBackend: 1, ListBackendJobs: 1 });
-      cached.resetCalls();
-      await cached.graphql(query);
-      // Jobs change by themselves: never kept.
-      expect(cached.calls()).toEqual({ ListBackendJobs: 1 });
+    await using cached = await startStack({ gateway: { upstreamCacheTtlMs: 60_000 } });
+    const query = `{ backendEnvironment(appId: "d1todoapp00001", name: "dev") {
+      storages { resourceName } jobs(first: 1) { edges { node { jobId } } } } }`;
+    await cached.graphql(query);
+    expect(cached.calls()).toEqual({ GetBackend: 1, ListBackendJobs: 1 });
+    cached.resetCalls();
+    await cached.graphql(query);
+    // Jobs change by themselves: never kept.
+    expect(cached.calls()).toEqual({ ListBackendJobs: 1 });
 
-      const created = await cached.graphql(`mutation { createBackendStorage(input: {
-        appId: "d1todoapp00001", environmentName: "dev", resourceName: "fresh"
-        config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`);
-      expect(created.errors).toBeUndefined();
-      await cached.emulator.advance(3000);
-      cached.resetCalls();
-      const after = await cached.graphql(query);
-      expect(after.data.backendEnvironment.storages.map((s: any) => s.resourceName)).toContain('fresh');
-      expect(cached.calls()).toEqual({ GetBackend: 1, ListBackendJobs: 1 });
-    } finally {
-      await cached.stop();
-    }
+    const created = await cached.graphql(`mutation { createBackendStorage(input: {
+      appId: "d1todoapp00001", environmentName: "dev", resourceName: "fresh"
+      config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`);
+    expect(created.errors).toBeUndefined();
+    await cached.emulator.advance(3000);
+    cached.resetCalls();
+    const after = await cached.graphql(query);
+    expect(after.data.backendEnvironment.storages.map((s: any) => s.resourceName)).toContain('fresh');
+    expect(cached.calls()).toEqual({ GetBackend: 1, ListBackendJobs: 1 });
   });
 });

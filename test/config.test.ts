@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, loadConfig } from '../src/config.js';
-
-/** The ConfigError `loadConfig(env)` throws. */
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
+import { defaultConfig, loadConfig } from '../src/config.js';
+import { configError } from './helpers-config.js';
 
 describe('loadConfig', () => {
   it('defaults to the embedded emulator and port 4000 with no settings', () => {

@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFeatureFlags } from '../src/emulator/store/new-environment.js';
 import { startStack, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 /** A stack of its own, for a test that changes the demo data. */
 async function withFreshStack(test: (fresh: Stack) => Promise<void>) {
-  const fresh = await startStack();
-  try {
-    await test(fresh);
-  } finally {
-    await fresh.stop();
-  }
+  await using fresh = await startStack();
+  await test(fresh);
 }
 
 const ENVIRONMENT = `query ($appId: ID!, $name: String!) {

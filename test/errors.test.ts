@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
 import { maskError } from '../src/errors.js';
+import { graphqlError, upstreamError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 // Every error code, produced by real upstream answers (the emulator, through the real SDK).
 
@@ -8,14 +10,7 @@ const TODO = 'd1todoapp00001';
 const GALLERY = 'd2gallery00002';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 /** The property matcher of an error that carries an upstream request id. */
 const REQUEST_ID = { extensions: { requestId: expect.any(String) } };
@@ -114,34 +109,19 @@ describe('BAD_USER_INPUT', () => {
       createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "dev" }) { job { jobId } }
     }`);
     expect(res.data).toBeNull();
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackend",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "Environment dev already exists in app d1todoapp00001",
-            "path": [
-              "createBackend",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackend',
+          column: 7,
+          line: 2,
+          path: 'createBackend',
+          message: 'Environment dev already exists in app d1todoapp00001',
+        }),
+      ],
+    });
   });
 
   it('from an upstream BadRequest: creating a resource that exists', async () => {
@@ -151,34 +131,19 @@ describe('BAD_USER_INPUT', () => {
         config: { permissions: { authenticated: [READ] } }
       }) { job { jobId } }
     }`);
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendStorage",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "storage resource todoappstorage already exists in environment dev",
-            "path": [
-              "createBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendStorage',
+          column: 7,
+          line: 2,
+          path: 'createBackendStorage',
+          message: 'storage resource todoappstorage already exists in environment dev',
+        }),
+      ],
+    });
   });
 
   it('from the refusal of a second pending job (ValidationException)', async () => {
@@ -237,26 +202,15 @@ describe('BAD_USER_INPUT', () => {
     const res = await stack.graphql(
       `{ backendEnvironment(appId: "${TODO}", name: "has space") { name } }`,
     );
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "name",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 1,
-            },
-          ],
-          "message": "name: must not contain white space",
-          "path": [
-            "backendEnvironment",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'name',
+        column: 3,
+        path: 'backendEnvironment',
+        message: 'name: must not contain white space',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });
@@ -276,34 +230,18 @@ describe('RATE_LIMITED', () => {
     retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
     const res = await retrying.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "TooManyRequestsException",
-              "code": "RATE_LIMITED",
-              "operation": "GetBackend",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 23,
-                "line": 1,
-              },
-            ],
-            "message": "Rate exceeded",
-            "path": [
-              "app",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'RATE_LIMITED',
+          awsErrorName: 'TooManyRequestsException',
+          operation: 'GetBackend',
+          column: 23,
+          path: 'app',
+          message: 'Rate exceeded',
+        }),
+      ],
+    });
     expect(retrying.calls()).toEqual({ GetBackend: 3 });
   });
 
@@ -318,34 +256,18 @@ describe('RATE_LIMITED', () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle' });
     const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "TooManyRequestsException",
-              "code": "RATE_LIMITED",
-              "operation": "GetBackend",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 23,
-                "line": 1,
-              },
-            ],
-            "message": "Rate exceeded",
-            "path": [
-              "app",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'RATE_LIMITED',
+          awsErrorName: 'TooManyRequestsException',
+          operation: 'GetBackend',
+          column: 23,
+          path: 'app',
+          message: 'Rate exceeded',
+        }),
+      ],
+    });
   });
 
   it('on a mutation', async () => {
@@ -367,67 +289,47 @@ describe('UPSTREAM_TIMEOUT', () => {
       `{ backendEnvironment(appId: "${TODO}", name: "dev") { name } }`,
     );
     expect(res.data).toEqual({ backendEnvironment: null });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "GatewayTimeoutException",
-              "code": "UPSTREAM_TIMEOUT",
-              "operation": "GetBackend",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 1,
-              },
-            ],
-            "message": "Endpoint request timed out",
-            "path": [
-              "backendEnvironment",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'UPSTREAM_TIMEOUT',
+          awsErrorName: 'GatewayTimeoutException',
+          operation: 'GetBackend',
+          column: 3,
+          path: 'backendEnvironment',
+          message: 'Endpoint request timed out',
+        }),
+      ],
+    });
   });
 
   it('when the upstream does not answer within upstreamTimeoutMs', async () => {
-    const slow = await startStack({ gateway: { upstreamTimeoutMs: 200 } });
-    try {
-      slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
-      const res = await slow.graphql(APP, { appId: TODO });
-      expect(res.data).toEqual({ app: null });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "awsErrorName": "TimeoutError",
-              "code": "UPSTREAM_TIMEOUT",
-              "operation": "GetBackend",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 23,
-                "line": 1,
-              },
-            ],
-            "message": "AmplifyBackend did not answer in time (GetBackend)",
-            "path": [
-              "app",
-            ],
+    await using slow = await startStack({ gateway: { upstreamTimeoutMs: 200 } });
+    slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+    const res = await slow.graphql(APP, { appId: TODO });
+    expect(res.data).toEqual({ app: null });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "awsErrorName": "TimeoutError",
+            "code": "UPSTREAM_TIMEOUT",
+            "operation": "GetBackend",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    } finally {
-      await slow.stop();
-    }
+          "locations": [
+            {
+              "column": 23,
+              "line": 1,
+            },
+          ],
+          "message": "AmplifyBackend did not answer in time (GetBackend)",
+          "path": [
+            "app",
+          ],
+        },
+      ]
+    `);
   });
 });
 
@@ -436,34 +338,18 @@ describe('UPSTREAM_ERROR', () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal' });
     const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "InternalServiceException",
-              "code": "UPSTREAM_ERROR",
-              "operation": "GetBackend",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 23,
-                "line": 1,
-              },
-            ],
-            "message": "Internal service error (injected)",
-            "path": [
-              "app",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'UPSTREAM_ERROR',
+          awsErrorName: 'InternalServiceException',
+          operation: 'GetBackend',
+          column: 23,
+          path: 'app',
+          message: 'Internal service error (injected)',
+        }),
+      ],
+    });
   });
 
   it('from a dropped connection', async () => {

@@ -94,6 +94,10 @@ export async function startStack(
       await gateway.stop();
       await emulator.stop();
     },
+    /** `await using stack = await startStack()`: stopped when the scope ends, however it ends. */
+    async [Symbol.asyncDispose]() {
+      await this.stop();
+    },
   };
 }
 
@@ -183,9 +187,18 @@ export async function* readEvents(res: Response): AsyncGenerator<any> {
 export function createWsClients() {
   let clients: Client[] = [];
   return {
-    connect(url: string, connectionParams?: Record<string, string>) {
+    /** `headers` go on the upgrade request; `lazy` connects on the first subscription only. */
+    connect(url: string, connectionParams?: Record<string, unknown>, options: { headers?: Record<string, string>; lazy?: boolean } = {}) {
+      const { headers, lazy = false } = options;
+      const webSocketImpl = headers
+        ? class extends WebSocket {
+            constructor(address: string, protocols?: string | string[]) {
+              super(address, protocols, { headers });
+            }
+          }
+        : WebSocket;
       // The server closing the socket on stop is expected here, not an error to print.
-      const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, connectionParams });
+      const client = createClient({ url, webSocketImpl, retryAttempts: 0, lazy, onNonLazyError: () => {}, connectionParams });
       clients.push(client);
       return client;
     },

@@ -157,23 +157,19 @@ describe('a write refused because a job is pending', () => {
 
 describe('JOB_PENDING and the circuit breaker', () => {
   it('many refusals for a pending job never open the circuit', async () => {
-    const guarded = await startStack({
+    await using guarded = await startStack({
       emulator: { seed: 'empty' },
       gateway: { resilience: { breakerMinCalls: 2, breakerErrorPercent: 10, breakerResetMs: 60_000 } },
     });
-    try {
-      guarded.emulator.store.createBackend('breakerapp01', 'breaker', 'dev');
-      await guarded.emulator.advance(JOB_MS);
-      const input = (resourceName: string) => ({ input: { appId: 'breakerapp01', environmentName: 'dev', resourceName, config: {} } });
-      expect((await guarded.graphql(CREATE_API, input('first'))).errors).toBeUndefined();
-      for (let i = 0; i < 10; i++) {
-        const res = await guarded.graphql(CREATE_API, input(`more${i}`));
-        expect(res.errors?.[0].extensions?.code).toBe('JOB_PENDING');
-      }
-      expect(guarded.gateway.aws.health().circuit).toBe('closed');
-    } finally {
-      await guarded.stop();
+    guarded.emulator.store.createBackend('breakerapp01', 'breaker', 'dev');
+    await guarded.emulator.advance(JOB_MS);
+    const input = (resourceName: string) => ({ input: { appId: 'breakerapp01', environmentName: 'dev', resourceName, config: {} } });
+    expect((await guarded.graphql(CREATE_API, input('first'))).errors).toBeUndefined();
+    for (let i = 0; i < 10; i++) {
+      const res = await guarded.graphql(CREATE_API, input(`more${i}`));
+      expect(res.errors?.[0].extensions?.code).toBe('JOB_PENDING');
     }
+    expect(guarded.gateway.aws.health().circuit).toBe('closed');
   });
 });
 

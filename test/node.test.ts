@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
+import { graphqlError } from './helpers-errors.js';
+import { useFileStack } from './helpers-stack.js';
 
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => {
-  stack.emulator.faults.clear();
-  stack.resetCalls();
-});
+useFileStack((started) => (stack = started), { clearFaults: true });
 
 const globalId = (typename: string, key: string) =>
   Buffer.from(`${typename}:${key}`).toString('base64');
@@ -264,26 +259,15 @@ describe('malformed ids', () => {
 
   it('the error names the id', async () => {
     const res = await stack.graphql(`{ node(id: "!!!") { id } }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "id",
-          },
-          "locations": [
-            {
-              "column": 3,
-              "line": 1,
-            },
-          ],
-          "message": "Invalid global id "!!!"",
-          "path": [
-            "node",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'BAD_USER_INPUT',
+        field: 'id',
+        column: 3,
+        path: 'node',
+        message: 'Invalid global id "!!!"',
+      }),
+    ]);
   });
 
   it('nodes(ids) with one malformed id is BAD_USER_INPUT', async () => {

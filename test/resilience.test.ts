@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
 import { fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { startProbedStack } from './helpers-upstream.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
 // timeouts, dropped connections, the circuit breaker and the concurrency cap with its queue.
@@ -24,12 +25,6 @@ async function waitFor(condition: () => boolean, what: string, ms = 3000) {
   }
 }
 
-/** Runs `fn`, giving its result and how long it took in ms. */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const started = performance.now();
-  const result = await fn();
-  return [result, performance.now() - started];
-}
 
 describe('SDK retries', () => {
   for (const attempts of [1, 2]) {
@@ -113,9 +108,9 @@ describe('SDK retries', () => {
 });
 
 describe('upstreamTimeoutMs', () => {
-  let stack: Stack;
+  let stack: Awaited<ReturnType<typeof startProbedStack>>;
   beforeAll(async () => {
-    stack = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
+    stack = await startProbedStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
   });
   afterAll(() => stack.stop());
   beforeEach(() => {
@@ -125,41 +120,36 @@ describe('upstreamTimeoutMs', () => {
 
   it('a 2 s upstream: UPSTREAM_TIMEOUT, answered well before the 2 s', async () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
-    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    const answered = stack.probe.answered();
+    const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
     expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
     expect(res.errors?.[0].extensions?.awsErrorName).toBe('TimeoutError');
-    expect(ms).toBeGreaterThanOrEqual(250);
-    // 300 ms and one attempt; the bound is generous for a loaded machine.
-    expect(ms).toBeLessThan(1500);
+    // Well before the 2 s: the one call went upstream and the emulator had not answered it yet.
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
+    expect(stack.probe.answered()).toBe(answered);
   });
 
-  it('latency under the timeout is no error', async () => {
-    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50 });
+  // Not too early either: latency under the 300 ms is answered.
+  it.each([50, 200])('latency under the timeout (%i ms) is no error', async (delayMs) => {
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs });
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(stack.calls()).toEqual({ GetBackend: 1 });
   });
 
   it('each retry gets its own timeout: two slow attempts, two calls', async () => {
-    const retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
-    try {
-      retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000, forever: true });
-      const res = await retrying.graphql(APP, { appId: TODO });
-      expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
-      expect(retrying.calls()).toEqual({ GetBackend: 2 });
-    } finally {
-      await retrying.stop();
-    }
+    await using retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000, forever: true });
+    const res = await retrying.graphql(APP, { appId: TODO });
+    expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
+    expect(retrying.calls()).toEqual({ GetBackend: 2 });
   });
 
   it('a slow first attempt, a fast retry: success', async () => {
-    const retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
-    try {
-      retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
-      expect(await retrying.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(retrying.calls()).toEqual({ GetBackend: 2 });
-    } finally {
-      await retrying.stop();
-    }
+    await using retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
+    expect(await retrying.graphql(APP, { appId: TODO })).toEqual(todo);
+    expect(retrying.calls()).toEqual({ GetBackend: 2 });
   });
 });
 
@@ -197,7 +187,7 @@ describe('circuit breaker', () => {
     expect(stack.calls()).toEqual({ GetBackend: 4 });
 
     stack.resetCalls();
-    const [res, ms] = await timed(() => stack.graphql(APP, { appId: TODO }));
+    const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
     expect(res.errors).toHaveLength(1);
     expect(res.errors?.[0]).toMatchObject({
@@ -210,8 +200,9 @@ describe('circuit breaker', () => {
       `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
     );
     expect(codes(mutation)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    // Fast: nothing went upstream or waited for it.
     expect(stack.calls()).toEqual({});
-    expect(ms).toBeLessThan(1000);
+    expect(stack.gateway.aws.health()).toEqual({ circuit: 'open', inFlight: 0, queued: 0 });
   });
 
   it('closes again after breakerResetMs once upstream is healthy', async () => {
@@ -420,29 +411,21 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
     const gateway = upstream
       ? { ...breaker, upstream: { kind: 'aws' as const, endpoint: upstream.url, region: 'us-east-1', credentials: fakeCredentials } }
       : breaker;
-    const stack = await startStack({ gateway, upstreamPath });
-    try {
-      for (let i = 0; i < 30; i++) {
-        await expect(call(stack.gateway.aws)).rejects.toMatchObject({ name: 'UpstreamError', upstreamFault: false, ...expected });
-      }
-      expect(stack.gateway.aws.health().circuit).toBe('closed');
-      const { status, body } = await ready(stack);
-      if (typeof readiness === 'string') expect(body.checks.upstream).toBe(readiness);
-      else expect(body.checks.upstream).toMatch(readiness);
-      expect(status).toBe(readiness === 'ok' ? 200 : 503);
-    } finally {
-      await stack.stop();
+    await using stack = await startStack({ gateway, upstreamPath });
+    for (let i = 0; i < 30; i++) {
+      await expect(call(stack.gateway.aws)).rejects.toMatchObject({ name: 'UpstreamError', upstreamFault: false, ...expected });
     }
+    expect(stack.gateway.aws.health().circuit).toBe('closed');
+    const { status, body } = await ready(stack);
+    if (typeof readiness === 'string') expect(body.checks.upstream).toBe(readiness);
+    else expect(body.checks.upstream).toMatch(readiness);
+    expect(status).toBe(readiness === 'ok' ? 200 : 503);
   });
 
   it('a lone surrogate costs no upstream call at all', async () => {
-    const stack = await startStack({ gateway: breaker });
-    try {
-      await expect(stack.gateway.aws.call('GetBackend', { appId: 'ab\ud800cd' })).rejects.toThrow(/lone surrogate/);
-      expect(stack.calls()).toEqual({});
-    } finally {
-      await stack.stop();
-    }
+    await using stack = await startStack({ gateway: breaker });
+    await expect(stack.gateway.aws.call('GetBackend', { appId: 'ab\ud800cd' })).rejects.toThrow(/lone surrogate/);
+    expect(stack.calls()).toEqual({});
   });
 
   it.each<{ name: string; fault: 'internal' | 'timeout' | 'drop' | 'throttle' | 'latency'; expected: Record<string, unknown> }>([
@@ -452,94 +435,70 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
     { name: 'throttling after the retries', fault: 'throttle', expected: { code: 'RATE_LIMITED', httpStatus: 429 } },
     { name: 'no answer within upstreamTimeoutMs', fault: 'latency', expected: { code: 'UPSTREAM_TIMEOUT', awsErrorName: 'TimeoutError' } },
   ])('$name still counts: four open the circuit and /ready says not ready', async ({ fault, expected }) => {
-    const stack = await startStack({ gateway: { ...breaker, upstreamTimeoutMs: 200 } });
-    try {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true, delayMs: 2000 });
-      for (let i = 0; i < 4; i++) {
-        await expect(stack.gateway.aws.call('GetBackend', { appId: TODO })).rejects.toMatchObject({ upstreamFault: true, ...expected });
-      }
-      expect(stack.gateway.aws.health().circuit).toBe('open');
-      expect(await ready(stack)).toEqual({ status: 503, body: { status: 'not ready', checks: { upstream: 'circuit open' } } });
-    } finally {
-      await stack.stop();
+    await using stack = await startStack({ gateway: { ...breaker, upstreamTimeoutMs: 200 } });
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true, delayMs: 2000 });
+    for (let i = 0; i < 4; i++) {
+      await expect(stack.gateway.aws.call('GetBackend', { appId: TODO })).rejects.toMatchObject({ upstreamFault: true, ...expected });
     }
+    expect(stack.gateway.aws.health().circuit).toBe('open');
+    expect(await ready(stack)).toEqual({ status: 503, body: { status: 'not ready', checks: { upstream: 'circuit open' } } });
   });
 });
 
 describe('concurrency cap', () => {
   it('10 parallel queries with maxConcurrency 2: never more than 2 upstream calls in flight, all succeed', async () => {
-    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 2 } } });
-    try {
-      const delayMs = 100;
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs, forever: true });
-      const samples: { inFlight: number; queued: number }[] = [];
-      let done = false;
-      const sampler = (async () => {
-        while (!done) {
-          samples.push(stack.gateway.aws.health());
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
-      // Ten different reads: identical ones in flight together would be shared as one call.
-      const [results, ms] = await timed(() =>
-        Promise.all(Array.from({ length: 10 }, (_, i) => stack.graphql(APP, { appId: `ghost${i}` }))),
-      );
-      done = true;
-      await sampler;
+    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 2 } } });
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 100, forever: true });
+    // The gateway's own view, taken as each call reaches upstream.
+    const samples: { inFlight: number; queued: number }[] = [];
+    stack.probe.onArrival(() => samples.push(stack.gateway.aws.health()));
+    // Ten different reads: identical ones in flight together would be shared as one call.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.graphql(APP, { appId: `ghost${i}` })));
 
-      expect(results).toEqual(Array.from({ length: 10 }, () => ({ data: { app: null } })));
-      expect(stack.calls()).toEqual({ GetBackend: 10 });
-      expect(Math.max(...samples.map((s) => s.inFlight))).toBe(2);
-      expect(Math.max(...samples.map((s) => s.queued))).toBeGreaterThan(0);
-      // Seen from upstream: 10 calls of 100 ms, 2 at a time, take at least 5 rounds.
-      expect(ms).toBeGreaterThanOrEqual(5 * delayMs * 0.9);
-      expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
-    } finally {
-      await stack.stop();
-    }
+    expect(results).toEqual(Array.from({ length: 10 }, () => ({ data: { app: null } })));
+    expect(stack.calls()).toEqual({ GetBackend: 10 });
+    expect(samples).toHaveLength(10);
+    expect(Math.max(...samples.map((s) => s.inFlight))).toBe(2);
+    expect(Math.max(...samples.map((s) => s.queued))).toBeGreaterThan(0);
+    // Seen from upstream: never more than 2 at once, so 10 calls take at least 5 rounds.
+    expect(stack.probe.maxInFlight()).toBe(2);
+    expect(stack.probe.answered()).toBe(10);
+    expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
   });
 
   it('a full queue (maxQueue 1) answers RATE_LIMITED at once, without an upstream call', async () => {
-    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
-    try {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
-      let settled = 0;
-      const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
-      await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
-      const waiting = stack.graphql(APP, { appId: 'ghost2' }).finally(() => settled++);
-      await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
+    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
+    let settled = 0;
+    const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
+    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    const waiting = stack.graphql(APP, { appId: 'ghost2' }).finally(() => settled++);
+    await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
 
-      const refused = await stack.graphql(APP, { appId: 'ghost3' });
-      expect(refused.data).toEqual({ app: null });
-      expect(refused.errors?.[0].extensions).toMatchObject({
-        code: 'RATE_LIMITED',
-        operation: 'GetBackend',
-        awsErrorName: 'GatewayQueueFull',
-      });
-      // At once: answered while the two before it still wait on upstream.
-      expect(settled).toBe(0);
+    const refused = await stack.graphql(APP, { appId: 'ghost3' });
+    expect(refused.data).toEqual({ app: null });
+    expect(refused.errors?.[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      operation: 'GetBackend',
+      awsErrorName: 'GatewayQueueFull',
+    });
+    // At once: answered while the two before it still wait on upstream.
+    expect(settled).toBe(0);
 
-      expect(await running).toEqual({ data: { app: null } });
-      expect(await waiting).toEqual({ data: { app: null } });
-      expect(stack.calls()).toEqual({ GetBackend: 2 });
-      // A queue that is full is no upstream failure: the circuit stays closed.
-      expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
-    } finally {
-      await stack.stop();
-    }
+    expect(await running).toEqual({ data: { app: null } });
+    expect(await waiting).toEqual({ data: { app: null } });
+    expect(stack.calls()).toEqual({ GetBackend: 2 });
+    // A queue that is full is no upstream failure: the circuit stays closed.
+    expect(stack.gateway.aws.health()).toEqual({ circuit: 'closed', inFlight: 0, queued: 0 });
   });
 
   it('maxQueue 0: nothing waits, but a free slot still serves', async () => {
-    const stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
-    try {
-      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
-      const running = stack.graphql(APP, { appId: TODO });
-      await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
-      expect(codes(await stack.graphql(APP, { appId: 'd2gallery00002' }))).toEqual(['RATE_LIMITED']);
-      expect(await running).toEqual(todo);
-    } finally {
-      await stack.stop();
-    }
+    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
+    expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
+    stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
+    const running = stack.graphql(APP, { appId: TODO });
+    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    expect(codes(await stack.graphql(APP, { appId: 'd2gallery00002' }))).toEqual(['RATE_LIMITED']);
+    expect(await running).toEqual(todo);
   });
 });

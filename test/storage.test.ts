@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from './helpers.js';
+import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
+import { resourceTestKit } from './helpers-resources.js';
+import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+useFileStack((started) => (stack = started));
 
 const storageFields = `resourceName config {
   bucketName imported serviceName permissions { authenticated unAuthenticated }
@@ -27,21 +26,6 @@ async function readStorage(env: string, resourceName: string) {
   return res.data.backendEnvironment.storage;
 }
 
-async function environmentView(env: string) {
-  const res = await stack.graphql(
-    `query($appId: ID!, $env: String!) {
-      backendEnvironment(appId: $appId, name: $env) {
-        amplifyMetaConfig
-        storages { resourceName }
-        jobs(first: 10) { edges { node { jobId operation state } } }
-      }
-    }`,
-    { appId: APP, env },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.backendEnvironment;
-}
-
 async function bucketNames() {
   const res = await stack.graphql('{ s3Buckets(first: 100) { edges { node { name } } } }');
   expect(res.errors).toBeUndefined();
@@ -50,29 +34,14 @@ async function bucketNames() {
 
 const jobFields = 'job { jobId operation status state environmentName }';
 
-function mutate(name: string, input: Record<string, unknown>, selection = jobFields) {
-  const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  return stack.graphql(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { ${selection} } }`,
-    { input },
-  );
-}
-
-let envCount = 0;
-/** A new, empty environment of the todo app, its creation job completed. */
-async function freshEnvironment() {
-  const name = `st${String.fromCharCode(97 + Math.floor(envCount / 26), 97 + (envCount % 26))}`;
-  envCount++;
-  const res = await mutate('createBackend', {
-    appId: APP,
-    appName: 'todo-app',
-    environmentName: name,
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return name;
-}
+const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+  stack: () => stack,
+  appId: APP,
+  appName: 'todo-app',
+  prefix: 'st',
+  selection: jobFields,
+  resources: 'storages { resourceName }',
+});
 
 const permissions = { authenticated: ['READ', 'CREATE_AND_UPDATE'], unAuthenticated: ['READ'] };
 
@@ -244,34 +213,18 @@ describe('createBackendStorage', () => {
       resourceName: 'todoappstorage',
       config: { permissions },
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "CreateBackendStorage",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "storage resource todoappstorage already exists in environment dev",
-            "path": [
-              "createBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'CreateBackendStorage',
+          column: 48,
+          path: 'createBackendStorage',
+          message: 'storage resource todoappstorage already exists in environment dev',
+        }),
+      ],
+    });
   });
 });
 
@@ -333,34 +286,18 @@ describe('updateBackendStorage', () => {
       resourceName: 'acmebackups',
       config: { permissions },
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "BadRequestException",
-              "code": "BAD_USER_INPUT",
-              "operation": "UpdateBackendStorage",
-              "requestId": Any<String>,
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "Storage acmebackups is imported; its permissions are managed outside Amplify",
-            "path": [
-              "updateBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'BAD_USER_INPUT',
+          awsErrorName: 'BadRequestException',
+          operation: 'UpdateBackendStorage',
+          column: 48,
+          path: 'updateBackendStorage',
+          message: 'Storage acmebackups is imported; its permissions are managed outside Amplify',
+        }),
+      ],
+    });
   });
 
   it('a storage the environment does not have is NOT_FOUND', async () => {
@@ -538,118 +475,106 @@ describe('deleteBackendStorage', () => {
 });
 
 describe('inputs are checked before any upstream call', () => {
-  it('a new resourceName with a dash', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'my-storage',
-      config: { permissions },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.resourceName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)",
-          "path": [
-            "createBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a bucket name with a slash', async () => {
-    const res = await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      bucketName: 'acme/logs',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.bucketName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.bucketName: must not contain "/"",
-          "path": [
-            "importBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an empty bucket name', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'newstorage',
-      config: { bucketName: '', permissions },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "input.config.bucketName",
-          },
-          "locations": [
-            {
-              "column": 48,
-              "line": 1,
-            },
-          ],
-          "message": "input.config.bucketName: must not be empty",
-          "path": [
-            "createBackendStorage",
-          ],
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a permission that does not exist', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-      config: { permissions: { authenticated: ['READ', 'WRITE'] } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.permissions.authenticated[1]"; Value "WRITE" does not exist in "StorageAccess" enum.",
-        },
-      ]
-    `);
+  // Each refused with exactly this one error, before any upstream call.
+  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+    {
+      name: 'a new resourceName with a dash',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'my-storage',
+        config: { permissions },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.resourceName',
+        column: 48,
+        path: 'createBackendStorage',
+        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
+      },
+    },
+    {
+      name: 'a bucket name with a slash',
+      mutation: 'importBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        bucketName: 'acme/logs',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.bucketName',
+        column: 48,
+        path: 'importBackendStorage',
+        message: 'input.bucketName: must not contain "/"',
+      },
+    },
+    {
+      name: 'an empty bucket name',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'newstorage',
+        config: { bucketName: '', permissions },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.config.bucketName',
+        column: 48,
+        path: 'createBackendStorage',
+        message: 'input.config.bucketName: must not be empty',
+      },
+    },
+    {
+      name: 'a permission that does not exist',
+      mutation: 'updateBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappstorage',
+        config: { permissions: { authenticated: ['READ', 'WRITE'] } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.permissions.authenticated[1]"; Value "WRITE" does not exist in "StorageAccess" enum.',
+      },
+    },
+    {
+      name: 'permissions without the required authenticated list',
+      mutation: 'createBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'newstorage',
+        config: { permissions: { unAuthenticated: ['READ'] } },
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input.config.permissions"; Field "authenticated" of required type "[StorageAccess!]!" was not provided.',
+      },
+    },
+    {
+      name: 'an update without its required config',
+      mutation: 'updateBackendStorage',
+      input: {
+        appId: APP,
+        environmentName: 'dev',
+        resourceName: 'todoappstorage',
+      },
+      error: {
+        code: 'BAD_USER_INPUT',
+        column: 10,
+        message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.',
+      },
+    },
+  ];
+  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
+    const res = await mutate(mutation, input);
+    expect(res.errors).toStrictEqual(refusal(error));
     expect(stack.calls()).toEqual({});
   });
 
@@ -661,73 +586,14 @@ describe('inputs are checked before any upstream call', () => {
         job { jobId }
       }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 103,
-              "line": 3,
-            },
-          ],
-          "message": "Value "GCS" does not exist in "StorageService" enum.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('permissions without the required authenticated list', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'newstorage',
-      config: { permissions: { unAuthenticated: ['READ'] } },
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input.config.permissions"; Field "authenticated" of required type "[StorageAccess!]!" was not provided.",
-        },
-      ]
-    `);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an update without its required config', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-    });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-          },
-          "locations": [
-            {
-              "column": 10,
-              "line": 1,
-            },
-          ],
-          "message": "Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 103,
+        line: 3,
+        message: 'Value "GCS" does not exist in "StorageService" enum.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 
@@ -735,22 +601,14 @@ describe('inputs are checked before any upstream call', () => {
     const res = await stack.graphql(`mutation {
       importBackendStorage(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
     }`);
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED",
-          },
-          "locations": [
-            {
-              "column": 35,
-              "line": 2,
-            },
-          ],
-          "message": "Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.",
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      graphqlError({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        column: 35,
+        line: 2,
+        message: 'Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.',
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
   });
 });

@@ -1,0 +1,40 @@
+import { expect } from 'vitest';
+
+/** A GraphQL error as the tests write it (one location; a path of one field, if any). */
+export interface Refusal {
+  code: string;
+  message: string;
+  /** The input field named in `extensions.field`, for refusals by the gateway's own checks. */
+  field?: string;
+  /** Where in the operation's text: GraphQL's `locations`, line 1 unless given. */
+  column: number;
+  line?: number;
+  /** The mutation field, for refusals in its resolver. */
+  path?: string;
+}
+
+/** One GraphQL error exactly as the gateway answers it: a code (and field), one location, a message, a path. */
+export function graphqlError(r: Refusal) {
+  return {
+    extensions: { code: r.code, ...(r.field === undefined ? {} : { field: r.field }) },
+    locations: [{ column: r.column, line: r.line ?? 1 }],
+    message: r.message,
+    ...(r.path === undefined ? {} : { path: [r.path] }),
+  };
+}
+
+/** The `errors` of a response that refuses an input with exactly this one error. */
+export const refusal = (r: Refusal) => [graphqlError(r)];
+
+/**
+ * One GraphQL error for an error AmplifyBackend answered, as the gateway passes it on: the
+ * service's error name, the operation, and a request id of its own for each call.
+ */
+export function upstreamError(r: Refusal & { awsErrorName: string; operation: string }) {
+  const { awsErrorName, operation, ...rest } = r;
+  const error = graphqlError(rest);
+  return {
+    ...error,
+    extensions: { ...error.extensions, awsErrorName, operation, requestId: expect.any(String), serviceName: 'AmplifyBackend' },
+  };
+}

@@ -1,0 +1,91 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fakeCredentials, startStack } from './helpers.js';
+
+export interface UpstreamProbe {
+  url: string;
+  /** Calls the gateway has sent that the emulator has not answered yet. */
+  inFlight(): number;
+  /** The most calls ever in flight at once, as the emulator sees them. */
+  maxInFlight(): number;
+  /** Calls the emulator has answered (to the end of the response). */
+  answered(): number;
+  /** Runs on each call's arrival, before it goes on to the emulator: to see the gateway's state then. */
+  onArrival(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through on 127.0.0.1 between the gateway and the emulator that sees each upstream call
+ * arrive and be answered: a test can then assert on the order of events and on counts ("answered
+ * before the emulator was", "never more than 2 at once") instead of on the wall clock.
+ */
+export async function startUpstreamProbe(target: () => string): Promise<UpstreamProbe> {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let answered = 0;
+  const listeners: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    for (const listener of listeners) listener();
+    let done = false;
+    const finish = () => {
+      if (!done) inFlight--;
+      done = true;
+    };
+    const { hostname, port } = new URL(target());
+    const forward = request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.on('end', () => {
+        if (!done) answered++;
+        finish();
+      });
+      up.pipe(res);
+    });
+    // The gateway gave up on the call (its timeout, its shutdown): the emulator's answer, if it
+    // ever comes, is not an answer to anyone.
+    res.on('close', () => {
+      finish();
+      forward.destroy();
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    inFlight: () => inFlight,
+    maxInFlight: () => maxInFlight,
+    answered: () => answered,
+    onArrival: (listener) => listeners.push(listener),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `startStack`, its gateway's upstream calls passing through an `UpstreamProbe`. */
+export async function startProbedStack(options: Parameters<typeof startStack>[0] = {}) {
+  let emulatorUrl = '';
+  const probe = await startUpstreamProbe(() => emulatorUrl);
+  const stack = await startStack({
+    ...options,
+    gateway: {
+      ...options.gateway,
+      upstream: { kind: 'aws', endpoint: probe.url, region: 'us-east-1', credentials: fakeCredentials },
+    },
+  });
+  emulatorUrl = stack.emulator.url;
+  const stopStack = stack.stop;
+  return Object.assign(stack, {
+    probe,
+    async stop() {
+      await stopStack();
+      await probe.close();
+    },
+  });
+}
