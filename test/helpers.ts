@@ -103,6 +103,21 @@ export async function startStack(
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
+/**
+ * Starts a CreateBackendStorage job through the gateway (it runs the emulator's job time, and the
+ * mutation tells the gateway's pollers) and answers its id.
+ */
+export async function startStorageJob(stack: Pick<Stack, 'graphql'>, resourceName: string, environmentName = 'dev', appId = 'd1todoapp00001') {
+  const res = await stack.graphql(`mutation {
+    createBackendStorage(input: {
+      appId: "${appId}", environmentName: "${environmentName}", resourceName: "${resourceName}"
+      config: { permissions: { authenticated: [READ] } }
+    }) { job { jobId } }
+  }`);
+  if (res.errors) throw new Error(`createBackendStorage failed: ${JSON.stringify(res.errors)}`);
+  return res.data.createBackendStorage.job.jobId as string;
+}
+
 export interface GraphQLResponse<T = any> {
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobDurations, defaultDurationBounds, type DurationBounds } from '../src/jobs/durations.js';
 import { END_MARGIN_MS, pacedDelay } from '../src/jobs/poll.js';
-import { createManualScheduler, createWsClients, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type Stack } from './helpers.js';
 
 describe('learned job durations', () => {
   const bounds: DurationBounds = { maxOperations: 3, samplesPerOperation: 5, minMs: 100, maxMs: 60_000 };
@@ -130,24 +130,13 @@ describe('a job reported right after its expected end, once learned', () => {
     await stack?.stop();
   });
 
-  async function startStorageJob(name: string) {
-    const res = await stack.graphql(`mutation {
-      createBackendStorage(input: {
-        appId: "${APP}", environmentName: "dev", resourceName: "${name}"
-        config: { permissions: { authenticated: [READ] } }
-      }) { job { jobId } }
-    }`);
-    expect(res.errors).toBeUndefined();
-    return res.data.createBackendStorage.job.jobId as string;
-  }
-
   /**
    * Starts a job, subscribes to it, and moves the emulator's clock and the pollers' together until
    * the subscriber has the job done: when (ms of scheduler time after the subscription's first
    * poll) the done event reached the subscriber, and the upstream reads it took.
    */
   async function followJob(url: string, name: string, subscription: (jobId: string) => string, read: 'GetBackendJob' | 'ListBackendJobs') {
-    const jobId = await startStorageJob(name);
+    const jobId = await startStorageJob(stack, name);
     stack.resetCalls();
     const done: number[] = [];
     const client = ws.connect(url);

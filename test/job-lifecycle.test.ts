@@ -3,7 +3,7 @@ import { UpdateBackendJobCommand } from '@aws-sdk/client-amplifybackend';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTerminalState, isTerminalStatus, jobState, jobVersion, knownStatuses } from '../src/jobs/lifecycle.js';
-import { createManualScheduler, fakeCredentials, sdkClient, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, fakeCredentials, sdkClient, startStack, startStorageJob, until, type Stack } from './helpers.js';
 import { runOver, type Transport } from './helpers-transport.js';
 
 const APP = 'd1todoapp00001';
@@ -65,17 +65,6 @@ afterEach(async () => {
 
 const watchers = () => stack.gateway.jobs.stats();
 
-async function startStorageJob(name = 'photos') {
-  const res = await stack.graphql(`mutation {
-    createBackendStorage(input: {
-      appId: "${APP}", environmentName: "dev", resourceName: "${name}"
-      config: { permissions: { authenticated: [READ] } }
-    }) { job { jobId } }
-  }`);
-  expect(res.errors).toBeUndefined();
-  return res.data.createBackendStorage.job.jobId as string;
-}
-
 const jobSubscription = (jobId: string) => ({
   query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { jobId status state isDone } }`,
 });
@@ -116,7 +105,7 @@ describe('a job ended by a cancellation', () => {
     'completes its backendJob subscription over %s when set to CANCELLED with updateBackendJob, and its poller stops',
     async (transport) => {
       await start();
-      const jobId = await startStorageJob();
+      const jobId = await startStorageJob(stack, 'photos');
       const { answer } = await subscribe(transport, jobId);
 
       await setStatusThroughGateway(jobId, 'CANCELLED');
@@ -130,7 +119,7 @@ describe('a job ended by a cancellation', () => {
 
   it('completes the subscription when the service cancels the job itself (UpdateBackendJob on the emulator)', async () => {
     await start();
-    const jobId = await startStorageJob();
+    const jobId = await startStorageJob(stack, 'photos');
     const { answer } = await subscribe('ws', jobId);
 
     const sdk = sdkClient(stack.emulator.url);
@@ -144,7 +133,7 @@ describe('a job ended by a cancellation', () => {
 
   it('completes every subscriber of a shared backendJob stream', async () => {
     await start();
-    const jobId = await startStorageJob();
+    const jobId = await startStorageJob(stack, 'photos');
     const first = runOver('ws', stack.gateway, jobSubscription(jobId));
     const second = runOver('sse', stack.gateway, jobSubscription(jobId));
     await until(() => stack.gateway.subscriptions().subscribers === 2, 'both subscribers on one shared stream');
@@ -162,7 +151,7 @@ describe('a job ended by a cancellation', () => {
     scheduler = createManualScheduler();
     stack = await startStack({ scheduler, gateway: { jobPolling: polling, upstreamCacheTtlMs: 60_000 } });
     await stack.gateway.start(0);
-    const jobId = await startStorageJob();
+    const jobId = await startStorageJob(stack, 'photos');
     const appQuery = `{ app(appId: "${APP}") { appName } }`;
     await stack.graphql(appQuery);
     stack.resetCalls();
@@ -186,7 +175,7 @@ describe('a job ended by a cancellation', () => {
     `completes the subscription when boto3's update_backend_job sets CANCELLED${boto3 ? '' : ' (skipped: python3 with boto3 is not installed)'}`,
     async () => {
       await start();
-      const jobId = await startStorageJob();
+      const jobId = await startStorageJob(stack, 'photos');
       const { answer } = await subscribe('ws', jobId);
 
       const script = `
@@ -218,7 +207,7 @@ describe('every known status through a backendJob subscription', () => {
 
   it.each(cases)('$status over $transport: state $state, the stream completes: $done', async ({ status, state, transport, done }) => {
     await start();
-    const jobId = await startStorageJob();
+    const jobId = await startStorageJob(stack, 'photos');
     const { answer } = await subscribe(transport, jobId, done ? undefined : 2);
 
     // A later updateTime: setting the status the job already has is still a change to send.

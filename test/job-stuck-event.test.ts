@@ -3,7 +3,7 @@ import { jobVersion } from '../src/jobs/lifecycle.js';
 import { diffJobs } from '../src/jobs/poll.js';
 import { markStuck } from '../src/jobs/stuck.js';
 import type { Gateway } from '../src/server.js';
-import { createManualScheduler, createWsClients, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type Stack } from './helpers.js';
 import { startRedisInstances, startRedisServer, type RedisServer } from './helpers-redis.js';
 
 // A job that runs past JOB_STUCK_AFTER_SECONDS is sent once more to its subscribers, marked stuck
@@ -35,16 +35,10 @@ async function start(jobSeconds: number, stuckAfterSeconds = STUCK_AFTER) {
 }
 
 async function startJob(resourceName: string) {
-  const res = await stack.graphql(`mutation {
-    createBackendStorage(input: {
-      appId: "${APP}", environmentName: "dev", resourceName: "${resourceName}"
-      config: { permissions: { authenticated: [READ] } }
-    }) { job { jobId } }
-  }`);
-  expect(res.errors).toBeUndefined();
+  const jobId = await startStorageJob(stack, resourceName);
   // The mutation tells the pollers, which poll at once.
   await scheduler.advance(0);
-  return res.data.createBackendStorage.job.jobId as string;
+  return jobId;
 }
 
 /** Moves the emulator's clock and the pollers' together, a second at a time. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, startStorageJob, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -28,21 +28,10 @@ const jobQuery = `subscription Job($app: ID!, $env: String!, $job: ID!) {
 const vars = (jobId: string, env = 'dev') => ({ app: APP, env, job: jobId });
 const sharing = () => stack.gateway.subscriptions();
 
-async function startStorageJob(name: string, env = 'dev') {
-  const res = await stack.graphql(`mutation {
-    createBackendStorage(input: {
-      appId: "${APP}", environmentName: "${env}", resourceName: "${name}"
-      config: { permissions: { authenticated: [READ] } }
-    }) { job { jobId } }
-  }`);
-  expect(res.errors).toBeUndefined();
-  return res.data.createBackendStorage.job.jobId as string;
-}
-
 describe('identical job subscriptions', () => {
   it('share one stream, one watch and one execution per change, whatever the number of subscribers', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const streams = Array.from({ length: 3 }, () => connect(url)).flatMap((client) =>
       Array.from({ length: 20 }, () => client.iterate({ query: jobQuery, variables: vars(jobId) })),
     );
@@ -71,7 +60,7 @@ describe('identical job subscriptions', () => {
 
   it('sends one who joins late the current state at once, without another poll', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const client = connect(url);
     const first = client.iterate({ query: jobQuery, variables: vars(jobId) });
     await until(() => sharing().clients === 1, 'the first subscription');
@@ -94,7 +83,7 @@ describe('identical job subscriptions', () => {
 
   it('keeps the stream while anyone listens and stops its poller when the last one leaves', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const client = connect(url);
     const a = client.iterate({ query: jobQuery, variables: vars(jobId) });
     const b = client.iterate({ query: jobQuery, variables: vars(jobId) });
@@ -114,7 +103,7 @@ describe('identical job subscriptions', () => {
     expect(stack.gateway.jobs.stats().watches).toBe(0);
 
     // A stream left by everyone before it ends stops polling.
-    const other = await startStorageJob('videos');
+    const other = await startStorageJob(stack, 'videos');
     const c = client.iterate({ query: jobQuery, variables: vars(other) });
     await until(() => sharing().streams === 1, 'a new stream');
     await scheduler.advance(0);
@@ -142,8 +131,8 @@ describe('identical job subscriptions', () => {
 
   it('shares only the same document and variables, and never an environment stream', async () => {
     const url = await start();
-    const dev = await startStorageJob('photos');
-    const prod = await startStorageJob('photos', 'prod');
+    const dev = await startStorageJob(stack, 'photos');
+    const prod = await startStorageJob(stack, 'photos', 'prod');
     const client = connect(url);
     const other = `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${dev}") { jobId } }`;
     const envQuery = `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId state } }`;
@@ -168,7 +157,7 @@ describe('identical job subscriptions', () => {
 
   it('shares between graphql-ws and SSE subscribers', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const ws = connect(url).iterate({ query: jobQuery, variables: vars(jobId) });
     const res = await fetch(url.replace('ws://', 'http://'), {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, fakeCredentials, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, fakeCredentials, readEvents, type Stack, startStack, startStorageJob, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -26,24 +26,13 @@ const jobFields = 'jobId operation status state isDone';
 const jobSubscription = (jobId: string, env = 'dev') =>
   `subscription { backendJob(appId: "${APP}", environmentName: "${env}", jobId: "${jobId}") { ${jobFields} } }`;
 
-async function startStorageJob(name: string, env = 'dev') {
-  const res = await stack.graphql(`mutation {
-    createBackendStorage(input: {
-      appId: "${APP}", environmentName: "${env}", resourceName: "${name}"
-      config: { permissions: { authenticated: [READ] } }
-    }) { job { jobId state } }
-  }`);
-  expect(res.errors).toBeUndefined();
-  return res.data.createBackendStorage.job.jobId as string;
-}
-
 const watchers = () => stack.gateway.jobs.stats();
 const clientSubscriptions = () => stack.gateway.subscriptions().clients;
 
 describe('backendJob over graphql-ws', () => {
   it('emits the job at once, again when it completes, then completes', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const events = connect(url).iterate({ query: jobSubscription(jobId) });
 
     await until(() => watchers().subscribers === 1, 'the subscription');
@@ -78,7 +67,7 @@ describe('backendJob over graphql-ws', () => {
   it('polls once for 100 subscribers, as for one', async () => {
     async function pollsFor(subscribers: number) {
       const url = await start();
-      const jobId = await startStorageJob('photos');
+      const jobId = await startStorageJob(stack, 'photos');
       stack.resetCalls();
       const client = connect(url);
       const streams = Array.from({ length: subscribers }, () => client.iterate({ query: jobSubscription(jobId) }));
@@ -102,7 +91,7 @@ describe('backendJob over graphql-ws', () => {
 
   it('backs off while nothing changes and polls at once after a mutation through the gateway', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const events = connect(url).iterate({ query: jobSubscription(jobId) });
     await until(() => watchers().subscribers === 1, 'the subscription');
     await scheduler.advance(0);
@@ -129,7 +118,7 @@ describe('backendJob over graphql-ws', () => {
 
   it('stops polling when the last subscriber leaves', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const client = connect(url);
     const a = client.iterate({ query: jobSubscription(jobId) });
     const b = client.iterate({ query: jobSubscription(jobId) });
@@ -180,7 +169,7 @@ describe('backendJobs over graphql-ws', () => {
 
   it('sends the jobs still running at once, then new jobs started through the gateway', async () => {
     const url = await start();
-    const running = await startStorageJob('running', 'prod');
+    const running = await startStorageJob(stack, 'running', 'prod');
     const events = connect(url).iterate({ query: envSubscription('prod') });
     await until(() => watchers().subscribers === 1, 'the subscription');
     await scheduler.advance(0);
@@ -191,7 +180,7 @@ describe('backendJobs over graphql-ws', () => {
     await scheduler.advance(polling.maxIntervalMs);
     expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: running, state: 'COMPLETED' });
 
-    const next = await startStorageJob('another', 'prod');
+    const next = await startStorageJob(stack, 'another', 'prod');
     await scheduler.advance(0);
     expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: next, state: 'IN_PROGRESS' });
   });
@@ -214,7 +203,7 @@ describe('backendJobs over graphql-ws', () => {
     });
 
     // The fault is gone: the same subscription goes on receiving.
-    const jobId = await startStorageJob('after');
+    const jobId = await startStorageJob(stack, 'after');
     await scheduler.advance(0);
     expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId, state: 'IN_PROGRESS' });
     expect(watchers().subscribers).toBe(1);
@@ -224,7 +213,7 @@ describe('backendJobs over graphql-ws', () => {
 describe('backendJob over SSE', () => {
   it('streams IN_PROGRESS then COMPLETED as server-sent events, then ends', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const res = await fetch(url.replace('ws://', 'http://'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -245,7 +234,7 @@ describe('backendJob over SSE', () => {
 describe('shutdown', () => {
   it('completes open subscriptions and stops every poller', async () => {
     const url = await start();
-    const jobId = await startStorageJob('photos');
+    const jobId = await startStorageJob(stack, 'photos');
     const events = connect(url).iterate({ query: jobSubscription(jobId) });
     await until(() => watchers().subscribers === 1, 'the subscription');
     await scheduler.advance(0);
