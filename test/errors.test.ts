@@ -215,6 +215,17 @@ describe('BAD_USER_INPUT', () => {
   });
 });
 
+
+// What a throttled `app` lookup answers once the SDK gives up.
+const throttledApp = upstreamError({
+  code: 'RATE_LIMITED',
+  awsErrorName: 'TooManyRequestsException',
+  operation: 'GetBackend',
+  column: 23,
+  path: 'app',
+  message: 'Rate exceeded',
+});
+
 describe('RATE_LIMITED', () => {
   let retrying: Stack;
   beforeAll(async () => {
@@ -230,18 +241,7 @@ describe('RATE_LIMITED', () => {
     retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
     const res = await retrying.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'RATE_LIMITED',
-          awsErrorName: 'TooManyRequestsException',
-          operation: 'GetBackend',
-          column: 23,
-          path: 'app',
-          message: 'Rate exceeded',
-        }),
-      ],
-    });
+    expect({ errors: res.errors }).toStrictEqual({ errors: [throttledApp] });
     expect(retrying.calls()).toEqual({ GetBackend: 3 });
   });
 
@@ -256,18 +256,7 @@ describe('RATE_LIMITED', () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle' });
     const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'RATE_LIMITED',
-          awsErrorName: 'TooManyRequestsException',
-          operation: 'GetBackend',
-          column: 23,
-          path: 'app',
-          message: 'Rate exceeded',
-        }),
-      ],
-    });
+    expect({ errors: res.errors }).toStrictEqual({ errors: [throttledApp] });
   });
 
   it('on a mutation', async () => {
