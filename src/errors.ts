@@ -2,6 +2,13 @@ import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import { JobPendingError, UpstreamError } from './aws/errors.js';
 
+/** The body of a refusal answered before GraphQL runs, shaped like any GraphQL error response. */
+export const errorBody = (message: string, code: string) => JSON.stringify({ errors: [{ message, extensions: { code } }] });
+
+/** A refusal answered before GraphQL runs (401, 406, 415, 429, ...), as a fetch Response. */
+export const errorResponse = (status: number, message: string, code: string, headers: Record<string, string> = {}) =>
+  new Response(errorBody(message, code), { status, headers: { 'content-type': 'application/json', ...headers } });
+
 /** A client mistake found before any upstream call. */
 export const badUserInput = (message: string, field?: string) =>
   createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });

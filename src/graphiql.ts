@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
-import { clientAddress, createRateLimiter } from './security/rate-limit.js';
+import { errorResponse } from './errors.js';
+import { clientAddress, createRateLimiter, retryAfterSeconds } from './security/rate-limit.js';
 import type { ServerContext } from './security/plugin.js';
 
 export type Encoding = 'br' | 'gzip' | 'identity';
@@ -89,14 +90,9 @@ export function useGraphiQLPage(options: {
       const address = clientAddress((serverContext as Partial<ServerContext> | undefined)?.req?.socket.remoteAddress);
       const allowed = address ? limiter.takeNow(`ip:${address}`) : { ok: true as const };
       if (!allowed.ok) {
-        const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
+        const seconds = retryAfterSeconds(allowed.retryAfterMs);
         const message = `Too many GraphiQL page views from this address: retry in ${seconds} s`;
-        return endResponse(
-          new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED' } }] }), {
-            status: 429,
-            headers: { 'content-type': 'application/json', 'retry-after': String(seconds) },
-          }),
-        );
+        return endResponse(errorResponse(429, message, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
       }
       const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
       const body = await bodyOf(encoding);

@@ -4,6 +4,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { errorBody } from './errors.js';
 import { bearerToken, secretMatcher } from './security/access.js';
 import type { RequestMeta } from './security/plugin.js';
 
@@ -126,7 +127,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) 
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'The request did not arrive in time']
         : [400, `Malformed HTTP request (${error.code ?? 'unparsable'}): check the request line, headers and body framing`];
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  const body = errorBody(message, 'BAD_REQUEST');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -15,7 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { maskError } from './errors.js';
 import type { Principal } from './security/access.js';
 import { connectionRefusal, type CredentialCheck } from './security/auth-failures.js';
-import { rateLimitClient, type RateLimiter } from './security/rate-limit.js';
+import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './security/rate-limit.js';
 
 type Extra = { socket: WebSocket; request: IncomingMessage };
 
@@ -112,7 +112,7 @@ export function attachWebSocket(options: {
         const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
         if (!allowed.ok) {
           // As HTTP's 429 says it, without a header to carry retry-after.
-          const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
+          const seconds = retryAfterSeconds(allowed.retryAfterMs);
           return [createGraphQLError(`Rate limit exceeded: retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED' } })];
         }
         const operation: Operation = {

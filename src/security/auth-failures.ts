@@ -1,7 +1,7 @@
 import { CloseCode } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { AuthenticationError, type Authenticator, type Principal } from './access.js';
-import { clientAddress, createRateLimiter } from './rate-limit.js';
+import { clientAddress, createRateLimiter, retryAfterSeconds } from './rate-limit.js';
 
 export type Transport = 'http' | 'websocket';
 
@@ -86,7 +86,7 @@ export function createAuthFailureGuard(options: {
       const result = limiter.peekNow(key);
       if (result.ok) return result;
       count(key, 'refused');
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)) };
+      return { ok: false, retryAfterSeconds: retryAfterSeconds(result.retryAfterMs) };
     },
     failed(attempt: Attempt, reason: string) {
       const key = clientAddress(attempt.address);

@@ -11,6 +11,7 @@ import {
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
 import { useListLimits } from './list-limits.js';
+import { errorBody, errorResponse } from '../errors.js';
 
 /**
  * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
@@ -219,8 +220,7 @@ function useNotAcceptable(): Plugin {
       const accept = (request.headers.get('accept') ?? '').slice(0, 100);
       setResultProcessor((_result, fetchAPI) => {
         const message = `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
-        const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-        return new fetchAPI.Response(body, { status: 406, headers: { 'content-type': 'application/json' } });
+        return new fetchAPI.Response(errorBody(message, 'BAD_REQUEST'), { status: 406, headers: { 'content-type': 'application/json' } });
       }, 'application/json');
     },
   };
@@ -235,10 +235,7 @@ function useUnsupportedMediaType(): Plugin {
       const message =
         `Unsupported content-type ${JSON.stringify(type)}: ` +
         'send application/json (or application/graphql, multipart/form-data)';
-      const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-      endResponse(
-        new Response(body, { status: 415, headers: { 'content-type': 'application/json' } }),
-      );
+      endResponse(errorResponse(415, message, 'BAD_REQUEST'));
     },
   };
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { missingScope, requiredScopes, type Principal } from './access.js';
 import type { CredentialCheck } from './auth-failures.js';
-import { rateLimitClient, type RateLimiter } from './rate-limit.js';
+import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './rate-limit.js';
+import { errorResponse } from '../errors.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -14,12 +15,6 @@ export interface RequestMeta {
 export interface ServerContext {
   req: IncomingMessage & { meta?: RequestMeta };
 }
-
-const json = (status: number, message: string, code: string, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
 
 const noCredential = 'Authentication required: send Authorization: Bearer <API key or token>, or x-api-key';
 const challenge = { 'www-authenticate': 'Bearer' };
@@ -48,21 +43,21 @@ export function useAccessControl(options: {
       if (!outcome.ok) {
         switch (outcome.reason) {
           case 'no-credential':
-            return endResponse(json(401, noCredential, 'UNAUTHENTICATED', challenge));
+            return endResponse(errorResponse(401, noCredential, 'UNAUTHENTICATED', challenge));
           case 'unauthenticated':
-            return endResponse(json(401, outcome.message, 'UNAUTHENTICATED', challenge));
+            return endResponse(errorResponse(401, outcome.message, 'UNAUTHENTICATED', challenge));
           case 'too-many-failures':
-            return endResponse(json(429, outcome.message, 'RATE_LIMITED', { 'retry-after': String(outcome.retryAfterSeconds) }));
+            return endResponse(errorResponse(429, outcome.message, 'RATE_LIMITED', { 'retry-after': String(outcome.retryAfterSeconds) }));
           case 'unavailable':
             // Not the client's fault (a JWKS URL out of reach): a 503, not a stack trace as the body.
-            return endResponse(json(503, outcome.message, 'UNAVAILABLE'));
+            return endResponse(errorResponse(503, outcome.message, 'UNAVAILABLE'));
         }
       }
       const principal = outcome.principal;
       const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
       if (!allowed.ok) {
-        const seconds = Math.max(1, Math.ceil(allowed.retryAfterMs / 1000));
-        return endResponse(json(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
+        const seconds = retryAfterSeconds(allowed.retryAfterMs);
+        return endResponse(errorResponse(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
       }
       if (req?.meta) req.meta.principal = principal.id;
       principals.set(request, principal);

@@ -141,3 +141,6 @@ export function clientAddress(address: string | undefined): string | undefined {
   }
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
+
+/** What a client is told to wait, in whole seconds (at least 1): `retry-after` and its messages. */
+export const retryAfterSeconds = (retryAfterMs: number) => Math.max(1, Math.ceil(retryAfterMs / 1000));
