@@ -15,6 +15,16 @@ export const badUserInput = (message: string, field?: string) =>
 
 export const isNotFound = (error: unknown) => error instanceof UpstreamError && error.code === 'NOT_FOUND';
 
+/** What the service does not know reads as `null` (a nullable field's answer); any other failure stays a failure. */
+export async function nullIfAbsent<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
 /** Upstream answers that the data is malformed: the service broke its own contract. */
 export const upstreamContractError = (message: string) =>
   createGraphQLError(message, { extensions: { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' } });

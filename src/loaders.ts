@@ -1,22 +1,13 @@
 import DataLoader from 'dataloader';
 import type { OperationInput, OperationName, OperationOutput } from './aws/client.js';
 import { UpstreamError } from './aws/errors.js';
+import type { EnvironmentKey, JobKey, ResourceKey } from './keys.js';
 import type { ReadCache } from './read-cache.js';
 
 export type Backend = OperationOutput<'GetBackend'>;
 export type Job = OperationOutput<'GetBackendJob'>;
 export type JobsPage = OperationOutput<'ListBackendJobs'>;
 
-export interface EnvironmentKey {
-  appId: string;
-  environmentName: string;
-}
-export interface ResourceKey extends EnvironmentKey {
-  resourceName: string;
-}
-export interface JobKey extends EnvironmentKey {
-  jobId: string;
-}
 export interface JobsPageKey extends EnvironmentKey {
   maxResults: number;
   nextToken?: string;

@@ -1,13 +1,6 @@
+import type { EnvironmentKey } from '../keys.js';
+
 /** What a watch follows: every job of an environment, or one job of it. */
-export interface EnvironmentKey {
-  appId: string;
-  environmentName: string;
-}
-
-export interface JobKey extends EnvironmentKey {
-  jobId: string;
-}
-
 export type WatchTarget = EnvironmentKey & { jobId?: string };
 
 /** An environment's name on the event bus: every watch of it, of its jobs too, hears its events. */

@@ -9,11 +9,11 @@ import { createPoller, type Poller, type PollingOptions } from './poll.js';
 import { EventQueue } from './queue.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import type { JobTiming } from './stuck.js';
-import { environmentKey, watchKey, type EnvironmentKey, type JobKey, type WatchTarget } from './watch-key.js';
+import type { EnvironmentKey, JobKey } from '../keys.js';
+import { environmentKey, watchKey, type WatchTarget } from './watch-key.js';
 
 export type { PollingOptions } from './poll.js';
 export type { WatchEvent } from './fan-out.js';
-export type { EnvironmentKey, JobKey } from './watch-key.js';
 
 /** One job or environment watched by this instance: its subscribers, its poller, its lease. */
 interface Watch {
