@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { UpstreamError } from '../aws/errors.js';
 import type { OperationName } from '../aws/client.js';
@@ -37,11 +38,12 @@ export function allowsApp(access: AppAccess, appId: string): boolean {
 }
 
 /**
- * What a refused app looks like to the client: the service's own "not found", made before any
- * call, so an id outside the credential's apps cannot be told from one that does not exist.
+ * What a refused app looks like to the client: the service's own "not found" (with a request id,
+ * as the service's has), made before any call, so an id outside the credential's apps cannot be
+ * told from one that does not exist.
  */
 export const appNotFound = (operation: string, appId: string) =>
-  new UpstreamError(`App ${appId} not found`, 'NOT_FOUND', operation, 'NotFoundException', undefined, 404, 0, 'app');
+  new UpstreamError(`App ${appId} not found`, 'NOT_FOUND', operation, 'NotFoundException', randomUUID(), 404, 1, 'app');
 
 /** An account-wide read (the S3 buckets of the gateway's AWS account) is for credentials with every app. */
 export const accountWideRefused = (operation: string) =>
