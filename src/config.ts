@@ -231,7 +231,10 @@ function parseApiKeys(text: string, ctx: z.RefinementCtx): AccessConfig['apiKeys
   for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
     const at = entry.lastIndexOf('=');
     const key = at > 0 ? entry.slice(0, at) : '';
-    const [grant = '', appList] = at > 0 ? entry.slice(at + 1).split('@', 2) : [];
+    const rest = at > 0 ? entry.slice(at + 1) : '';
+    const appsAt = rest.indexOf('@');
+    const grant = appsAt < 0 ? rest : rest.slice(0, appsAt);
+    const appList = appsAt < 0 ? undefined : rest.slice(appsAt + 1);
     const granted = grant ? grant.split('+').map((s) => s.trim()) : [];
     const apps = appList === undefined ? ['*'] : appList.split('+').map((s) => s.trim());
     // The message never repeats the key: it is a secret.
