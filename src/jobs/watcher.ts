@@ -74,9 +74,9 @@ export function createJobWatcher(options: {
 
   return {
     /** Events of one job: a snapshot (or notFound) first, then its changes. End the queue to leave. */
-    watchJob: (key: JobKey) => subscribe(key),
+    subscribeJob: (key: JobKey) => subscribe(key),
     /** Events of every job of an environment: a snapshot of its latest jobs first, then changes. */
-    watchEnvironment: (key: EnvironmentKey) => subscribe({ appId: key.appId, environmentName: key.environmentName }),
+    subscribeEnvironmentJobs: (key: EnvironmentKey) => subscribe({ appId: key.appId, environmentName: key.environmentName }),
     /** A mutation through this gateway started or changed a job: pollers of its environment speed up. */
     jobStarted(key: WatchTarget) {
       if (key.jobId) started.add(watchKey(key));
