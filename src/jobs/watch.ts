@@ -1,11 +1,11 @@
 import type { AmplifyBackend } from '../aws/client.js';
 import type { JobDurations } from './durations.js';
 import type { EventBus, JobEvent } from './events.js';
-import { createFanOut, type FanOut } from './fan-out.js';
+import { createFanOut } from './fan-out.js';
 import type { Leases } from './lease.js';
-import { createLeaseLoop, type LeaseLoop } from './lease-loop.js';
+import { createLeaseLoop } from './lease-loop.js';
 import type { PollingOptions } from './pacing.js';
-import { createPoller, type Poller } from './poll.js';
+import { createPoller } from './poll.js';
 import type { Scheduler } from './scheduler.js';
 import type { JobTiming } from './stuck.js';
 import { environmentKey, watchKey, type WatchTarget } from './watch-key.js';
@@ -37,8 +37,8 @@ export function openWatch(ctx: WatchContext, target: WatchTarget) {
   const key = watchKey(target);
   const envKey = environmentKey(target);
   let closed = false;
-  const fanOut: FanOut = createFanOut({ key, target, onJobFinished: ctx.onJobFinished });
-  const poller: Poller = createPoller({
+  const fanOut = createFanOut({ key, target, onJobFinished: ctx.onJobFinished });
+  const poller = createPoller({
     aws: ctx.aws,
     bus,
     key,
@@ -52,7 +52,7 @@ export function openWatch(ctx: WatchContext, target: WatchTarget) {
     timing: ctx.timing,
     durations: ctx.durations,
   });
-  const loop: LeaseLoop = createLeaseLoop({
+  const loop = createLeaseLoop({
     key,
     leases: ctx.leases,
     scheduler,
