@@ -1,4 +1,4 @@
-import type { AmplifyBackend } from './aws/client.js';
+import type { AmplifyBackend, OperationName } from './aws/client.js';
 import { withBlockingJob } from './blocking-job.js';
 import type { JobTiming } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
@@ -47,6 +47,12 @@ export function createContext(
   const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
   // Asked at each call, like the client: no principal yet means nobody was let in, so no app.
   const apps = () => (request.principal ? (request.principal.apps ?? allApps) : noApps);
+  const checked =
+    <K extends object, R>(operation: OperationName, watch: (key: K) => R) =>
+    (key: K): R => {
+      checkAppAccess(apps(), operation, key);
+      return watch(key);
+    };
   const sharedReads = reads.forClient(client);
   const clientReads: ReadCache = {
     ...sharedReads,
@@ -66,7 +72,12 @@ export function createContext(
     // Every mutation writes through here: a refusal for a pending job names the job that blocks it.
     aws: withBlockingJob(forClient, async (appId) => (await context.loaders.app.load(appId)).backendEnvironmentList ?? []),
     reads: clientReads,
-    jobs,
+    // A watch polls with the gateway's identity, not through `aws`: it is checked here, before it starts.
+    jobs: {
+      ...jobs,
+      subscribeJob: checked('GetBackendJob', jobs.subscribeJob),
+      subscribeEnvironmentJobs: checked('ListBackendJobs', jobs.subscribeEnvironmentJobs),
+    },
     jobTiming,
     loaders: createLoaders(clientReads),
     newLoaders: () => createLoaders(clientReads),
