@@ -1,11 +1,14 @@
 import type { AmplifyBackend, OperationName } from './aws/client.js';
 import { withBlockingJob } from './blocking-job.js';
 import type { JobTiming } from './jobs/stuck.js';
+import type { WatchEvent } from './jobs/fan-out.js';
+import { EventQueue } from './jobs/queue.js';
+import { watchKey, type WatchTarget } from './jobs/watch-key.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
-import { allApps, checkAppAccess, noApps } from './security/app-access.js';
+import { allApps, appRefusal, checkAppAccess, noApps } from './security/app-access.js';
 import { rateLimitClient } from './security/rate-limit.js';
 
 export interface Context {
@@ -47,11 +50,16 @@ export function createContext(
   const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
   // Asked at each call, like the client: no principal yet means nobody was let in, so no app.
   const apps = () => (request.principal ? (request.principal.apps ?? allApps) : noApps);
+  // A refused watch ends as a watch of an app the service does not know does: one `notFound`.
   const checked =
-    <K extends object, R>(operation: OperationName, watch: (key: K) => R) =>
-    (key: K): R => {
-      checkAppAccess(apps(), operation, key);
-      return watch(key);
+    <K extends WatchTarget>(operation: OperationName, watch: (key: K) => EventQueue<WatchEvent>) =>
+    (key: K): EventQueue<WatchEvent> => {
+      const refusal = appRefusal(apps(), operation, key);
+      if (!refusal) return watch(key);
+      const refused = new EventQueue<WatchEvent>();
+      refused.push({ kind: 'notFound', watch: watchKey(key), message: refusal.message });
+      refused.finish();
+      return refused;
     };
   const sharedReads = reads.forClient(client);
   const clientReads: ReadCache = {

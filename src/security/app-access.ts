@@ -52,14 +52,22 @@ export const accountWideRefused = (operation: string) =>
   });
 
 /**
- * Refuses, before it is made, an upstream call the credential may not make: one naming an app
- * outside its set, or one that names no app (account-wide) from a credential without every app.
- * Every read and write a request makes passes here, whichever field, node id, entity
- * representation or mutation input named the app, so no field can forget the check.
+ * Why the credential may not make this upstream call, or undefined when it may: a call naming an
+ * app outside its set, or one that names no app (account-wide) from a credential without every app.
+ */
+export function appRefusal(access: AppAccess, operation: OperationName, input: object | undefined): Error | undefined {
+  if (access.all) return undefined;
+  const appId = (input as { appId?: unknown } | undefined)?.appId;
+  if (typeof appId !== 'string') return accountWideRefused(operation);
+  return allowsApp(access, appId) ? undefined : appNotFound(operation, appId);
+}
+
+/**
+ * Refuses, before it is made, an upstream call the credential may not make. Every read and write a
+ * request makes passes here, whichever field, node id, entity representation or mutation input
+ * named the app, so no field can forget the check.
  */
 export function checkAppAccess(access: AppAccess, operation: OperationName, input: object | undefined): void {
-  if (access.all) return;
-  const appId = (input as { appId?: unknown } | undefined)?.appId;
-  if (typeof appId !== 'string') throw accountWideRefused(operation);
-  if (!allowsApp(access, appId)) throw appNotFound(operation, appId);
+  const refusal = appRefusal(access, operation, input);
+  if (refusal) throw refusal;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound, pendingJob, ServiceError } from '../errors.js';
 import { applyEffect } from './job-effect.js';
 import { JOB_COMPLETED, JOB_FAILED, JOB_IN_PROGRESS, type Effect, type JobFailureHook, type JobRecord } from './records.js';
-import { findEnvironment, type StoreContext } from './state.js';
+import { findApp, findEnvironment, type StoreContext } from './state.js';
 
 export type Jobs = ReturnType<typeof createJobs>;
 
@@ -77,6 +77,8 @@ export function createJobs(ctx: StoreContext, jobDurationMs: number) {
     getJob(appId: string, environmentName: string, jobId: string) {
       const job = ctx.state.jobs.get(jobId);
       if (!job || job.appId !== appId || !job.environmentNames.includes(environmentName)) {
+        // From the outside in, as every other operation answers: an unknown app is named first.
+        findApp(ctx, appId);
         throw notFound('job', `Job ${jobId} not found in app ${appId}, environment ${environmentName}`);
       }
       return job;

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualScheduler, startStack, until, type GraphQLResponse, type Stack } from './helpers.js';
+import { runOver, transports, type Operation, type Transport } from './helpers-transport.js';
+
+// The app a team's credential names, another team's app, and an id no app has.
+const OWN = 'd1todoapp00001';
+const OTHER = 'd2gallery00002';
+const MISSING = 'd9nosuchapp0009';
+
+const credentials = {
+  'an exact id': { key: 'key-apps-exact-0000000001', apps: [OWN] },
+  'a prefix': { key: 'key-apps-prefix-000000002', apps: ['d1todo*'] },
+  'another team': { key: 'key-apps-other-0000000003', apps: [OTHER, 'd3*'] },
+  'every app': { key: 'key-apps-every-0000000004', apps: undefined },
+} as const;
+type Credential = keyof typeof credentials;
+const apiKeys = Object.values(credentials).map(({ key, apps }) => ({
+  key,
+  scopes: ['read', 'write', 'admin'] as ('read' | 'write' | 'admin')[],
+  ...(apps ? { apps: [...apps] } : {}),
+}));
+
+const nodeId = (typename: string, ...key: string[]) => Buffer.from(`${typename}:${JSON.stringify(key)}`).toString('base64');
+
+/** Every way an operation names or reaches an app, for app `a`. */
+const entryPoints: Record<string, { operation: (a: string) => Operation; subscription?: true; query?: true }> = {
+  app: { query: true, operation: (a) => ({ query: `{ app(appId: "${a}") { appId appName } }` }) },
+  backendEnvironment: {
+    query: true,
+    operation: (a) => ({ query: `{ backendEnvironment(appId: "${a}", name: "dev") { name } }` }),
+  },
+  'node(id:)': {
+    query: true,
+    operation: (a) => ({ query: 'query ($id: ID!) { node(id: $id) { id } }', variables: { id: nodeId('App', a) } }),
+  },
+  'nodes(ids:)': {
+    query: true,
+    operation: (a) => ({
+      query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+      variables: { ids: [nodeId('BackendEnvironment', a, 'dev'), nodeId('App', a)] },
+    }),
+  },
+  _entities: {
+    query: true,
+    operation: (a) => ({
+      query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on App { appName } } }',
+      variables: { r: [{ __typename: 'App', appId: a }] },
+    }),
+  },
+  'a mutation input': {
+    operation: (a) => ({
+      query: `mutation { createBackendStorage(input: { appId: "${a}", environmentName: "dev", resourceName: "tenancy",
+        config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+    }),
+  },
+  removeAllBackends: {
+    operation: (a) => ({ query: `mutation { removeAllBackends(input: { appId: "${a}" }) { app { appId } } }` }),
+  },
+  'the backendJob subscription': {
+    subscription: true,
+    operation: (a) => ({ query: `subscription { backendJob(appId: "${a}", environmentName: "dev", jobId: "j-none") { jobId } }` }),
+  },
+  'the backendJobs subscription': {
+    subscription: true,
+    operation: (a) => ({ query: `subscription { backendJobs(appId: "${a}", environmentName: "dev") { jobId } }` }),
+  },
+};
+
+let stack: Stack;
+let scheduler: ReturnType<typeof createManualScheduler>;
+
+beforeAll(async () => {
+  scheduler = createManualScheduler();
+  stack = await startStack({ scheduler, gateway: { access: { apiKeys } } });
+  await stack.gateway.start(0);
+});
+afterAll(() => stack.stop());
+
+/**
+ * The first answer of an operation. A subscription that got past its checks polls once (the manual
+ * scheduler polls only when told) so that it has something to say; a refused one answers at once.
+ */
+async function answer(transport: Transport, operation: Operation, credential: Credential, subscription = false) {
+  let settled = false;
+  const run = runOver(transport, stack.gateway, operation, {
+    take: 1,
+    headers: { authorization: `Bearer ${credentials[credential].key}` },
+  }).finally(() => (settled = true));
+  if (subscription) {
+    await until(() => settled || stack.gateway.jobs.stats().subscribers > 0, 'an answer or a watch');
+    if (!settled) await scheduler.advance(0);
+  }
+  const { results } = await run;
+  return results[0];
+}
+
+/** What may differ between two answers that look alike: which app, and the request ids the service makes up. */
+const normalized = (result: GraphQLResponse, appId: string) =>
+  JSON.parse(
+    JSON.stringify(result)
+      .replaceAll(appId, '<app>')
+      .replaceAll(Buffer.from(`["${appId}`).toString('base64').slice(0, 8), '<id>')
+      .replace(/"requestId":"[^"]*"/g, '"requestId":"<request id>"'),
+  ) as GraphQLResponse;
+
+const subscriptionTransports = transports.filter((t) => t !== 'http');
+const cases = Object.entries(entryPoints).flatMap(([name, entry]) =>
+  (entry.subscription ? subscriptionTransports : transports).map((transport) => [name, transport, entry] as const),
+);
+
+describe('an app outside the credential looks like an app that does not exist, and costs no call', () => {
+  it.each(cases)('%s over %s', async (_name, transport, { operation, subscription }) => {
+    for (const [credential, appId] of [
+      ['an exact id', OTHER],
+      ['a prefix', OTHER],
+      ['another team', OWN],
+    ] as const) {
+      const missing = await answer(transport, operation(MISSING), 'every app', subscription);
+      stack.resetCalls();
+      const refused = await answer(transport, operation(appId), credential, subscription);
+      expect(stack.calls(), `${credential} asking for ${appId}`).toEqual({});
+      expect(normalized(refused, appId), `${credential} asking for ${appId}`).toEqual(normalized(missing, MISSING));
+      expect(refused.errors ?? []).not.toContainEqual(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+    }
+    await until(() => stack.gateway.jobs.stats().subscribers === 0, 'every watch to end');
+  });
+});
+
+describe('an app inside the credential answers as for a credential with every app', () => {
+  const reads = cases.filter(([, , entry]) => entry.query);
+  it.each(reads)('%s over %s', async (_name, transport, { operation }) => {
+    const everyApp = await answer(transport, operation(OWN), 'every app');
+    expect(everyApp.errors).toBeUndefined();
+    for (const credential of ['an exact id', 'a prefix'] as const) {
+      expect(await answer(transport, operation(OWN), credential)).toEqual(everyApp);
+    }
+  });
+
+  it.each(subscriptionTransports)('the backendJobs subscription over %s', async (transport) => {
+    const { operation } = entryPoints['the backendJobs subscription'];
+    stack.resetCalls();
+    const started = answer(transport, operation(OWN), 'a prefix', true);
+    // An environment with no running job says nothing until one starts: ending the wait with the
+    // first poll is enough to show the watch was allowed and polled.
+    await until(() => (stack.calls().ListBackendJobs ?? 0) > 0 || stack.gateway.jobs.stats().subscribers > 0, 'the watch');
+    expect(stack.gateway.jobs.stats().subscribers).toBe(1);
+    void started.catch(() => undefined);
+  });
+});
+
+describe('account-wide reads', () => {
+  it.each(transports)('s3Buckets over %s needs a credential with every app', async (transport) => {
+    const query = { query: '{ s3Buckets { edges { node { name } } } }' };
+    stack.resetCalls();
+    const refused = await answer(transport, query, 'an exact id');
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        message: 'ListS3Buckets reads the whole AWS account, so it needs a credential for every app (*)',
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
+    expect(stack.calls()).toEqual({});
+    expect((await answer(transport, query, 'every app')).errors).toBeUndefined();
+  });
+});
