@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import { createAmplifyBackend, type AwsOptions } from './aws/client.js';
 import { UpstreamError } from './aws/errors.js';
 import { ConfigError, isOpen, type GatewayConfig } from './config.js';
-import { createContext } from './context.js';
+import { createContext, type RequestContext } from './context.js';
 import { createReadCache } from './read-cache.js';
 import { maskError } from './errors.js';
 import { answerClientError, createHttpHandler } from './http.js';
@@ -24,6 +24,7 @@ import { createAuthenticator } from './security/access.js';
 import { createAuthFailureGuard, createCredentialCheck } from './security/auth-failures.js';
 import { useGraphiQLPage } from './graphiql.js';
 import { limitPlugins } from './security/limits.js';
+import { appAccessKey } from './security/app-access.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
 import { createRateLimiter, createRedisRateLimiter } from './security/rate-limit.js';
@@ -137,7 +138,11 @@ export async function createGateway(
   onUpstreamCall = metrics.onUpstreamCall;
 
   // Watching one job is a state stream: its subscribers can share one execution per change.
-  const sharedSubscriptions = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
+  const sharedSubscriptions = useSharedSubscriptions({
+    stateFields: new Set(['backendJob']),
+    // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
+    partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
+  });
 
   // GraphiQL with its assets bundled (9 MB, loaded on the first page view; useGraphiQLPage keeps it)
   // instead of yoga's default that loads them from a CDN: the page works offline and loads no

@@ -27,11 +27,15 @@ interface SharedStream {
  * subscription deduplication does).
  *
  * Only fields whose every event replaces the previous one (`stateFields`) can be shared: a late
- * subscriber of a stream of deltas would miss the ones before it. Results depend on nothing of the
- * subscriber's: access is decided per subscriber before this plugin runs (it goes after the access
- * check), and no field of the graph reads who asks.
+ * subscriber of a stream of deltas would miss the ones before it. Scopes are decided per subscriber
+ * before this plugin runs (it goes after the access check), but which apps a subscriber may see is
+ * decided by the resolver, which a joiner does not run: `partition` names what, beyond the
+ * operation, the results depend on, and only subscribers alike in it share a stream.
  */
-export function useSharedSubscriptions(options: { stateFields: ReadonlySet<string> }) {
+export function useSharedSubscriptions(options: {
+  stateFields: ReadonlySet<string>;
+  partition: (args: ExecutionArgs) => string;
+}) {
   const streams = new Map<string, SharedStream>();
 
   function keyOf(args: ExecutionArgs): string | undefined {
@@ -41,7 +45,7 @@ export function useSharedSubscriptions(options: { stateFields: ReadonlySet<strin
     if (more.length > 0 || root?.kind !== 'Field' || !options.stateFields.has(root.name.value)) return undefined;
     // The text as parsed (envelop keeps it), so a parse-cache miss still shares.
     const text = getDocumentString(args.document, print);
-    return JSON.stringify([text, args.operationName ?? null, args.variableValues ?? null]);
+    return JSON.stringify([options.partition(args), text, args.operationName ?? null, args.variableValues ?? null]);
   }
 
   function open(key: string, subscribe: () => SubscribeResult | Promise<SubscribeResult>): SharedStream {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualScheduler, startStack, until, type GraphQLResponse, type Stack } from './helpers.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type GraphQLResponse, type Stack } from './helpers.js';
 import { runOver, transports, type Operation, type Transport } from './helpers-transport.js';
 
 // The app a team's credential names, another team's app, and an id no app has.
@@ -67,6 +67,11 @@ const entryPoints: Record<string, { operation: (a: string) => Operation; subscri
 };
 
 let stack: Stack;
+/** Runs an operation with the credential for every app, for a test's setup. */
+const asEveryApp = {
+  graphql: async (query: string, variables?: Record<string, unknown>) =>
+    (await stack.request({ query, variables }, { authorization: `Bearer ${credentials['every app'].key}` })).body,
+};
 let scheduler: ReturnType<typeof createManualScheduler>;
 
 beforeAll(async () => {
@@ -75,19 +80,21 @@ beforeAll(async () => {
   await stack.gateway.start(0);
 });
 afterAll(() => stack.stop());
+afterEach(() => until(() => stack.gateway.jobs.stats().subscribers === 0, 'every watch to end'));
 
 /**
  * The first answer of an operation. A subscription that got past its checks polls once (the manual
  * scheduler polls only when told) so that it has something to say; a refused one answers at once.
  */
 async function answer(transport: Transport, operation: Operation, credential: Credential, subscription = false) {
+  const watching = stack.gateway.jobs.stats().subscribers;
   let settled = false;
   const run = runOver(transport, stack.gateway, operation, {
     take: 1,
     headers: { authorization: `Bearer ${credentials[credential].key}` },
   }).finally(() => (settled = true));
   if (subscription) {
-    await until(() => settled || stack.gateway.jobs.stats().subscribers > 0, 'an answer or a watch');
+    await until(() => settled || stack.gateway.jobs.stats().subscribers > watching, 'an answer or a watch');
     if (!settled) await scheduler.advance(0);
   }
   const { results } = await run;
@@ -121,8 +128,8 @@ describe('an app outside the credential looks like an app that does not exist, a
       expect(stack.calls(), `${credential} asking for ${appId}`).toEqual({});
       expect(normalized(refused, appId), `${credential} asking for ${appId}`).toEqual(normalized(missing, MISSING));
       expect(refused.errors ?? []).not.toContainEqual(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+      await until(() => stack.gateway.jobs.stats().subscribers === 0, 'every watch to end');
     }
-    await until(() => stack.gateway.jobs.stats().subscribers === 0, 'every watch to end');
   });
 });
 
@@ -136,15 +143,17 @@ describe('an app inside the credential answers as for a credential with every ap
     }
   });
 
-  it.each(subscriptionTransports)('the backendJobs subscription over %s', async (transport) => {
-    const { operation } = entryPoints['the backendJobs subscription'];
-    stack.resetCalls();
-    const started = answer(transport, operation(OWN), 'a prefix', true);
-    // An environment with no running job says nothing until one starts: ending the wait with the
-    // first poll is enough to show the watch was allowed and polled.
-    await until(() => (stack.calls().ListBackendJobs ?? 0) > 0 || stack.gateway.jobs.stats().subscribers > 0, 'the watch');
-    expect(stack.gateway.jobs.stats().subscribers).toBe(1);
-    void started.catch(() => undefined);
+  describe('the backendJobs subscription', () => {
+    let jobId: string;
+    beforeAll(async () => {
+      jobId = await startStorageJob(asEveryApp, 'allowed', 'prod', OWN);
+    });
+
+    it.each(subscriptionTransports)('over %s', async (transport) => {
+      const { operation } = entryPoints['the backendJobs subscription'];
+      const query = (operation(OWN).query as string).replace('"dev"', '"prod"');
+      expect(await answer(transport, { query }, 'a prefix', true)).toEqual({ data: { backendJobs: { jobId } } });
+    });
   });
 });
 
@@ -161,5 +170,34 @@ describe('account-wide reads', () => {
     ]);
     expect(stack.calls()).toEqual({});
     expect((await answer(transport, query, 'every app')).errors).toBeUndefined();
+  });
+});
+
+describe('a shared subscription', () => {
+  const ws = createWsClients();
+  afterAll(() => ws.disposeAll());
+
+  it('is not joined, over SSE or graphql-ws, by a credential that may not see its app', async () => {
+    const jobId = await startStorageJob(asEveryApp, 'shared', 'staging', OTHER);
+    const operation = entryPoints['the backendJob subscription'].operation(OTHER);
+    const query = (operation.query as string).replace('j-none', jobId).replace('"dev"', '"staging"');
+    // The other team follows its job: one shared stream, its state sent to whoever joins.
+    const owner = ws
+      .connect(stack.gateway.url!.replace(/^http/, 'ws'), { authorization: `Bearer ${credentials['another team'].key}` })
+      .iterate({ query });
+    await until(() => stack.gateway.jobs.stats().subscribers === 1, 'the owner\'s watch');
+    await scheduler.advance(0);
+    expect((await owner.next()).value).toEqual({ data: { backendJob: { jobId } } });
+
+    for (const transport of subscriptionTransports) {
+      stack.resetCalls();
+      const intruder = await answer(transport, { query }, 'an exact id');
+      expect(intruder, transport).toEqual({
+        data: null,
+        errors: [expect.objectContaining({ message: `App ${OTHER} not found`, extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })],
+      });
+      expect(stack.calls()).toEqual({});
+    }
+    await owner.return?.();
   });
 });

@@ -207,7 +207,7 @@ describe('the sharing plugin', () => {
     const { useSharedSubscriptions } = await import('../src/shared-subscriptions.js');
     const { EventQueue } = await import('../src/jobs/queue.js');
     const { parse } = await import('graphql');
-    const shared = useSharedSubscriptions({ stateFields: new Set(['backendJob']) });
+    const shared = useSharedSubscriptions({ stateFields: new Set(['backendJob']), partition: () => '*' });
     const source = new EventQueue<{ data: unknown }>();
     let sourceStarts = 0;
     const subscribeWith = () => {

@@ -32,6 +32,10 @@ export function appAccess(patterns: readonly string[]): AppAccess {
   return Object.freeze({ all: false, patterns: Object.freeze(unique) });
 }
 
+/** One string per set of apps, whatever the order its patterns were given in: credentials alike in it may share results. */
+export const appAccessKey = (access: AppAccess | undefined) =>
+  access === undefined || access.all ? '*' : JSON.stringify([...access.patterns].sort());
+
 export function allowsApp(access: AppAccess, appId: string): boolean {
   if (access.all) return true;
   return access.patterns.some((p) => (p.endsWith('*') ? appId.startsWith(p.slice(0, -1)) : appId === p));
