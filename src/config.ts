@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appPatternProblem } from './security/app-access.js';
 import type { PollingOptions } from './jobs/watcher.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
@@ -26,8 +27,8 @@ export type Scope = 'read' | 'write' | 'admin';
 export const scopes: readonly Scope[] = ['read', 'write', 'admin'];
 
 export interface AccessConfig {
-  /** API keys and the scopes each grants. */
-  apiKeys: { key: string; scopes: Scope[] }[];
+  /** API keys, the scopes each grants and the apps it may use (app ids or `prefix*`; `*`, or none given, for every app). */
+  apiKeys: { key: string; scopes: Scope[]; apps?: string[] }[];
   /** JWT bearer tokens, HS256 with `secret` or any JWKS algorithm with `jwksUrl`; scopes from `scope`. */
   jwt?: {
     secret?: string;
@@ -36,6 +37,10 @@ export interface AccessConfig {
     audience?: string;
     /** Refuse tokens without an `exp` claim: such a token, once leaked, works forever. @default true */
     requireExp?: boolean;
+    /** The claim that lists the apps a token may use; unset, every token may use every app. */
+    appsClaim?: string;
+    /** The apps of a token without `appsClaim`: every app, or none. @default 'none' */
+    appsDefault?: 'all' | 'none';
   };
   /** Run open (every caller has every scope) even against AWS. @default false */
   insecure: boolean;
@@ -217,23 +222,37 @@ const httpUrl = (name: string) =>
     .url({ error: `${name} must be a URL` })
     .refine((v) => /^https?:\/\//.test(v), `${name} must be an http:// or https:// URL`);
 
-/** `key1=read,key2=read+write,key3=read+write+admin` */
+/**
+ * `key1=read,key2=read+write@app1+team-a-*,key3=read+write+admin`: a key, its scopes, and after `@`
+ * the apps it may use (every app without one).
+ */
 function parseApiKeys(text: string, ctx: z.RefinementCtx): AccessConfig['apiKeys'] {
   const keys: AccessConfig['apiKeys'] = [];
   for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
     const at = entry.lastIndexOf('=');
     const key = at > 0 ? entry.slice(0, at) : '';
-    const granted = at > 0 ? entry.slice(at + 1).split('+').map((s) => s.trim()) : [];
+    const rest = at > 0 ? entry.slice(at + 1) : '';
+    const appsAt = rest.indexOf('@');
+    const grant = appsAt < 0 ? rest : rest.slice(0, appsAt);
+    const appList = appsAt < 0 ? undefined : rest.slice(appsAt + 1);
+    const granted = grant ? grant.split('+').map((s) => s.trim()) : [];
+    const apps = appList === undefined ? ['*'] : appList.split('+').map((s) => s.trim());
     // The message never repeats the key: it is a secret.
     const which = `entry ${keys.length + 1}`;
+    const badApp = apps.find((a) => appPatternProblem(a));
     if (key.length < 16) {
       ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: a key must be at least 16 characters, then =scopes` });
     } else if (granted.length === 0 || granted.some((s) => !scopes.includes(s as Scope))) {
       ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: scopes must be read, write or admin joined with +` });
+    } else if (badApp !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `GATEWAY_API_KEYS ${which}: after @ come app ids joined with + (${JSON.stringify(badApp.slice(0, 60))}: ${appPatternProblem(badApp)})`,
+      });
     } else if (keys.some((k) => k.key === key)) {
       ctx.addIssue({ code: 'custom', message: `GATEWAY_API_KEYS ${which}: the same key is listed twice` });
     } else {
-      keys.push({ key, scopes: [...new Set(granted as Scope[])] });
+      keys.push({ key, scopes: [...new Set(granted as Scope[])], apps: [...new Set(apps)] });
     }
   }
   return keys;
@@ -312,6 +331,13 @@ const env = z
     GATEWAY_JWT_ISSUER: z.string().min(1).optional(),
     GATEWAY_JWT_AUDIENCE: z.string().min(1).optional(),
     GATEWAY_JWT_REQUIRE_EXP: bool('GATEWAY_JWT_REQUIRE_EXP').default(true),
+    GATEWAY_JWT_APPS_CLAIM: z
+      .string()
+      .regex(/^[\w:./-]{1,100}$/, 'GATEWAY_JWT_APPS_CLAIM must be a claim name (letters, digits, _ : . / -)')
+      .optional(),
+    GATEWAY_JWT_APPS_DEFAULT: z
+      .enum(['all', 'none'], { error: 'GATEWAY_JWT_APPS_DEFAULT must be all or none' })
+      .default('none'),
     GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     INTROSPECTION: bool('INTROSPECTION').default(true),
@@ -363,6 +389,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           issuer: e.GATEWAY_JWT_ISSUER,
           audience: e.GATEWAY_JWT_AUDIENCE,
           requireExp: e.GATEWAY_JWT_REQUIRE_EXP,
+          appsClaim: e.GATEWAY_JWT_APPS_CLAIM,
+          appsDefault: e.GATEWAY_JWT_APPS_DEFAULT,
         }
       : undefined;
   return {

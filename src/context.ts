@@ -5,6 +5,7 @@ import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
+import { allApps, checkAppAccess, noApps } from './security/app-access.js';
 import { rateLimitClient } from './security/rate-limit.js';
 
 export interface Context {
@@ -44,8 +45,23 @@ export function createContext(
   jobTiming: JobTiming,
 ): Context {
   const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
-  const clientReads = reads.forClient(client);
-  const forClient: AmplifyBackend = { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) };
+  // Asked at each call, like the client: no principal yet means nobody was let in, so no app.
+  const apps = () => (request.principal ? (request.principal.apps ?? allApps) : noApps);
+  const sharedReads = reads.forClient(client);
+  const clientReads: ReadCache = {
+    ...sharedReads,
+    call: async (operation, input) => {
+      checkAppAccess(apps(), operation, input);
+      return sharedReads.call(operation, input);
+    },
+  };
+  const forClient: AmplifyBackend = {
+    ...aws,
+    call: async (operation, input, options) => {
+      checkAppAccess(apps(), operation, input);
+      return aws.call(operation, input, { client: client(), ...options });
+    },
+  };
   const context: Context = {
     // Every mutation writes through here: a refusal for a pending job names the job that blocks it.
     aws: withBlockingJob(forClient, async (appId) => (await context.loaders.app.load(appId)).backendEnvironmentList ?? []),

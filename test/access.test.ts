@@ -961,11 +961,19 @@ describe('start-up', () => {
     });
     expect(config.access).toEqual({
       apiKeys: [
-        { key: keys.read, scopes: ['read'] },
-        { key: keys['read+write'], scopes: ['read', 'write'] },
-        { key: keys['read+write+admin'], scopes: ['read', 'write', 'admin'] },
+        { key: keys.read, scopes: ['read'], apps: ['*'] },
+        { key: keys['read+write'], scopes: ['read', 'write'], apps: ['*'] },
+        { key: keys['read+write+admin'], scopes: ['read', 'write', 'admin'], apps: ['*'] },
       ],
-      jwt: { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, requireExp: true },
+      jwt: {
+        secret: SECRET,
+        jwksUrl: undefined,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requireExp: true,
+        appsClaim: undefined,
+        appsDefault: 'none',
+      },
       insecure: false,
       authFailuresPerMinute: 60,
       authFailureBurst: 30,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobDurations, defaultDurationBounds, type DurationBounds } from '../src/jobs/durations.js';
-import { END_MARGIN_MS, pacedDelay } from '../src/jobs/poll.js';
+import { END_MARGIN_MS, pacedDelay } from '../src/jobs/pacing.js';
 import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type Stack } from './helpers.js';
 
 describe('learned job durations', () => {

@@ -356,7 +356,7 @@ describe('the watcher', () => {
       renewEveryMs: 1000,
       scheduler,
     });
-    const queue = watcher.watchJob({ ...env, jobId: 'j1' });
+    const queue = watcher.subscribeJob({ ...env, jobId: 'j1' });
     await scheduler.advance(0);
     expect(watcher.stats()).toMatchObject({ watches: 1, pollers: 1, subscribers: 1 });
     return { watcher, queue, releases, scheduler };

@@ -43,6 +43,14 @@ const jobDetails = (job: JobRecord, environmentName: string) => ({
   updateTime: job.updateTime,
 });
 
+// The response of GetBackendAPI, GetBackendAuth and GetBackendStorage.
+const resourceDetails = (input: RouteContext['input'], resourceName: string, resourceConfig: Record<string, unknown>) => ({
+  appId: input.appId,
+  backendEnvironmentName: input.backendEnvironmentName,
+  resourceConfig,
+  resourceName,
+});
+
 const encodeToken = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
 const decodeToken = (token: string) => Buffer.from(token, 'base64url').toString('utf8');
 
@@ -160,12 +168,7 @@ export const routes: Record<OperationName, Handler> = {
 
   GetBackendAPI: ({ store, input }) => {
     const api = store.getResource(input.appId, input.backendEnvironmentName, 'api', input.resourceName);
-    return {
-      appId: input.appId,
-      backendEnvironmentName: input.backendEnvironmentName,
-      resourceConfig: api.resourceConfig,
-      resourceName: api.resourceName,
-    };
+    return resourceDetails(input, api.resourceName, api.resourceConfig);
   },
 
   GetBackendAPIModels: ({ store, input }) => {
@@ -181,12 +184,7 @@ export const routes: Record<OperationName, Handler> = {
 
   GetBackendAuth: ({ store, input }) => {
     const auth = store.getResource(input.appId, input.backendEnvironmentName, 'auth', input.resourceName);
-    return {
-      appId: input.appId,
-      backendEnvironmentName: input.backendEnvironmentName,
-      resourceConfig: auth.resourceConfig,
-      resourceName: auth.resourceName,
-    };
+    return resourceDetails(input, auth.resourceName, auth.resourceConfig);
   },
 
   GetBackendJob: ({ store, input }) =>
@@ -194,17 +192,12 @@ export const routes: Record<OperationName, Handler> = {
 
   GetBackendStorage: ({ store, input }) => {
     const storage = store.getResource(input.appId, input.backendEnvironmentName, 'storage', input.resourceName);
-    return {
-      appId: input.appId,
-      backendEnvironmentName: input.backendEnvironmentName,
-      resourceConfig: {
-        bucketName: storage.bucketName,
-        imported: storage.imported,
-        permissions: storage.permissions,
-        serviceName: 'S3',
-      },
-      resourceName: storage.resourceName,
-    };
+    return resourceDetails(input, storage.resourceName, {
+      bucketName: storage.bucketName,
+      imported: storage.imported,
+      permissions: storage.permissions,
+      serviceName: 'S3',
+    });
   },
 
   GetToken: ({ store, input }) => {

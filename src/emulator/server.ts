@@ -1,16 +1,12 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { createManualClock, createSystemClock, type Clock } from './clock.js';
-import { control, type Controlled } from './control.js';
-import { gatewayTimeout, ServiceError, tooManyRequests } from './errors.js';
-import { createFaults, jobFailureMessage } from './faults.js';
-import { readJsonBody, sendError, sendJson, serveHttp, type Handler } from './http.js';
-import { matchRoute, rawPath } from './router.js';
-import { routes } from './routes.js';
+import type { Controlled } from './control.js';
+import { createFaults } from './faults.js';
+import { serveHttp } from './http.js';
+import { createRequestHandler } from './request.js';
 import { demoState } from './seed.js';
 import { createStateWriter, loadStateFile } from './state-file.js';
 import { createStore } from './store.js';
 import { emptyState, type EmulatorState } from './store/records.js';
-import { validateMembers } from './validate.js';
 import type { OperationName } from './wire-model.js';
 
 export interface EmulatorOptions {
@@ -84,47 +80,13 @@ export async function startEmulator(options: EmulatorOptions = {}) {
     persist,
   };
 
-  const handle: Handler = async (req, res, requestId) => {
-    // The path as sent: `new URL` would resolve `..` (also `%2e%2e` and `\`) into another operation's path.
-    const path = rawPath(req.url ?? '/');
-    if (path.startsWith('/_emulator/')) return control(req, res, path, requestId, controlled);
-
-    const match = matchRoute(req.method ?? 'GET', path);
-    if (match.kind === 'none') {
-      return sendError(res, requestId, new ServiceError('UnknownOperationException', 404,
-        `No AmplifyBackend operation matches ${req.method} ${path}`));
-    }
-    if (match.kind === 'wrongMethod') {
-      res.setHeader('allow', match.allowed.join(', '));
-      return sendError(res, requestId, new ServiceError('MethodNotAllowedException', 405,
-        `Method ${req.method} is not allowed on ${path}; use ${match.allowed.join(' or ')}`));
-    }
-    const { operation, labels } = match;
-    stats[operation.name] = (stats[operation.name] ?? 0) + 1;
-
-    const fault = faults.takeRequestFault(operation.name);
-    if (fault?.type === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.type === 'latency') await delay(fault.delayMs ?? 1000);
-    if (fault?.type === 'throttle') return sendError(res, requestId, tooManyRequests());
-    if (fault?.type === 'timeout') return sendError(res, requestId, gatewayTimeout());
-    if (fault?.type === 'internal') {
-      return sendError(res, requestId, new ServiceError('InternalServiceException', 500, 'Internal service error (injected)'));
-    }
-
-    const body = validateMembers(await readJsonBody(req), operation.body);
-    store.settle();
-    const output = routes[operation.name]({
-      store,
-      input: { ...body, ...labels },
-      jobFailure: (job) => (faults.takeJobFault(operation.name) ? jobFailureMessage(job) : undefined),
-      s3PageSize,
-    });
-    await persist();
-    sendJson(res, 200, output, requestId);
-  };
+  const handle = createRequestHandler({
+    ...controlled,
+    s3PageSize,
+    countRequest(operation) {
+      stats[operation] = (stats[operation] ?? 0) + 1;
+    },
+  });
 
   const http = await serveHttp(handle, options.port ?? 0, options.host ?? '127.0.0.1');
   await persist();

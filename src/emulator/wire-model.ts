@@ -212,6 +212,8 @@ const op = (name: OperationName, method: 'GET' | 'POST', uri: string, body: Reco
   ({ name, method, uri, body });
 
 const env = '/backend/{appId}';
+// The body of every operation that names one resource and takes nothing else.
+const byResourceName = { resourceName: req(string) };
 
 export const operations: readonly Operation[] = [
   op('CloneBackend', 'POST', `${env}/environments/{backendEnvironmentName}/clone`, {
@@ -246,32 +248,22 @@ export const operations: readonly Operation[] = [
     resourceConfig: opt(apiResourceConfig),
     resourceName: req(string),
   }),
-  op('DeleteBackendAuth', 'POST', `${env}/auth/{backendEnvironmentName}/remove`, {
-    resourceName: req(string),
-  }),
+  op('DeleteBackendAuth', 'POST', `${env}/auth/{backendEnvironmentName}/remove`, byResourceName),
   op('DeleteBackendStorage', 'POST', `${env}/storage/{backendEnvironmentName}/remove`, {
     resourceName: req(string),
     serviceName: req(e('ServiceName')),
   }),
   op('DeleteToken', 'POST', `${env}/challenge/{sessionId}/remove`),
-  op('GenerateBackendAPIModels', 'POST', `${env}/api/{backendEnvironmentName}/generateModels`, {
-    resourceName: req(string),
-  }),
+  op('GenerateBackendAPIModels', 'POST', `${env}/api/{backendEnvironmentName}/generateModels`, byResourceName),
   op('GetBackend', 'POST', `${env}/details`, { backendEnvironmentName: opt(string) }),
   op('GetBackendAPI', 'POST', `${env}/api/{backendEnvironmentName}/details`, {
     resourceConfig: opt(apiResourceConfig),
     resourceName: req(string),
   }),
-  op('GetBackendAPIModels', 'POST', `${env}/api/{backendEnvironmentName}/getModels`, {
-    resourceName: req(string),
-  }),
-  op('GetBackendAuth', 'POST', `${env}/auth/{backendEnvironmentName}/details`, {
-    resourceName: req(string),
-  }),
+  op('GetBackendAPIModels', 'POST', `${env}/api/{backendEnvironmentName}/getModels`, byResourceName),
+  op('GetBackendAuth', 'POST', `${env}/auth/{backendEnvironmentName}/details`, byResourceName),
   op('GetBackendJob', 'GET', `${env}/job/{backendEnvironmentName}/{jobId}`),
-  op('GetBackendStorage', 'POST', `${env}/storage/{backendEnvironmentName}/details`, {
-    resourceName: req(string),
-  }),
+  op('GetBackendStorage', 'POST', `${env}/storage/{backendEnvironmentName}/details`, byResourceName),
   op('GetToken', 'GET', `${env}/challenge/{sessionId}`),
   op('ImportBackendAuth', 'POST', `${env}/auth/{backendEnvironmentName}/import`, {
     identityPoolId: opt(string),

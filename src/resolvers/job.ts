@@ -143,8 +143,8 @@ function errorOf(event: Extract<WatchEvent, { kind: 'error' | 'notFound' }>) {
  * NOT_FOUND error and ends. Errors travel as values so that they are masked and mapped like any
  * resolver error, and a passing outage does not end the stream.
  */
-export function backendJobUpdates(args: { appId: string; environmentName: string; jobId: string }, ctx: Context) {
-  const events = ctx.jobs.watchJob(args);
+export function subscribeBackendJob(args: { appId: string; environmentName: string; jobId: string }, ctx: Context) {
+  const events = ctx.jobs.subscribeJob(args);
   let last: string | undefined;
   return leavable(
     events,
@@ -161,8 +161,8 @@ export function backendJobUpdates(args: { appId: string; environmentName: string
  * Every job of an environment: those still running at once, then every new job and every change,
  * whoever started it, until the client leaves.
  */
-export function backendJobsUpdates(args: { appId: string; environmentName: string }, ctx: Context) {
-  const events = ctx.jobs.watchEnvironment(args);
+export function subscribeBackendJobs(args: { appId: string; environmentName: string }, ctx: Context) {
+  const events = ctx.jobs.subscribeEnvironmentJobs(args);
   const seen = new Map<string, string>();
   return leavable(
     events,

@@ -1,7 +1,7 @@
 import {
   backendJob,
-  backendJobsUpdates,
-  backendJobUpdates,
+  subscribeBackendJobs,
+  subscribeBackendJob,
   resolveJobUpdate,
   jobField,
   jobRunningForSeconds,
@@ -118,7 +118,7 @@ builder.subscriptionField('backendJob', (t) =>
       environmentName: t.arg.string({ required: true, validate: pathValue }),
       jobId: t.arg.id({ required: true, validate: pathValue }),
     },
-    subscribe: (_root, args, ctx) => backendJobUpdates(args, ctx),
+    subscribe: (_root, args, ctx) => subscribeBackendJob(args, ctx),
     resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
   }),
 );
@@ -133,7 +133,7 @@ builder.subscriptionField('backendJobs', (t) =>
       appId: t.arg.id({ required: true, validate: pathValue }),
       environmentName: t.arg.string({ required: true, validate: pathValue }),
     },
-    subscribe: (_root, args, ctx) => backendJobsUpdates(args, ctx),
+    subscribe: (_root, args, ctx) => subscribeBackendJobs(args, ctx),
     resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
   }),
 );

@@ -8,11 +8,14 @@ import {
 } from 'graphql';
 import type { JWTVerifyGetKey } from 'jose';
 import { ConfigError, scopes as allScopes, type AccessConfig, type Scope } from '../config.js';
+import { allApps, appAccess, appPatternProblem, noApps, type AppAccess } from './app-access.js';
 
 /** Who is calling, as far as the gateway knows; `id` is safe to log, it is never the credential. */
 export interface Principal {
   id: string;
   scopes: ReadonlySet<Scope>;
+  /** The apps it may use; every app when absent (a principal made before apps existed, in tests). */
+  apps?: AppAccess;
 }
 
 export class AuthenticationError extends Error {
@@ -61,7 +64,11 @@ export function createAuthenticator(config: AccessConfig) {
   // Keys are compared by hash, in constant time: neither timing nor a log shows a key.
   const keys = config.apiKeys.map((k, i) => ({
     hash: sha256(k.key),
-    principal: { id: `apikey:${i + 1}:${sha256(k.key).toString('hex').slice(0, 8)}`, scopes: new Set(k.scopes) } as Principal,
+    principal: {
+      id: `apikey:${i + 1}:${sha256(k.key).toString('hex').slice(0, 8)}`,
+      scopes: new Set(k.scopes),
+      apps: appAccess(k.apps ?? ['*']),
+    } as Principal,
   }));
   const jwt = config.jwt;
   const secret = jwt?.secret ? new TextEncoder().encode(jwt.secret) : undefined;
@@ -90,7 +97,7 @@ export function createAuthenticator(config: AccessConfig) {
       const granted = (Array.isArray(claim) ? claim : String(claim ?? '').split(' ')).filter((s): s is Scope =>
         allScopes.includes(s as Scope),
       );
-      return { id: jwtPrincipalId(payload, token), scopes: new Set(granted) };
+      return { id: jwtPrincipalId(payload, token), scopes: new Set(granted), apps: jwtApps(payload) };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired');
       if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
@@ -121,13 +128,30 @@ export function createAuthenticator(config: AccessConfig) {
     return `jwt-token:${sha256(token).toString('hex').slice(0, 32)}`;
   }
 
+  /**
+   * The apps a verified token may use, from the claim the operator named: a list of app patterns
+   * or one space-separated string. Without the setting every token has every app; a token without
+   * the claim gets the operator's default. A claim that is there but malformed refuses the token,
+   * rather than guessing what its issuer meant.
+   */
+  function jwtApps(payload: Record<string, unknown>): AppAccess {
+    if (!jwt?.appsClaim) return allApps;
+    const claim = payload[jwt.appsClaim];
+    if (claim === undefined) return jwt.appsDefault === 'all' ? allApps : noApps;
+    const patterns = typeof claim === 'string' ? claim.split(' ').filter(Boolean) : claim;
+    if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== 'string' || appPatternProblem(p))) {
+      throw new AuthenticationError(`The token's ${jwt.appsClaim} claim must list app ids (or prefixes ending in *)`);
+    }
+    return appAccess(patterns as string[]);
+  }
+
   const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 
   return {
     open,
     /** `authorization` and `x-api-key` as sent (HTTP headers or graphql-ws connectionParams). */
     async authenticate(credentials: { authorization?: string | null; apiKey?: string | null }): Promise<Principal | null> {
-      if (open) return { id: 'open', scopes: new Set(allScopes) };
+      if (open) return { id: 'open', scopes: new Set(allScopes), apps: allApps };
       const bearer = bearerToken(credentials.authorization);
       if (credentials.authorization && !bearer) throw new AuthenticationError('Authorization must be "Bearer <API key or token>"');
       const candidate = bearer ?? credentials.apiKey?.trim();

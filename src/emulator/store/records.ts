@@ -20,14 +20,11 @@ export interface AppRecord {
   config?: { backendManagerAppId: string; loginAuthConfig?: Record<string, string> };
 }
 
-export interface EnvironmentRecord {
+export type EnvironmentRecord = {
   name: string;
   createTime: string;
   featureFlags: Record<string, unknown>;
-  api: Record<string, ApiRecord>;
-  auth: Record<string, AuthRecord>;
-  storage: Record<string, StorageRecord>;
-}
+} & { [C in Category]: Record<string, ResourceRecords[C]> };
 
 export interface ApiRecord {
   resourceName: string;
@@ -81,7 +78,14 @@ export interface BucketRecord {
 /** Asked once a job is about to start, told what it is; a message makes that job end FAILED (fault injection). */
 export type JobFailureHook = (job: StartingJob) => string | undefined;
 
-export type Category = 'api' | 'auth' | 'storage';
+/** An environment's resources, by category, and the record each category holds. */
+export interface ResourceRecords {
+  api: ApiRecord;
+  auth: AuthRecord;
+  storage: StorageRecord;
+}
+
+export type Category = keyof ResourceRecords;
 
 /** What a job does to the state when it completes; plain data so pending jobs survive a restart. */
 export type Effect =
@@ -89,7 +93,7 @@ export type Effect =
   | { type: 'cloneEnvironment'; appId: string; from: string; to: string }
   | { type: 'removeEnvironment'; appId: string; environmentName: string }
   | { type: 'removeAllEnvironments'; appId: string; cleanAmplifyApp: boolean }
-  | { type: 'putResource'; appId: string; environmentName: string; category: Category; record: ApiRecord | AuthRecord | StorageRecord }
+  | { type: 'putResource'; appId: string; environmentName: string; category: Category; record: ResourceRecords[Category] }
   | { type: 'removeResource'; appId: string; environmentName: string; category: Category; resourceName: string }
   | { type: 'generateModels'; appId: string; environmentName: string; resourceName: string }
   | { type: 'createConfig'; appId: string; backendManagerAppId: string };

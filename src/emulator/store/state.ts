@@ -1,36 +1,24 @@
 import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
 import type {
-  ApiRecord,
   AppRecord,
-  AuthRecord,
   BucketRecord,
   Category,
   EmulatorState,
   EnvironmentRecord,
   JobRecord,
-  StorageRecord,
+  ResourceRecords,
   TokenRecord,
 } from './records.js';
 
 // In memory every collection keyed by a client's string is a Map: a name such as `__proto__` or
 // `constructor` is then just a name, never a property of Object.prototype. The plain-object
 // EmulatorState is only the saved form, converted at the edges (load, replace, snapshot).
-interface Resources {
-  api: ApiRecord;
-  auth: AuthRecord;
-  storage: StorageRecord;
-}
-
 export interface AppState extends Omit<AppRecord, 'environments'> {
   environments: Map<string, EnvironmentState>;
 }
 
-export interface EnvironmentState extends Omit<EnvironmentRecord, Category> {
-  api: Map<string, ApiRecord>;
-  auth: Map<string, AuthRecord>;
-  storage: Map<string, StorageRecord>;
-}
+export type EnvironmentState = Omit<EnvironmentRecord, Category> & { [C in Category]: Map<string, ResourceRecords[C]> };
 
 export interface State {
   apps: Map<string, AppState>;
@@ -103,7 +91,7 @@ export function findResource<C extends Category>(
   category: C,
   resourceName: string,
 ) {
-  const found = (findEnvironment(ctx, appId, environmentName)[category] as Map<string, Resources[C]>).get(resourceName);
+  const found = (findEnvironment(ctx, appId, environmentName)[category] as Map<string, ResourceRecords[C]>).get(resourceName);
   if (!found) {
     throw notFound(category, `${category} resource ${resourceName} not found in environment ${environmentName}`);
   }
