@@ -258,6 +258,45 @@ function parseApiKeys(text: string, ctx: z.RefinementCtx): AccessConfig['apiKeys
   return keys;
 }
 
+/** Settings that take a whole number: [min, max, default]. */
+const wholeNumbers = {
+  UPSTREAM_MAX_ATTEMPTS: [1, 10, 3],
+  UPSTREAM_CACHE_TTL_MS: [0, 3_600_000, 0],
+  UPSTREAM_MAX_CONCURRENCY: [1, 1000, 16],
+  UPSTREAM_MAX_QUEUE: [0, 100_000, 1000],
+  UPSTREAM_MAX_QUEUE_PER_CLIENT: [0, 100_000, 500],
+  BREAKER_ERROR_PERCENT: [1, 100, 50],
+  BREAKER_MIN_CALLS: [1, 10_000, 10],
+  BREAKER_RESET_MS: [100, 600_000, 10_000],
+  JOB_POLL_MIN_MS: [10, 60_000, 1000],
+  JOB_POLL_MAX_MS: [10, 600_000, 15_000],
+  JOB_POLL_OUTAGE_AFTER: [1, 100, 5],
+  JOB_LEASE_MS: [100, 600_000, 10_000],
+  JOB_STUCK_AFTER_SECONDS: [1, 604_800, 1800],
+  MAX_DEPTH: [1, 100, 15],
+  MAX_ALIASES: [1, 10_000, 50],
+  MAX_TOKENS: [10, 1_000_000, 5000],
+  MAX_COST: [1, 10_000_000, 20_000],
+  MAX_DIRECTIVES: [1, 10_000, 50],
+  MAX_LIST_ITEMS: [1, 100_000, 100],
+  MAX_BODY_BYTES: [1024, 100 * 1024 * 1024, 2 * 1024 * 1024],
+  MAX_BATCH: [0, 1000, 10],
+  MAX_VARIABLES_BYTES: [2, 100 * 1024 * 1024, 1.5 * 1024 * 1024],
+  RATE_LIMIT_PER_MINUTE: [0, 1_000_000, 1200],
+  RATE_LIMIT_BURST: [1, 1_000_000, 200],
+  AUTH_FAILURES_PER_MINUTE: [0, 1_000_000, 60],
+  AUTH_FAILURE_BURST: [1, 1_000_000, 30],
+  GRAPHIQL_PER_MINUTE: [0, 1_000_000, 20],
+  SHUTDOWN_GRACE_MS: [0, 600_000, 10_000],
+} satisfies Record<string, [min: number, max: number, fallback: number]>;
+
+/** The table's settings as zod schemas, each named in its messages. */
+function wholeNumberSettings<T extends Record<string, [min: number, max: number, fallback: number]>>(table: T) {
+  const entries = Object.entries(table).map(([name, [min, max, fallback]]) => [name, int(name, min, max).default(fallback)]);
+  // Object.fromEntries forgets the keys, which are the table's.
+  return Object.fromEntries(entries) as { [K in keyof T]: z.ZodDefault<ReturnType<typeof int>> };
+}
+
 const env = z
   .object({
     PORT: port('PORT').default(4000),
@@ -274,31 +313,18 @@ const env = z
       .max(3600, 'EMULATOR_JOB_SECONDS must be at most 3600')
       .default(3),
     EMULATOR_STATE: z.string().min(1).optional(),
-    UPSTREAM_MAX_ATTEMPTS: int('UPSTREAM_MAX_ATTEMPTS', 1, 10).default(3),
     UPSTREAM_TIMEOUT_MS: z.coerce
       .number({ error: 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000' })
       .int('UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .min(100, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .default(10_000),
-    UPSTREAM_CACHE_TTL_MS: int('UPSTREAM_CACHE_TTL_MS', 0, 3_600_000).default(0),
-    UPSTREAM_MAX_CONCURRENCY: int('UPSTREAM_MAX_CONCURRENCY', 1, 1000).default(16),
-    UPSTREAM_MAX_QUEUE: int('UPSTREAM_MAX_QUEUE', 0, 100_000).default(1000),
-    UPSTREAM_MAX_QUEUE_PER_CLIENT: int('UPSTREAM_MAX_QUEUE_PER_CLIENT', 0, 100_000).default(500),
-    BREAKER_ERROR_PERCENT: int('BREAKER_ERROR_PERCENT', 1, 100).default(50),
-    BREAKER_MIN_CALLS: int('BREAKER_MIN_CALLS', 1, 10_000).default(10),
-    BREAKER_RESET_MS: int('BREAKER_RESET_MS', 100, 600_000).default(10_000),
     GRAPHIQL: bool('GRAPHIQL').default(true),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\/.+/, 'REDIS_URL must be a redis:// or rediss:// URL')
       .optional(),
     REDIS_PREFIX: z.string().min(1).max(100).default('amplifybackend-graphql:'),
-    JOB_POLL_MIN_MS: int('JOB_POLL_MIN_MS', 10, 60_000).default(1000),
-    JOB_POLL_MAX_MS: int('JOB_POLL_MAX_MS', 10, 600_000).default(15_000),
-    JOB_POLL_OUTAGE_AFTER: int('JOB_POLL_OUTAGE_AFTER', 1, 100).default(5),
-    JOB_LEASE_MS: int('JOB_LEASE_MS', 100, 600_000).default(10_000),
-    JOB_STUCK_AFTER_SECONDS: int('JOB_STUCK_AFTER_SECONDS', 1, 604_800).default(1800),
     GATEWAY_API_KEYS: z.string().transform(parseApiKeys).optional(),
     GATEWAY_JWT_SECRET: z.string().min(32, 'GATEWAY_JWT_SECRET must be at least 32 characters').optional(),
     GATEWAY_JWKS_URL: httpUrl('GATEWAY_JWKS_URL').optional(),
@@ -314,20 +340,6 @@ const env = z
       .default('none'),
     GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
-    MAX_DEPTH: int('MAX_DEPTH', 1, 100).default(15),
-    MAX_ALIASES: int('MAX_ALIASES', 1, 10_000).default(50),
-    MAX_TOKENS: int('MAX_TOKENS', 10, 1_000_000).default(5000),
-    MAX_COST: int('MAX_COST', 1, 10_000_000).default(20_000),
-    MAX_DIRECTIVES: int('MAX_DIRECTIVES', 1, 10_000).default(50),
-    MAX_LIST_ITEMS: int('MAX_LIST_ITEMS', 1, 100_000).default(100),
-    MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
-    MAX_BATCH: int('MAX_BATCH', 0, 1000).default(10),
-    MAX_VARIABLES_BYTES: int('MAX_VARIABLES_BYTES', 2, 100 * 1024 * 1024).default(1.5 * 1024 * 1024),
-    RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 0, 1_000_000).default(1200),
-    RATE_LIMIT_BURST: int('RATE_LIMIT_BURST', 1, 1_000_000).default(200),
-    AUTH_FAILURES_PER_MINUTE: int('AUTH_FAILURES_PER_MINUTE', 0, 1_000_000).default(60),
-    AUTH_FAILURE_BURST: int('AUTH_FAILURE_BURST', 1, 1_000_000).default(30),
-    GRAPHIQL_PER_MINUTE: int('GRAPHIQL_PER_MINUTE', 0, 1_000_000).default(20),
     INTROSPECTION: bool('INTROSPECTION').default(true),
     PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
     REQUIRE_PERSISTED_OPERATIONS: bool('REQUIRE_PERSISTED_OPERATIONS').default(false),
@@ -336,7 +348,7 @@ const env = z
         error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
-    SHUTDOWN_GRACE_MS: int('SHUTDOWN_GRACE_MS', 0, 600_000).default(10_000),
+    ...wholeNumberSettings(wholeNumbers),
   })
   .superRefine((e, ctx) => {
     if (e.JOB_POLL_MAX_MS < e.JOB_POLL_MIN_MS) {

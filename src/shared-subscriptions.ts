@@ -38,31 +38,22 @@ export function useSharedSubscriptions(options: {
 }) {
   const streams = new Map<string, SharedStream>();
 
-  function keyOf(args: ExecutionArgs): string | undefined {
-    const operation = getOperationAST(args.document, args.operationName);
-    if (operation?.operation !== 'subscription') return undefined;
-    const [root, ...more] = operation.selectionSet.selections;
-    if (more.length > 0 || root?.kind !== 'Field' || !options.stateFields.has(root.name.value)) return undefined;
-    // The text as parsed (envelop keeps it), so a parse-cache miss still shares.
-    const text = getDocumentString(args.document, print);
-    return JSON.stringify([options.partition(args), text, args.operationName ?? null, args.variableValues ?? null]);
-  }
-
   function open(key: string, subscribe: () => SubscribeResult | Promise<SubscribeResult>): SharedStream {
-    const stream: SharedStream = { key, subscribers: new Set(), latest: undefined, last: undefined, source: undefined as never, joining: 0, ended: false };
-    stream.source = Promise.resolve()
+    // `subscribe` and what follows run on later ticks, by when `stream` is set.
+    const source = Promise.resolve()
       .then(subscribe)
-      .then((source) => {
-        if (isAsyncIterable(source)) void pump(stream, source);
+      .then((result) => {
+        if (isAsyncIterable(result)) void pump(stream, result);
         // Refused or failed before a stream existed: who waits gets the same answer, and the next
         // subscriber tries again.
         else close(stream);
-        return source;
+        return result;
       })
       .catch((error: unknown) => {
         close(stream);
         throw error;
       });
+    const stream: SharedStream = { key, subscribers: new Set(), latest: undefined, last: undefined, source, joining: 0, ended: false };
     return stream;
   }
 
@@ -120,7 +111,7 @@ export function useSharedSubscriptions(options: {
 
   const plugin: Plugin = {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
-      const key = keyOf(args);
+      const key = shareKey(args, options);
       if (key === undefined) return;
       setSubscribeFn((subscribeArgs) => {
         let stream = streams.get(key);
@@ -128,7 +119,7 @@ export function useSharedSubscriptions(options: {
           stream = open(key, () => subscribeFn(subscribeArgs) as SubscribeResult | Promise<SubscribeResult>);
           streams.set(key, stream);
         }
-        return join(stream) as never;
+        return join(stream);
       });
     },
   };
@@ -140,4 +131,18 @@ export function useSharedSubscriptions(options: {
       subscribers: [...streams.values()].reduce((n, s) => n + s.subscribers.size, 0),
     }),
   };
+}
+
+/** What identical subscriptions to a state stream have in common; undefined for any other operation. */
+function shareKey(
+  args: ExecutionArgs,
+  { stateFields, partition }: { stateFields: ReadonlySet<string>; partition: (args: ExecutionArgs) => string },
+): string | undefined {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation?.operation !== 'subscription') return undefined;
+  const [root, ...more] = operation.selectionSet.selections;
+  if (more.length > 0 || root?.kind !== 'Field' || !stateFields.has(root.name.value)) return undefined;
+  // The text as parsed (envelop keeps it), so a parse-cache miss still shares.
+  const text = getDocumentString(args.document, print);
+  return JSON.stringify([partition(args), text, args.operationName ?? null, args.variableValues ?? null]);
 }

@@ -1,0 +1,50 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { GatewayConfig } from './config.js';
+import type { GraphQLServer } from './graphql-server.js';
+import { createHttpHandler, type HttpOptions } from './http.js';
+import { createHttpServer } from './http-server.js';
+import type { CredentialCheck } from './security/auth-failures.js';
+import type { RateLimiter } from './security/rate-limit.js';
+import { attachWebSocket } from './websocket.js';
+
+/**
+ * How clients reach yoga: HTTP (operations, SSE, GraphiQL, /health, /ready and /metrics) and
+ * graphql-ws, on one node:http server.
+ */
+export function createTransports(
+  config: GatewayConfig,
+  parts: {
+    yoga: GraphQLServer;
+    schema: GraphQLSchema;
+    logger: Logger;
+    registry: Registry;
+    readiness: HttpOptions['readiness'];
+    checkCredentials: CredentialCheck;
+    rateLimiter: RateLimiter;
+  },
+) {
+  const { yoga, logger } = parts;
+  const http = createHttpHandler({
+    graphql: yoga,
+    logger,
+    registry: parts.registry,
+    metricsToken: config.metricsToken,
+    readiness: parts.readiness,
+  });
+  const listener = createHttpServer(http.handler);
+  const ws = attachWebSocket({
+    server: listener.server,
+    yoga,
+    schema: parts.schema,
+    checkCredentials: parts.checkCredentials,
+    rateLimiter: parts.rateLimiter,
+    logger,
+    // Frames are bounded like request bodies.
+    maxPayloadBytes: config.limits.maxBodyBytes,
+  });
+  return { http, listener, ws };
+}
+
+export type Transports = ReturnType<typeof createTransports>;
