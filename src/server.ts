@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { getOperationAST } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { DestinationStream } from 'pino';
@@ -18,6 +19,7 @@ import { countStuck, type JobTiming } from './jobs/stuck.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import { createLogger, yogaLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createTracing } from './observability/tracing.js';
 import { closeRedis, connectRedis, pingRedis } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
@@ -59,6 +61,8 @@ export async function createGateway(
     logDestination?: DestinationStream;
     /** The gateway's now, what job ages are measured against. @default the embedded emulator's clock, else Date.now */
     now?: () => number;
+    /** Where spans go instead of OTLP/HTTP (tests); tracing is still on only with `config.tracing`. */
+    spanExporter?: SpanExporter;
   } = {},
 ) {
   const upstream = config.upstream;
@@ -69,6 +73,7 @@ export async function createGateway(
     );
   }
   const logger = createLogger(config.logLevel, overrides.logDestination);
+  const tracing = await createTracing(config.tracing, { logger, exporter: overrides.spanExporter });
   const authenticator = createAuthenticator(config.access);
   // Read before anything starts: a bad file stops the start with its name.
   const limits = await limitPlugins(config.limits);
@@ -92,6 +97,7 @@ export async function createGateway(
     requestTimeoutMs: config.upstreamTimeoutMs,
     resilience: config.resilience,
     onCall: (event) => onUpstreamCall?.(event),
+    instrument: tracing?.instrumentUpstream,
     ...(emulator
       ? { endpoint: emulator.url, region: 'us-east-1', credentials: emulatorCredentials }
       : upstream.kind === 'aws'
@@ -167,6 +173,8 @@ export async function createGateway(
     maxRequestBodySize: false,
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
+      // First: its HTTP span starts before any plugin can answer the request.
+      ...(tracing ? [tracing.plugin] : []),
       ...(config.graphiql
         ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.graphiqlPerMinute })]
         : []),
