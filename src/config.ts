@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appPatternProblem } from './security/app-access.js';
 import type { PollingOptions } from './jobs/watcher.js';
+import type { TracingConfig } from './observability/tracing.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -144,6 +145,8 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`; open without it. */
   metricsToken?: string;
+  /** OpenTelemetry traces over OTLP/HTTP; off without it. */
+  tracing?: TracingConfig;
 }
 
 export const defaultConfig = (): GatewayConfig => ({
@@ -349,6 +352,11 @@ const env = z
       })
       .default('info'),
     ...wholeNumberSettings(wholeNumbers),
+    // OpenTelemetry's own names: https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT').optional(),
+    OTEL_SERVICE_NAME: z.string().trim().min(1, 'OTEL_SERVICE_NAME must not be empty').default('amplifybackend-graphql'),
+    OTEL_SDK_DISABLED: bool('OTEL_SDK_DISABLED').default(false),
   })
   .superRefine((e, ctx) => {
     if (e.JOB_POLL_MAX_MS < e.JOB_POLL_MIN_MS) {
@@ -393,6 +401,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           appsDefault: e.GATEWAY_JWT_APPS_DEFAULT,
         }
       : undefined;
+  // The signal's own endpoint is used as it is; the general one is a base for /v1/traces.
+  const tracesUrl =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -443,6 +455,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     metricsToken: e.METRICS_TOKEN,
+    ...(tracesUrl && !e.OTEL_SDK_DISABLED ? { tracing: { url: tracesUrl, serviceName: e.OTEL_SERVICE_NAME } } : {}),
   };
 }
 

@@ -36,7 +36,7 @@ const noHealthCheck = '/ no health check in yoga';
 
 /**
  * Yoga on the gateway's schema with the plugin set every transport runs (graphql-ws goes through
- * yoga's params pipeline too): GraphiQL's page, access control, the query limits, metrics, the
+ * yoga's params pipeline too): tracing, GraphiQL's page, access control, the query limits, metrics, the
  * operation name for the log, then shared subscription streams.
  */
 export function createGraphQLServer(
@@ -51,6 +51,8 @@ export function createGraphQLServer(
     limits: Plugin[];
     metrics: Plugin;
     sharedSubscriptions: Plugin;
+    /** Spans for requests and operations, when tracing is on. */
+    tracing?: Plugin;
   },
 ) {
   return createYoga<ServerContext>({
@@ -66,6 +68,8 @@ export function createGraphQLServer(
     maxRequestBodySize: false,
     batching: config.limits.maxBatch > 0 ? { limit: config.limits.maxBatch } : false,
     plugins: [
+      // First: its HTTP span starts before any plugin can answer the request.
+      ...(parts.tracing ? [parts.tracing] : []),
       ...(config.graphiql
         ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQL, perMinute: config.graphiqlPerMinute })]
         : []),

@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream, Logger } from 'pino';
 import { createAccessGuards } from './access-guards.js';
 import type { AmplifyBackend } from './aws/client.js';
@@ -11,6 +12,7 @@ import { countStuck } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createTracing } from './observability/tracing.js';
 import { closeRedis, connectRedis, pingRedis, type RedisClients } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
@@ -32,10 +34,13 @@ export async function createGateway(
     logDestination?: DestinationStream;
     /** The gateway's now, what job ages are measured against. @default the embedded emulator's clock, else Date.now */
     now?: () => number;
+    /** Where spans go instead of OTLP/HTTP (tests); tracing is still on only with `config.tracing`. */
+    spanExporter?: SpanExporter;
   } = {},
 ) {
   refuseOpenAws(config);
   const logger = createLogger(config.logLevel, overrides.logDestination);
+  const tracing = await createTracing(config.tracing, { logger, exporter: overrides.spanExporter });
   const authenticator = createAuthenticator(config.access);
   // Read before anything starts: a bad file stops the start with its name.
   const limits = await limitPlugins(config.limits);
@@ -47,7 +52,11 @@ export async function createGateway(
     stuckJobs: () => countStuck(jobs.polledJobs(), jobTiming),
     circuit: () => aws.health().circuit,
   });
-  const upstream = createUpstream(config, { emulatorUrl: emulator?.url, onCall: metrics.onUpstreamCall });
+  const upstream = createUpstream(config, {
+    emulatorUrl: emulator?.url,
+    onCall: metrics.onUpstreamCall,
+    instrument: tracing?.instrumentUpstream,
+  });
   const { aws, reads } = upstream;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const { jobs, timing: jobTiming } = createJobRuntime(config, {
@@ -74,6 +83,7 @@ export async function createGateway(
     limits,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
+    tracing: tracing?.plugin,
   });
 
   let stopping: Promise<void> | undefined;

@@ -13,13 +13,14 @@ const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessK
  */
 export function createUpstream(
   config: GatewayConfig,
-  options: { emulatorUrl?: string; onCall: NonNullable<AwsOptions['onCall']> },
+  options: { emulatorUrl?: string; onCall: NonNullable<AwsOptions['onCall']>; instrument?: AwsOptions['instrument'] },
 ) {
   const aws = createAmplifyBackend({
     maxAttempts: config.upstreamMaxAttempts,
     requestTimeoutMs: config.upstreamTimeoutMs,
     resilience: config.resilience,
     onCall: options.onCall,
+    instrument: options.instrument,
     ...endpointOf(config.upstream, options.emulatorUrl),
   });
   return {

@@ -1,4 +1,5 @@
 import { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createClient, type Client } from 'graphql-ws';
 import type { DestinationStream } from 'pino';
 import WebSocket from 'ws';
@@ -47,6 +48,8 @@ export async function startStack(
     logDestination?: DestinationStream;
     /** Appended to the emulator's URL in the gateway's upstream endpoint (a path no operation has). */
     upstreamPath?: string;
+    /** Where the gateway's spans go, when `gateway.tracing` turns tracing on. */
+    spanExporter?: SpanExporter;
   } = {},
 ) {
   const emulator = await startTestEmulator({ seed: 'demo', ...options.emulator });
@@ -65,7 +68,12 @@ export async function startStack(
       access: { insecure: true, ...options.gateway?.access },
     }),
     // Job ages (runningForSeconds, stuck) are measured on the clock the emulator stamps createTime with.
-    { scheduler: options.scheduler, logDestination: options.logDestination, now: () => emulator.clock.now() },
+    {
+      scheduler: options.scheduler,
+      logDestination: options.logDestination,
+      now: () => emulator.clock.now(),
+      spanExporter: options.spanExporter,
+    },
   );
 
   async function request(body: unknown, headers: Record<string, string> = {}) {

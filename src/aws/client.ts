@@ -102,7 +102,12 @@ export interface AwsOptions {
   onCall?: (event: UpstreamCallEvent) => void;
   /** Concurrency cap and circuit breaker. */
   resilience?: ResilienceOptions;
+  /** Runs around every call (its wait in the queue and the SDK's retries included): tracing's span. */
+  instrument?: UpstreamInstrument;
 }
+
+/** `send` resolves with the SDK's output (`$metadata` included) or rejects with an `UpstreamError`. */
+export type UpstreamInstrument = (operation: OperationName, send: () => Promise<unknown>) => Promise<unknown>;
 
 export interface UpstreamCallEvent {
   operation: OperationName;
@@ -159,7 +164,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
       const Command = commands[operation] as unknown as new (input: unknown) => $Command<any, any, any, any, any>;
       const started = performance.now();
       try {
-        const output = await resilience.run(operation, async () => {
+        const send = () => resilience.run(operation, async () => {
           try {
             const command = new Command(toSdk(input));
             // Options bypass the handler cache: pass them only when there is a signal.
@@ -168,6 +173,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
             throw toUpstreamError(operation, error);
           }
         }, { client: callOptions?.client, onWaiting: callOptions?.onWaiting });
+        const output = await (options.instrument ? options.instrument(operation, send) : send());
         const attempts = (output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
         options.onCall?.({ operation, ok: true, durationMs: performance.now() - started, attempts });
         return fromSdk(output) as OperationOutput<typeof operation>;
