@@ -5,7 +5,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { printSubgraph } from '../src/schema/index.js';
-import { deploymentsTypeDefs, startDeployments } from './fixtures/deployments.js';
+import { deploymentsTypeDefs, startDeployments } from '../examples/deployments.js';
 import { createManualScheduler, readEvents, type Stack, startStack, until } from './helpers.js';
 
 // Our gateway, a second subgraph and Hive Gateway (MIT) in front of both, on 127.0.0.1, serving

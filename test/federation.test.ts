@@ -353,7 +353,7 @@ describe('composition', () => {
     const url = await stack.gateway.start(0);
     const dir = mkdtempSync(join(tmpdir(), 'supergraph-'));
     const config = join(dir, 'supergraph.json');
-    const deployments = new URL('./fixtures/deployments.graphql', import.meta.url).pathname;
+    const deployments = new URL('../examples/deployments.graphql', import.meta.url).pathname;
     writeFileSync(
       config,
       JSON.stringify({
