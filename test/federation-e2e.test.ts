@@ -19,6 +19,8 @@ let scheduler: ReturnType<typeof createManualScheduler>;
 let deployments: Awaited<ReturnType<typeof startDeployments>>;
 let hive: Awaited<ReturnType<typeof startHiveGateway>>;
 let devJobs: string[];
+/** Our gateway, served on 127.0.0.1. */
+let subgraphUrl: string;
 /** The operations Hive Gateway sent to our subgraph. */
 let sentToUs: string[] = [];
 
@@ -26,10 +28,11 @@ let sentToUs: string[] = [];
 async function startHiveGateway(
   subgraphUrl: string,
   options: Omit<GatewayConfigSupergraph, 'supergraph'> = {},
+  deploymentsUrl = deployments.url,
 ) {
   const composed = composeServices([
     { name: 'amplifybackend', typeDefs: parse(printSubgraph()), url: subgraphUrl },
-    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deployments.url },
+    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deploymentsUrl },
   ]);
   expect(composed.errors).toBeUndefined();
   const runtime = createGatewayRuntime({
@@ -54,7 +57,7 @@ async function startHiveGateway(
 beforeAll(async () => {
   scheduler = createManualScheduler();
   stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-  const subgraphUrl = await stack.gateway.start(0);
+  subgraphUrl = await stack.gateway.start(0);
   const jobs = await stack.graphql(`{
     backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 3) { edges { node { jobId } } } }
   }`);
@@ -186,6 +189,32 @@ describe('through Hive Gateway', () => {
       data: { backendJob: { jobId, state: 'COMPLETED', environment: deploymentIds } },
     });
     expect((await events.next()).done).toBe(true);
+  });
+});
+
+describe('a reference to an entity we do not have', () => {
+  it('reaches the client as NOT_FOUND where it was referenced, not as a null nobody explains', async () => {
+    const stale = await startDeployments([
+      { id: 'dep9', appId: APP, branch: 'old', environmentName: 'gone' },
+    ]);
+    const staleHive = await startHiveGateway(subgraphUrl, {}, stale.url);
+    try {
+      const res = await federated(`{ deployments(appId: "${APP}") { id environment { name apis { resourceName } } } }`, staleHive.url);
+      // The non-null environment makes the whole answer null, as it must; the error says why.
+      expect(res).toEqual({
+        data: null,
+        errors: [
+          {
+            message: `BackendEnvironment not found: appId "${APP}", name "gone"`,
+            path: ['deployments', 0, 'environment', 'apis'],
+            extensions: { code: 'NOT_FOUND', serviceName: 'amplifybackend' },
+          },
+        ],
+      });
+    } finally {
+      await staleHive.stop();
+      await stale.stop();
+    }
   });
 });
 
