@@ -1,12 +1,22 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime, type GatewayConfigSupergraph } from '@graphql-hive/gateway-runtime';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createGatewayRuntime,
+  getGraphQLWSOptions,
+  type GatewayConfigSupergraph,
+} from '@graphql-hive/gateway-runtime';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { printSubgraph } from '../src/schema/index.js';
-import { deploymentsTypeDefs, startDeployments } from './fixtures/deployments.js';
-import { createManualScheduler, readEvents, type Stack, startStack, until } from './helpers.js';
+import { deploymentsTypeDefs, startDeployments } from '../examples/deployments.js';
+import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, until } from './helpers.js';
+import { readmeExample } from './helpers-readme.js';
 
 // Our gateway, a second subgraph and Hive Gateway (MIT) in front of both, on 127.0.0.1, serving
 // the supergraph that @theguild/federation-composition composes.
@@ -19,6 +29,8 @@ let scheduler: ReturnType<typeof createManualScheduler>;
 let deployments: Awaited<ReturnType<typeof startDeployments>>;
 let hive: Awaited<ReturnType<typeof startHiveGateway>>;
 let devJobs: string[];
+/** Our gateway, served on 127.0.0.1. */
+let subgraphUrl: string;
 /** The operations Hive Gateway sent to our subgraph. */
 let sentToUs: string[] = [];
 
@@ -26,10 +38,11 @@ let sentToUs: string[] = [];
 async function startHiveGateway(
   subgraphUrl: string,
   options: Omit<GatewayConfigSupergraph, 'supergraph'> = {},
+  deploymentsUrl = deployments.url,
 ) {
   const composed = composeServices([
     { name: 'amplifybackend', typeDefs: parse(printSubgraph()), url: subgraphUrl },
-    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deployments.url },
+    { name: 'deployments', typeDefs: parse(deploymentsTypeDefs), url: deploymentsUrl },
   ]);
   expect(composed.errors).toBeUndefined();
   const runtime = createGatewayRuntime({
@@ -38,10 +51,26 @@ async function startHiveGateway(
     ...options,
   });
   const server = createServer(runtime);
+  // graphql-ws on the same path, as Hive Gateway's CLI serves it (its startNodeHttpServer): the
+  // context gets the upgrade request as `req` and as a fetch `request`.
+  const sockets = new WebSocketServer({ server, path: '/graphql' });
+  const graphqlWs = useServer(
+    getGraphQLWSOptions<Record<string, any>, Extra>(runtime, (ctx) => ({
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      request: new Request(`http://127.0.0.1${ctx.extra.request.url}`, {
+        headers: Object.entries(ctx.extra.request.headers).flatMap(([name, value]) =>
+          typeof value === 'string' ? [[name, value] as [string, string]] : [],
+        ),
+      }),
+    })),
+    sockets,
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     async stop() {
+      await graphqlWs.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -54,7 +83,7 @@ async function startHiveGateway(
 beforeAll(async () => {
   scheduler = createManualScheduler();
   stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-  const subgraphUrl = await stack.gateway.start(0);
+  subgraphUrl = await stack.gateway.start(0);
   const jobs = await stack.graphql(`{
     backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 3) { edges { node { jobId } } } }
   }`);
@@ -189,37 +218,122 @@ describe('through Hive Gateway', () => {
   });
 });
 
-describe('with API keys on our gateway', () => {
-  it("Hive Gateway forwards each client's own key to us", async () => {
-    const key = 'federation-reader-0001';
-    const secured = await startStack({
-      gateway: { access: { insecure: false, apiKeys: [{ key, scopes: ['read'] }] } },
-    });
-    const securedHive = await startHiveGateway(await secured.gateway.start(0), {
-      propagateHeaders: {
-        fromClientToSubgraphs: ({ request, subgraphName }) =>
-          subgraphName === 'amplifybackend'
-            ? { authorization: request.headers.get('authorization') }
-            : undefined,
-      },
-    });
+describe('a reference to an entity we do not have', () => {
+  it('reaches the client as NOT_FOUND where it was referenced, not as a null nobody explains', async () => {
+    const stale = await startDeployments([
+      { id: 'dep9', appId: APP, branch: 'old', environmentName: 'gone' },
+    ]);
+    const staleHive = await startHiveGateway(subgraphUrl, {}, stale.url);
     try {
-      const query = `{ deployments(appId: "${APP}") { id environment { app { appName } } } }`;
-      const allowed = await federated(query, securedHive.url, { authorization: `Bearer ${key}` });
-      expect(allowed.errors).toBeUndefined();
-      expect(allowed.data.deployments[0]).toEqual({
-        id: 'dep1',
-        environment: { app: { appName: 'todo-app' } },
+      const res = await federated(`{ deployments(appId: "${APP}") { id environment { name apis { resourceName } } } }`, staleHive.url);
+      // The non-null environment makes the whole answer null, as it must; the error says why.
+      expect(res).toEqual({
+        data: null,
+        errors: [
+          {
+            message: `BackendEnvironment not found: appId "${APP}", name "gone"`,
+            path: ['deployments', 0, 'environment', 'apis'],
+            extensions: { code: 'NOT_FOUND', serviceName: 'amplifybackend' },
+          },
+        ],
       });
-      // Without a key our part is refused; the deployments subgraph needs none.
-      const refused = await federated(query, securedHive.url);
-      expect(refused.errors).toMatchObject([
-        { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
-      ]);
     } finally {
-      await securedHive.stop();
-      await secured.stop();
+      await staleHive.stop();
+      await stale.stop();
     }
   });
 });
 
+/**
+ * The README's `gateway.config.ts`, loaded as Hive Gateway's CLI loads it. The CLI is not
+ * installed here: its `defineConfig` (which returns the config it is given) is the one line
+ * changed.
+ */
+async function readmeGatewayConfig() {
+  const [example] = readmeExample('hive-gateway-config');
+  const cliImport = "import { defineConfig } from '@graphql-hive/gateway';";
+  expect(example.body).toContain(cliImport);
+  const file = join(mkdtempSync(join(tmpdir(), 'hive-gateway-config-')), 'gateway.config.ts');
+  writeFileSync(file, example.body.replace(cliImport, 'const defineConfig = <T>(config: T): T => config;'));
+  const { gatewayConfig } = (await import(file)) as { gatewayConfig: Omit<GatewayConfigSupergraph, 'supergraph'> };
+  return gatewayConfig;
+}
+
+describe("with API keys on our gateway, Hive Gateway configured as the README says", () => {
+  const key = 'federation-reader-0001';
+  let secured: Stack;
+  let securedHive: Awaited<ReturnType<typeof startHiveGateway>>;
+  const ws = createWsClients();
+  beforeAll(async () => {
+    secured = await startStack({
+      gateway: { access: { insecure: false, apiKeys: [{ key, scopes: ['read'] }] } },
+    });
+    securedHive = await startHiveGateway(await secured.gateway.start(0), await readmeGatewayConfig());
+  });
+  afterAll(async () => {
+    await ws.disposeAll();
+    await securedHive?.stop();
+    await secured?.stop();
+  });
+
+  const query = `{ deployments(appId: "${APP}") { id environment { app { appName } } } }`;
+
+  it("Hive Gateway forwards each client's own key to us", async () => {
+    const allowed = await federated(query, securedHive.url, { authorization: `Bearer ${key}` });
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data.deployments[0]).toEqual({
+      id: 'dep1',
+      environment: { app: { appName: 'todo-app' } },
+    });
+    // Without a key our part is refused; the deployments subgraph needs none.
+    const refused = await federated(query, securedHive.url);
+    expect(refused.errors).toMatchObject([
+      { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
+    ]);
+  });
+
+  it('a graphql-ws client of Hive Gateway: its connectionParams reach us, for a query and a subscription', async () => {
+    const wsUrl = securedHive.url.replace('http://', 'ws://');
+    const client = ws.connect(wsUrl, { authorization: `Bearer ${key}` });
+    const answer = await client.iterate({ query }).next();
+    expect(answer.value).toEqual({
+      data: {
+        deployments: ['dep1', 'dep2', 'dep3', 'dep4'].map((id) => ({
+          id,
+          environment: { app: { appName: 'todo-app' } },
+        })),
+      },
+    });
+
+    // A finished job: the subscription sends it once and completes, each event joined with the
+    // deployments subgraph.
+    const jobs = await secured.request(
+      { query: `{ backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 1) { edges { node { jobId } } } } }` },
+      { authorization: `Bearer ${key}` },
+    );
+    const [{ node: { jobId } }] = jobs.body.data.backendEnvironment.jobs.edges;
+    const events = client.iterate({
+      query: `subscription {
+        backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") {
+          jobId state environment { app { deployments { id } } }
+        }
+      }`,
+    });
+    expect((await events.next()).value).toEqual({
+      data: {
+        backendJob: {
+          jobId,
+          state: 'COMPLETED',
+          environment: { app: { deployments: ['dep1', 'dep2', 'dep3', 'dep4'].map((id) => ({ id })) } },
+        },
+      },
+    });
+    expect((await events.next()).done).toBe(true);
+
+    // Without connectionParams our part is refused.
+    const anonymous = await ws.connect(wsUrl).iterate({ query }).next();
+    expect(anonymous.value.errors).toMatchObject([
+      { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
+    ]);
+  });
+});

@@ -154,7 +154,7 @@ describe('_entities', () => {
     ]);
   });
 
-  it('resolves unknown keys to null, and the known ones still resolve', async () => {
+  it('resolves unknown keys to null with a NOT_FOUND error at their slot, and the known ones still resolve', async () => {
     const [jobId] = await jobIds('dev', 1);
     const res = await entities(
       [
@@ -173,7 +173,6 @@ describe('_entities', () => {
       ],
       '... on BackendJob { jobId }',
     );
-    expect(res.errors).toBeUndefined();
     expect(res.data._entities).toEqual([
       null,
       null,
@@ -183,6 +182,16 @@ describe('_entities', () => {
       null,
       { __typename: 'BackendJob', jobId },
     ]);
+    // A router reads each error back to the reference that asked; a bare null would say nothing.
+    const errors = res.errors?.toSorted((a, b) => Number(a.path?.[1]) - Number(b.path?.[1]));
+    expect(errors?.map(({ message, path, extensions }) => ({ message, path, extensions }))).toEqual([
+      'App not found: appId "d9nosuchapp999"',
+      `BackendEnvironment not found: appId "${APP}", name "nosuch"`,
+      `BackendJob not found: appId "${APP}", environmentName "dev", jobId "nosuchjob"`,
+      `BackendJob not found: appId "${APP}", environmentName "nosuch", jobId "${jobId}"`,
+      `BackendApi not found: appId "${APP}", environmentName "dev", resourceName "nosuchapi"`,
+      'BackendStorage not found: appId "d9nosuchapp999", environmentName "dev", resourceName "x"',
+    ].map((message, slot) => ({ message, path: ['_entities', slot], extensions: { code: 'NOT_FOUND' } })));
   });
 
   it('fails only the slot of a malformed representation', async () => {
@@ -263,7 +272,7 @@ describe('_entities', () => {
     expect(res.errors?.map((e) => e.message)).toEqual([message]);
   });
 
-  it('random representations: every slot is an entity, null, or BAD_USER_INPUT of its own; nothing unexpected', async () => {
+  it('random representations: every slot is an entity, or null with BAD_USER_INPUT or NOT_FOUND of its own; nothing unexpected', async () => {
     const names = ['App', 'BackendEnvironment', 'BackendJob', 'BackendApi', 'BackendAuth', 'BackendStorage'];
     const text = fc.oneof(
       fc.constantFrom(APP, 'd9nosuchapp999', 'dev', 'prod', 'todoappapi', 'todoappauth', 'todoappstorage'),
@@ -292,9 +301,15 @@ describe('_entities', () => {
         expect(slots).toHaveLength(representations.length);
         for (const error of res.errors ?? []) {
           expect(error.path).toEqual(['_entities', expect.any(Number)]);
-          expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+          const sent = representations[error.path![1] as number] as { __typename?: unknown };
+          // NOT_FOUND only for a well-formed reference of one of our entities.
+          if (error.extensions?.code === 'NOT_FOUND') expect(names).toContain(sent.__typename);
+          else expect(error.extensions?.code).toBe('BAD_USER_INPUT');
           expect(slots[error.path![1] as number]).toBeNull();
         }
+        // And every null slot says why, once.
+        const nullSlots = slots.flatMap((slot, i) => (slot === null ? [i] : []));
+        expect((res.errors ?? []).map((e) => e.path![1]).toSorted()).toEqual(nullSlots.toSorted());
         for (const slot of slots) {
           if (slot !== null) expect(names).toContain((slot as { __typename: string }).__typename);
         }
@@ -353,7 +368,7 @@ describe('composition', () => {
     const url = await stack.gateway.start(0);
     const dir = mkdtempSync(join(tmpdir(), 'supergraph-'));
     const config = join(dir, 'supergraph.json');
-    const deployments = new URL('./fixtures/deployments.graphql', import.meta.url).pathname;
+    const deployments = new URL('../examples/deployments.graphql', import.meta.url).pathname;
     writeFileSync(
       config,
       JSON.stringify({

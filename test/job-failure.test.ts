@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jobFailureMessage, type StartingJob } from '../src/emulator/faults.js';
 import type { OperationName } from '../src/emulator/wire-model.js';
 import { startStack, type Stack } from './helpers.js';
+import { readmeExample } from './helpers-readme.js';
 
 const JOB_MS = 3000;
 const TODO = 'd1todoapp00001';
@@ -152,15 +152,6 @@ describe('jobFailureMessage', () => {
   });
 });
 
-/** The fenced blocks of the README that follow `<!-- example: name ... -->`, in order. */
-function readmeExample(name: string) {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const at = readme.indexOf(`<!-- example: ${name} `);
-  if (at < 0) throw new Error(`README has no example ${name}`);
-  const blocks = [...readme.slice(at).matchAll(/```(\w+)\n([\s\S]*?)```/g)];
-  return blocks.map(([, lang, body]) => ({ lang, body }));
-}
-
 describe('the README example of a failed job', () => {
   it('runs as written: the clone fails, Reason answers as the README shows; a resource job fails the same way', async () => {
     const [document, answer] = readmeExample('job-failure');
@@ -191,10 +182,9 @@ describe('the README example of a failed job', () => {
   });
 
   it('the pendingJob example of the README runs', async () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const query = /```graphql\n(query \{ backendEnvironment[^\n]*pendingJob[^\n]*)\n```/.exec(readme)?.[1];
-    expect(query).toBeDefined();
-    const res = await stack.graphql(query!);
+    const [example] = readmeExample('pending-job');
+    expect(example.body).toMatch(/pendingJob/);
+    const res = await stack.graphql(example.body);
     expect(res).toEqual({ data: { backendEnvironment: { pendingJob: null } } });
   });
 });

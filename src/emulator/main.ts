@@ -54,7 +54,12 @@ try {
         'reset it and read its stored secrets (/_emulator/state); it has no authentication',
     );
   }
-  console.log(`  aws amplifybackend get-backend --app-id d1todoapp00001 --endpoint-url ${emulator.url}`);
+  if (args.seed === 'demo') {
+    // The emulator checks neither, but the aws CLI refuses to send without a region and credentials.
+    console.log(
+      `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws amplifybackend get-backend --region us-east-1 --app-id d1todoapp00001 --endpoint-url ${emulator.url}`,
+    );
+  }
   const shutdown = async () => {
     await emulator.stop();
     process.exit(0);

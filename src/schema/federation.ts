@@ -12,6 +12,7 @@ import {
   lexicographicSortSchema,
   type GraphQLFieldResolver,
 } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { app } from '../resolvers/app.js';
 import {
@@ -28,7 +29,8 @@ import { pathValue } from './validation.js';
 
 // Federation entities. `_entities` resolves them with the same resolvers, hence the same
 // per-request loaders, as the queries: many jobs of one environment cost ListBackendJobs pages.
-// An unknown key resolves to null; a malformed representation fails only its own slot.
+// An unknown key resolves to null with a NOT_FOUND error at its slot; a malformed representation
+// fails only its own slot.
 
 type Key<N extends readonly string[]> = { [K in N[number]]: string };
 
@@ -103,10 +105,13 @@ function resolveEntities(
 ): GraphQLFieldResolver<unknown, Context, { representations: readonly unknown[] }> {
   // A Map, not an object: `__proto__` or `constructor` as a __typename must find nothing.
   const references = new Map<string, ResolveReference>();
+  const keyFields = new Map<string, string[]>();
   for (const type of entity.getTypes()) {
     const apollo = type.extensions.apollo as { subgraph?: { resolveReference?: ResolveReference } } | undefined;
     const resolveReference = apollo?.subgraph?.resolveReference;
     if (resolveReference) references.set(type.name, resolveReference);
+    const directives = (type.extensions.directives ?? []) as { name: string; args: { fields?: string } }[];
+    keyFields.set(type.name, directives.find((d) => d.name === 'key')?.args.fields?.split(' ') ?? []);
   }
   const known = [...references.keys()].sort().join(', ');
 
@@ -125,12 +130,22 @@ function resolveEntities(
         '__typename',
       );
     const value = await resolveReference(representation, ctx, info);
+    // Still null, but said: a router reads the error at `_entities.N` back to the reference that
+    // asked, where a bare null would end as a null it cannot explain.
+    if (value === null || typeof value !== 'object') throw entityNotFound(typename, keyFields.get(typename)!, representation);
     // The union's type resolver reads __typename; a copy leaves the loaders' cached objects alone.
-    return value !== null && typeof value === 'object' ? { ...value, __typename: typename } : null;
+    return { ...value, __typename: typename };
   }
 
   return (_source, { representations }, ctx, info) => representations.map((r) => resolveEntity(r, ctx, info));
 }
+
+/** The key is checked by then (`key()`): only valid path segments are quoted back. */
+const entityNotFound = (typename: string, fields: string[], representation: object) =>
+  createGraphQLError(
+    `${typename} not found: ${fields.map((f) => `${f} ${JSON.stringify((representation as Record<string, unknown>)[f])}`).join(', ')}`,
+    { extensions: { code: 'NOT_FOUND' } },
+  );
 
 const kindOf = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : value === undefined ? 'missing' : `a ${typeof value}`;
