@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,14 @@ describe('GATEWAY_API_KEYS with apps', () => {
     expect(apiKeys).toEqual([
       { key: KEY, scopes: ['read', 'write'], apps: ['d1todoapp00001', 'team-a-*'] },
       { key: OTHER, scopes: ['read'], apps: ['*'] },
+    ]);
+  });
+
+  it("reads the README's example", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /`GATEWAY_API_KEYS=([^`]+)`/.exec(readme)?.[1];
+    expect(loadConfig({ GATEWAY_API_KEYS: example! }).access.apiKeys).toEqual([
+      { key: 'key-team-a-000000001', scopes: ['read', 'write'], apps: ['d1todoapp00001', 'team-a-*'] },
     ]);
   });
 
