@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type GraphQLResponse, type Stack } from './helpers.js';
 import { runOver, transports, type Operation, type Transport } from './helpers-transport.js';
@@ -7,18 +8,28 @@ const OWN = 'd1todoapp00001';
 const OTHER = 'd2gallery00002';
 const MISSING = 'd9nosuchapp0009';
 
+const SECRET = 'a-test-secret-for-hs256-at-least-32-characters';
+const APPS_CLAIM = 'amplify_apps';
+
+// API keys, and a JWT whose claim names its apps (signed before the tests run).
 const credentials = {
   'an exact id': { key: 'key-apps-exact-0000000001', apps: [OWN] },
   'a prefix': { key: 'key-apps-prefix-000000002', apps: ['d1todo*'] },
   'another team': { key: 'key-apps-other-0000000003', apps: [OTHER, 'd3*'] },
   'every app': { key: 'key-apps-every-0000000004', apps: undefined },
-} as const;
+  "a token's claim": { key: '', apps: [OTHER], jwt: true },
+} as const satisfies Record<string, { key: string; apps?: readonly string[]; jwt?: true }>;
 type Credential = keyof typeof credentials;
-const apiKeys = Object.values(credentials).map(({ key, apps }) => ({
-  key,
-  scopes: ['read', 'write', 'admin'] as ('read' | 'write' | 'admin')[],
-  ...(apps ? { apps: [...apps] } : {}),
-}));
+const bearers: Record<Credential, string> = Object.fromEntries(
+  Object.entries(credentials).map(([name, { key }]) => [name, key]),
+) as Record<Credential, string>;
+const apiKeys = Object.values(credentials)
+  .filter((c) => !('jwt' in c))
+  .map(({ key, apps }) => ({
+    key,
+    scopes: ['read', 'write', 'admin'] as ('read' | 'write' | 'admin')[],
+    ...(apps ? { apps: [...apps] } : {}),
+  }));
 
 const nodeId = (typename: string, ...key: string[]) => Buffer.from(`${typename}:${JSON.stringify(key)}`).toString('base64');
 
@@ -70,14 +81,19 @@ let stack: Stack;
 /** Runs an operation with the credential for every app, for a test's setup. */
 const asEveryApp = {
   graphql: async (query: string, variables?: Record<string, unknown>) =>
-    (await stack.request({ query, variables }, { authorization: `Bearer ${credentials['every app'].key}` })).body,
+    (await stack.request({ query, variables }, { authorization: `Bearer ${bearers['every app']}` })).body,
 };
 let scheduler: ReturnType<typeof createManualScheduler>;
 
 beforeAll(async () => {
   scheduler = createManualScheduler();
-  stack = await startStack({ scheduler, gateway: { access: { apiKeys } } });
+  stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: { secret: SECRET, appsClaim: APPS_CLAIM } } } });
   await stack.gateway.start(0);
+  bearers["a token's claim"] = await new SignJWT({ scope: 'read write admin', [APPS_CLAIM]: credentials["a token's claim"].apps })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('team-gallery')
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
+    .sign(new TextEncoder().encode(SECRET));
 });
 afterAll(() => stack.stop());
 afterEach(() => until(() => stack.gateway.jobs.stats().subscribers === 0, 'every watch to end'));
@@ -91,7 +107,7 @@ async function answer(transport: Transport, operation: Operation, credential: Cr
   let settled = false;
   const run = runOver(transport, stack.gateway, operation, {
     take: 1,
-    headers: { authorization: `Bearer ${credentials[credential].key}` },
+    headers: { authorization: `Bearer ${bearers[credential]}` },
   }).finally(() => (settled = true));
   if (subscription) {
     await until(() => settled || stack.gateway.jobs.stats().subscribers > watching, 'an answer or a watch');
@@ -121,6 +137,7 @@ describe('an app outside the credential looks like an app that does not exist, a
       ['an exact id', OTHER],
       ['a prefix', OTHER],
       ['another team', OWN],
+      ["a token's claim", OWN],
     ] as const) {
       const missing = await answer(transport, operation(MISSING), 'every app', subscription);
       stack.resetCalls();
@@ -183,7 +200,7 @@ describe('a shared subscription', () => {
     const query = (operation.query as string).replace('j-none', jobId).replace('"dev"', '"staging"');
     // The other team follows its job: one shared stream, its state sent to whoever joins.
     const owner = ws
-      .connect(stack.gateway.url!.replace(/^http/, 'ws'), { authorization: `Bearer ${credentials['another team'].key}` })
+      .connect(stack.gateway.url!.replace(/^http/, 'ws'), { authorization: `Bearer ${bearers['another team']}` })
       .iterate({ query });
     await until(() => stack.gateway.jobs.stats().subscribers === 1, 'the owner\'s watch');
     await scheduler.advance(0);
