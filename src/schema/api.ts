@@ -1,16 +1,15 @@
 import { Mode, ResolutionStrategy, Status } from '../aws/enums.js';
+import type { ApiAuthSettings, ApiAuthType, ApiConfig, ApiModels } from '../aws/map.js';
 import {
-  apiConfig,
-  apiModels,
+  config,
   createBackendApi,
   deleteBackendApi,
   generateBackendApiModels,
+  models,
   parseModels,
   updateBackendApi,
-  type ApiConfig,
   type ApiConfigInput,
 } from '../resolvers/api.js';
-import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendApi } from './refs.js';
@@ -24,10 +23,7 @@ export const ApiModelsStatus = builder.enumType('ApiModelsStatus', {
   values: Object.values(Status),
 });
 
-type AuthType = NonNullable<ApiConfig['defaultAuthType']>;
-type AuthSettings = NonNullable<AuthType['settings']>;
-
-const BackendApiAuthSettings = builder.objectRef<AuthSettings>('BackendApiAuthSettings').implement({
+const BackendApiAuthSettings = builder.objectRef<ApiAuthSettings>('BackendApiAuthSettings').implement({
   fields: (t) => ({
     cognitoUserPoolId: t.exposeString('cognitoUserPoolId', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
@@ -40,7 +36,7 @@ const BackendApiAuthSettings = builder.objectRef<AuthSettings>('BackendApiAuthSe
   }),
 });
 
-const BackendApiAuthType = builder.objectRef<AuthType>('BackendApiAuthType').implement({
+const BackendApiAuthType = builder.objectRef<ApiAuthType>('BackendApiAuthType').implement({
   fields: (t) => ({
     mode: t.expose('mode', { type: ApiAuthMode, nullable: true }),
     settings: t.expose('settings', { type: BackendApiAuthSettings, nullable: true }),
@@ -53,21 +49,12 @@ const BackendApiConfig = builder.objectRef<ApiConfig>('BackendApiConfig').implem
     service: t.exposeString('service', { nullable: true }),
     transformSchema: t.exposeString('transformSchema', { nullable: true, description: 'The GraphQL schema Amplify transforms.' }),
     defaultAuthType: t.expose('defaultAuthType', { type: BackendApiAuthType, nullable: true }),
-    additionalAuthTypes: t.field({
-      type: [BackendApiAuthType],
-      resolve: (c) => (c.additionalAuthTypes ?? []) as AuthType[],
-    }),
-    conflictResolution: t.field({
-      type: ResolutionStrategyEnum,
-      nullable: true,
-      resolve: (c) => c.conflictResolution?.resolutionStrategy ?? null,
-    }),
+    additionalAuthTypes: t.expose('additionalAuthTypes', { type: [BackendApiAuthType] }),
+    conflictResolution: t.expose('conflictResolution', { type: ResolutionStrategyEnum, nullable: true }),
   }),
 });
 
-type Models = Awaited<ReturnType<typeof apiModels>>;
-
-const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement({
+const BackendApiModels = builder.objectRef<ApiModels>('BackendApiModels').implement({
   description: 'DataStore models generated from the transform schema (GetBackendAPIModels).',
   fields: (t) => ({
     status: t.expose('status', { type: ApiModelsStatus, nullable: true }),
@@ -83,16 +70,16 @@ const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement
 
 builder.node(BackendApi, {
   description: 'A GraphQL API (AppSync) resource of an environment.',
-  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'api', r.resourceName, ctx)),
+  ...resourceNode('api'),
   fields: (t) => ({
     ...resourceFields(t),
     config: t.field({
       type: BackendApiConfig,
       nullable: true,
       description: 'GetBackendAPI.',
-      resolve: (r, _a, ctx) => apiConfig(r, ctx),
+      resolve: (r, _a, ctx) => config(r, ctx),
     }),
-    models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => apiModels(r, ctx) }),
+    models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => models(r, ctx) }),
   }),
 });
 
@@ -128,8 +115,8 @@ const BackendApiConfigInput = builder.inputType('BackendApiConfigInput', {
 });
 
 // GraphQL flattens conflictResolution to its one member; the service nests it.
-const toApiConfig = (config: typeof BackendApiConfigInput.$inferInput): ApiConfigInput => {
-  const { conflictResolution, ...rest } = config;
+const toApiConfigInput = (input: typeof BackendApiConfigInput.$inferInput): ApiConfigInput => {
+  const { conflictResolution, ...rest } = input;
   return { ...rest, ...(conflictResolution ? { conflictResolution: { resolutionStrategy: conflictResolution } } : {}) };
 };
 
@@ -143,7 +130,7 @@ mutationWithInput('createBackendApi', {
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: BackendApiConfigInput, required: true }),
   }),
-  resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfig(input.config) }, ctx),
+  resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfigInput(input.config) }, ctx),
 });
 
 mutationWithInput('updateBackendApi', {
@@ -154,7 +141,7 @@ mutationWithInput('updateBackendApi', {
     ...resourceKeyFields(f, { creating: false }),
     config: f.field({ type: BackendApiConfigInput }),
   }),
-  resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfig(input.config) : null }, ctx),
+  resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfigInput(input.config) : null }, ctx),
 });
 
 mutationWithInput('deleteBackendApi', {

@@ -8,9 +8,9 @@ import {
   removeAllBackends,
   removeBackendConfig,
   updateBackendConfig,
-  type AppRef,
-  type BackendConfig,
 } from '../resolvers/app.js';
+import type { BackendConfig, LoginAuthConfig } from '../aws/map.js';
+import type { AppKey, EnvironmentKey } from '../keys.js';
 import type { JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
@@ -48,7 +48,7 @@ builder.queryField('app', (t) =>
   }),
 );
 
-const LoginAuthConfig = builder.objectRef<NonNullable<BackendConfig['loginAuthConfig']>>('LoginAuthConfig').implement({
+const LoginAuthConfig = builder.objectRef<LoginAuthConfig>('LoginAuthConfig').implement({
   fields: (t) => ({
     awsCognitoIdentityPoolId: t.exposeString('awsCognitoIdentityPoolId', { nullable: true }),
     awsCognitoRegion: t.exposeString('awsCognitoRegion', { nullable: true }),
@@ -77,8 +77,8 @@ const LoginAuthConfigInput = builder.inputType('LoginAuthConfigInput', {
 });
 
 interface AppPayloadShape {
-  app: AppRef;
-  environment?: { appId: string; name: string };
+  app: AppKey;
+  environment?: EnvironmentKey;
   job?: JobRef | null;
 }
 
@@ -134,7 +134,7 @@ mutationWithInput('createBackendConfig', {
 });
 
 mutationWithInput('updateBackendConfig', {
-  type: () => builder.objectRef<{ app: AppRef; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
+  type: () => builder.objectRef<{ app: AppKey; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
     fields: (p) => ({
       app: p.expose('app', { type: App }),
       config: p.expose('config', { type: BackendConfigRef }),
@@ -150,7 +150,7 @@ mutationWithInput('updateBackendConfig', {
 });
 
 mutationWithInput('removeBackendConfig', {
-  type: () => builder.objectRef<{ app: AppRef; error: string | null }>('RemoveBackendConfigPayload').implement({
+  type: () => builder.objectRef<{ app: AppKey; error: string | null }>('RemoveBackendConfigPayload').implement({
     fields: (p) => ({
       app: p.expose('app', { type: App }),
       error: p.exposeString('error', { nullable: true }),

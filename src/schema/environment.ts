@@ -1,16 +1,22 @@
+import type { AppKey, EnvironmentKey } from '../keys.js';
 import {
   amplifyMetaConfig,
   amplifyMetaConfigRaw,
+  api,
+  apis,
+  auth,
   backendEnvironment,
   cloneBackend,
   deleteBackend,
+  environmentKey,
   featureFlags,
+  job,
+  jobs,
   pendingJob,
-  resource,
-  resources,
-  type EnvironmentRef,
+  storage,
+  storages,
 } from '../resolvers/environment.js';
-import { environmentJob, environmentJobs, type JobRef } from '../resolvers/job.js';
+import type { JobRef } from '../resolvers/job.js';
 import { builder } from './builder.js';
 import { BackendJobConnection } from './job.js';
 import { mutationWithInput } from './mutation.js';
@@ -20,11 +26,11 @@ import { newEnvironmentName, pathValue } from './validation.js';
 
 builder.node(BackendEnvironment, {
   description: 'A backend environment of an app, with its API, auth and storage resources.',
-  id: { resolve: (e) => keyId(e.appId, e.name) },
-  loadOne: (id, ctx) => backendEnvironment(parseKeyId(id, ['appId', 'name'] as const), ctx),
+  id: { resolve: (e) => keyId(e.appId, e.environmentName) },
+  loadOne: (id, ctx) => backendEnvironment(environmentKey(parseKeyId(id, ['appId', 'name'] as const)), ctx),
   fields: (t) => ({
     appId: t.exposeID('appId'),
-    name: t.exposeString('name'),
+    name: t.exposeString('environmentName'),
     app: t.field({ type: App, resolve: (e) => ({ appId: e.appId }) }),
     amplifyMetaConfig: t.field({
       type: 'JSON',
@@ -43,25 +49,25 @@ builder.node(BackendEnvironment, {
       description: 'The Amplify feature flags of the environment, parsed.',
       resolve: (e, _a, ctx) => featureFlags(e, ctx),
     }),
-    apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => resources(e, 'api', ctx) }),
+    apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => apis(e, ctx) }),
     api: t.field({
       type: BackendApi,
       nullable: true,
       args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => resource(e, 'api', args.resourceName, ctx),
+      resolve: (e, args, ctx) => api(e, args, ctx),
     }),
     auth: t.field({
       type: BackendAuth,
       nullable: true,
       description: 'The auth resource; Amplify allows one per environment.',
-      resolve: async (e, _a, ctx) => (await resources(e, 'auth', ctx))[0] ?? null,
+      resolve: (e, _a, ctx) => auth(e, ctx),
     }),
-    storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => resources(e, 'storage', ctx) }),
+    storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => storages(e, ctx) }),
     storage: t.field({
       type: BackendStorage,
       nullable: true,
       args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => resource(e, 'storage', args.resourceName, ctx),
+      resolve: (e, args, ctx) => storage(e, args, ctx),
     }),
     jobs: t.field({
       type: BackendJobConnection,
@@ -72,7 +78,7 @@ builder.node(BackendEnvironment, {
         status: t.arg.string({ description: "Only jobs with this raw status, e.g. 'IN_PROGRESS'." }),
         operation: t.arg.string({ description: "Only jobs of this operation, e.g. 'CreateBackendAuth'." }),
       },
-      resolve: (e, args, ctx) => environmentJobs(e, args, ctx),
+      resolve: (e, args, ctx) => jobs(e, args, ctx),
     }),
     pendingJob: t.field({
       type: BackendJob,
@@ -86,7 +92,7 @@ builder.node(BackendEnvironment, {
       type: BackendJob,
       nullable: true,
       args: { jobId: t.arg.id({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => environmentJob(e, args, ctx),
+      resolve: (e, args, ctx) => job(e, args, ctx),
     }),
   }),
 });
@@ -100,14 +106,14 @@ builder.queryField('backendEnvironment', (t) =>
       appId: t.arg.id({ required: true, validate: pathValue }),
       name: t.arg.string({ required: true, validate: pathValue }),
     },
-    resolve: (_root, args, ctx) => backendEnvironment(args, ctx),
+    resolve: (_root, args, ctx) => backendEnvironment(environmentKey(args), ctx),
   }),
 );
 
 interface EnvironmentPayloadShape {
-  app: { appId: string };
-  environment: EnvironmentRef;
-  targetEnvironment?: EnvironmentRef;
+  app: AppKey;
+  environment: EnvironmentKey;
+  targetEnvironment?: EnvironmentKey;
   job: JobRef | null;
 }
 

@@ -4,12 +4,13 @@ import {
   backendJobUpdates,
   resolveJobUpdate,
   jobField,
-  jobRunningForSeconds,
-  jobStuck,
+  runningForSeconds,
+  stuck,
   updateBackendJob,
   type JobRef,
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
+import { environmentOf, type EnvironmentKey } from '../keys.js';
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
@@ -55,20 +56,17 @@ builder.node(BackendJob, {
       description:
         "Whole seconds since createTime, by the gateway's clock when the field is resolved (in a subscription: as " +
         'of the event); null once the job is done.',
-      resolve: (j, _a, ctx) => jobRunningForSeconds(j, ctx),
+      resolve: (j, _a, ctx) => runningForSeconds(j, ctx),
     }),
     stuck: t.boolean({
       description:
         "True while the job has run longer than the gateway's JOB_STUCK_AFTER_SECONDS (default 1800); false once it " +
         'is done. End a stuck job with `updateBackendJob`, setting its status.',
-      resolve: (j, _a, ctx) => jobStuck(j, ctx),
+      resolve: (j, _a, ctx) => stuck(j, ctx),
     }),
     updateTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'updateTime', ctx) }),
     error: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'error', ctx) }),
-    environment: t.field({
-      type: BackendEnvironment,
-      resolve: (j) => ({ appId: j.appId, name: j.environmentName }),
-    }),
+    environment: t.field({ type: BackendEnvironment, resolve: (j) => environmentOf(j) }),
   }),
 });
 
@@ -89,7 +87,7 @@ builder.queryField('backendJob', (t) =>
 );
 
 mutationWithInput('updateBackendJob', {
-  type: () => builder.objectRef<{ job: JobRef; environment: { appId: string; name: string } }>('UpdateBackendJobPayload').implement({
+  type: () => builder.objectRef<{ job: JobRef; environment: EnvironmentKey }>('UpdateBackendJobPayload').implement({
     fields: (p) => ({
       job: p.expose('job', { type: BackendJob }),
       environment: p.expose('environment', { type: BackendEnvironment }),

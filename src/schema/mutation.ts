@@ -1,8 +1,6 @@
 import type { InputFieldMap, InputShapeFromFields, MaybePromise, ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
-import { builder, type Types } from './builder.js';
-
-type FieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+import { builder, type InputFieldBuilder as FieldBuilder, type Types } from './builder.js';
 
 interface MutationWithInputOptions<Fields extends InputFieldMap, Payload> {
   description: string;

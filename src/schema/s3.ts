@@ -1,4 +1,5 @@
-import { s3Buckets, type S3Bucket } from '../resolvers/s3.js';
+import type { S3Bucket } from '../aws/map.js';
+import { s3Buckets } from '../resolvers/s3.js';
 import { builder } from './builder.js';
 
 const S3BucketRef = builder.objectRef<S3Bucket>('S3Bucket').implement({

@@ -1,10 +1,10 @@
 import { AuthenticatedElement, ServiceName } from '../aws/enums.js';
-import { resource } from '../resolvers/environment.js';
+import type { StorageConfig, StoragePermissions } from '../aws/map.js';
 import {
+  config,
   createBackendStorage,
   deleteBackendStorage,
   importBackendStorage,
-  storageConfig,
   updateBackendStorage,
 } from '../resolvers/storage.js';
 import { builder } from './builder.js';
@@ -17,21 +17,17 @@ export const StorageService = builder.enumType('StorageService', { values: Objec
 // The model has two enums with the same three values (Authenticated/UnAuthenticatedElement).
 export const StorageAccess = builder.enumType('StorageAccess', { values: Object.values(AuthenticatedElement) });
 
-type Config = NonNullable<Awaited<ReturnType<typeof storageConfig>>>;
+const BackendStoragePermissions = builder.objectRef<StoragePermissions>('BackendStoragePermissions').implement({
+  fields: (t) => ({
+    authenticated: t.expose('authenticated', { type: [StorageAccess] }),
+    unAuthenticated: t.expose('unAuthenticated', { type: [StorageAccess] }),
+  }),
+});
 
-const BackendStoragePermissions = builder
-  .objectRef<NonNullable<Config['permissions']>>('BackendStoragePermissions')
-  .implement({
-    fields: (t) => ({
-      authenticated: t.field({ type: [StorageAccess], resolve: (p) => p.authenticated ?? [] }),
-      unAuthenticated: t.field({ type: [StorageAccess], resolve: (p) => p.unAuthenticated ?? [] }),
-    }),
-  });
-
-const BackendStorageConfig = builder.objectRef<Config>('BackendStorageConfig').implement({
+const BackendStorageConfig = builder.objectRef<StorageConfig>('BackendStorageConfig').implement({
   fields: (t) => ({
     bucketName: t.exposeString('bucketName', { nullable: true }),
-    imported: t.boolean({ resolve: (c) => c.imported ?? false }),
+    imported: t.exposeBoolean('imported'),
     serviceName: t.expose('serviceName', { type: StorageService, nullable: true }),
     permissions: t.expose('permissions', { type: BackendStoragePermissions, nullable: true }),
   }),
@@ -39,14 +35,14 @@ const BackendStorageConfig = builder.objectRef<Config>('BackendStorageConfig').i
 
 builder.node(BackendStorage, {
   description: 'An S3 storage resource of an environment.',
-  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'storage', r.resourceName, ctx)),
+  ...resourceNode('storage'),
   fields: (t) => ({
     ...resourceFields(t),
     config: t.field({
       type: BackendStorageConfig,
       nullable: true,
       description: 'GetBackendStorage.',
-      resolve: (r, _a, ctx) => storageConfig(r, ctx),
+      resolve: (r, _a, ctx) => config(r, ctx),
     }),
   }),
 });

@@ -1,4 +1,5 @@
-import { adminToken, createToken, deleteToken, type AdminToken } from '../resolvers/token.js';
+import type { AdminToken } from '../aws/map.js';
+import { adminToken, createToken, deleteToken } from '../resolvers/token.js';
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';

@@ -1,0 +1,32 @@
+import type { OperationInput, OperationName } from '../aws/client.js';
+import type { Context } from '../context.js';
+import { environmentOf, type EnvironmentKey } from '../keys.js';
+import type { WriteOutput } from './app.js';
+import { forgetEnvironment } from './environment.js';
+import { jobFromResponse, startedJob } from './job.js';
+
+/** The operations that write one resource of an environment, or import one (which names none). */
+type ResourceWrite = Extract<
+  OperationName,
+  `${'Create' | 'Update' | 'Delete' | 'Import' | 'Generate'}Backend${'API' | 'APIModels' | 'Auth' | 'Storage'}`
+>;
+
+/**
+ * A write to one resource of an environment, and its payload: the environment, the resource, the
+ * started job. An import names no resource (the service names it), so its payload has none.
+ */
+export async function writeResource<O extends ResourceWrite>(
+  operation: O,
+  key: EnvironmentKey & { resourceName?: string },
+  input: OperationInput<O>,
+  ctx: Context,
+) {
+  const out: WriteOutput = await ctx.aws.call<ResourceWrite>(operation, input);
+  forgetEnvironment(ctx, key);
+  const environment = environmentOf(key);
+  return {
+    environment,
+    resource: key.resourceName === undefined ? undefined : { ...environment, resourceName: key.resourceName },
+    job: startedJob(jobFromResponse({ operation, ...out }, key.environmentName), ctx),
+  };
+}
