@@ -1,32 +1,4 @@
-import type {
-  AdditionalConstraintsElement,
-  AuthenticatedElement,
-  AuthResources,
-  BackendAPIAppSyncAuthSettings,
-  BackendAPIAuthType,
-  BackendAPIResourceConfig,
-  BackendAuthAppleProviderConfig,
-  BackendAuthSocialProviderConfig,
-  CreateBackendAuthResourceConfig,
-  CreateBackendAuthUserPoolConfig,
-  DeliveryMethod,
-  GetBackendAPIModelsResponse,
-  GetBackendStorageResourceConfig,
-  GetTokenResponse,
-  MFAMode,
-  MfaTypesElement,
-  Mode,
-  OAuthGrantType,
-  OAuthScopesElement,
-  RequiredSignUpAttributesElement,
-  ResolutionStrategy,
-  S3BucketInfo,
-  Service,
-  ServiceName,
-  SignInMethod,
-  Status,
-  UpdateBackendConfigResponse,
-} from '@aws-sdk/client-amplifybackend';
+import type * as sdk from '@aws-sdk/client-amplifybackend';
 
 // The SDK speaks PascalCase (`AppId`, `MFAMode`); the rest of the gateway speaks camelCase.
 // Every member maps by lower-casing its first letter, except MFAMode, which would read `mFAMode`.
@@ -85,7 +57,7 @@ export interface ApiAuthSettings {
 }
 
 export interface ApiAuthType {
-  mode?: Mode;
+  mode?: sdk.Mode;
   settings?: ApiAuthSettings;
 }
 
@@ -96,11 +68,11 @@ export interface ApiConfig {
   defaultAuthType?: ApiAuthType;
   additionalAuthTypes: ApiAuthType[];
   /** The service nests it in `conflictResolution.resolutionStrategy`, its only member. */
-  conflictResolution?: ResolutionStrategy;
+  conflictResolution?: sdk.ResolutionStrategy;
 }
 
 export interface ApiModels {
-  status?: Status;
+  status?: sdk.Status;
   /** JSON, as the service sends it. */
   models?: string;
   /** JSON, as the service sends it. */
@@ -108,14 +80,14 @@ export interface ApiModels {
 }
 
 export interface StoragePermissions {
-  authenticated: AuthenticatedElement[];
-  unAuthenticated: AuthenticatedElement[];
+  authenticated: sdk.AuthenticatedElement[];
+  unAuthenticated: sdk.AuthenticatedElement[];
 }
 
 export interface StorageConfig {
   bucketName?: string;
   imported: boolean;
-  serviceName?: ServiceName;
+  serviceName?: sdk.ServiceName;
   permissions?: StoragePermissions;
 }
 
@@ -148,18 +120,18 @@ export interface S3Bucket {
   creationDate: string | null;
 }
 
-const toApiAuthType = ({ mode, settings }: Camel<BackendAPIAuthType>): ApiAuthType => ({
+const toApiAuthType = ({ mode, settings }: Camel<sdk.BackendAPIAuthType>): ApiAuthType => ({
   mode,
   settings: settings && toApiAuthSettings(settings),
 });
 
-function toApiAuthSettings(settings: Camel<BackendAPIAppSyncAuthSettings>): ApiAuthSettings {
+function toApiAuthSettings(settings: Camel<sdk.BackendAPIAppSyncAuthSettings>): ApiAuthSettings {
   const { cognitoUserPoolId, description, expirationTime, openIDProviderName } = settings;
   const { openIDAuthTTL, openIDClientId, openIDIatTTL, openIDIssueURL } = settings;
   return { cognitoUserPoolId, description, expirationTime, openIDAuthTTL, openIDClientId, openIDIatTTL, openIDIssueURL, openIDProviderName };
 }
 
-export function toApiConfig(config: Camel<BackendAPIResourceConfig>): ApiConfig {
+export function toApiConfig(config: Camel<sdk.BackendAPIResourceConfig>): ApiConfig {
   const { apiName, service, transformSchema, defaultAuthType, additionalAuthTypes = [], conflictResolution } = config;
   return {
     apiName,
@@ -171,13 +143,13 @@ export function toApiConfig(config: Camel<BackendAPIResourceConfig>): ApiConfig 
   };
 }
 
-export const toApiModels = ({ status, models, modelIntrospectionSchema }: Camel<GetBackendAPIModelsResponse>): ApiModels => ({
+export const toApiModels = ({ status, models, modelIntrospectionSchema }: Camel<sdk.GetBackendAPIModelsResponse>): ApiModels => ({
   status,
   models,
   modelIntrospectionSchema,
 });
 
-export function toStorageConfig(config: Camel<GetBackendStorageResourceConfig>): StorageConfig {
+export function toStorageConfig(config: Camel<sdk.GetBackendStorageResourceConfig>): StorageConfig {
   const { bucketName, imported = false, serviceName, permissions } = config;
   return {
     bucketName,
@@ -190,7 +162,7 @@ export function toStorageConfig(config: Camel<GetBackendStorageResourceConfig>):
   };
 }
 
-export function toBackendConfig(config: Camel<UpdateBackendConfigResponse>): BackendConfig {
+export function toBackendConfig(config: Camel<sdk.UpdateBackendConfigResponse>): BackendConfig {
   const { appId, backendManagerAppId, loginAuthConfig: login, error } = config;
   const loginAuthConfig = login && {
     awsCognitoIdentityPoolId: login.awsCognitoIdentityPoolId,
@@ -202,14 +174,14 @@ export function toBackendConfig(config: Camel<UpdateBackendConfigResponse>): Bac
 }
 
 /** A token as GetToken or CreateToken answers it; what the answer leaves out, from what was asked. */
-export const toAdminToken = (token: Camel<GetTokenResponse>, asked: { appId: string; sessionId?: string }): AdminToken => ({
+export const toAdminToken = (token: Camel<sdk.GetTokenResponse>, asked: { appId: string; sessionId?: string }): AdminToken => ({
   appId: token.appId ?? asked.appId,
   sessionId: token.sessionId ?? asked.sessionId ?? '',
   challengeCode: token.challengeCode ?? '',
   ttl: token.ttl ?? '',
 });
 
-export const toS3Bucket = (bucket: Camel<S3BucketInfo>): S3Bucket => ({
+export const toS3Bucket = (bucket: Camel<sdk.S3BucketInfo>): S3Bucket => ({
   name: bucket.name ?? '',
   creationDate: bucket.creationDate ?? null,
 });
@@ -217,16 +189,16 @@ export const toS3Bucket = (bucket: Camel<S3BucketInfo>): S3Bucket => ({
 // --- auth: what GetBackendAuth says, with every secret reduced to whether it is set --------------
 
 export interface AuthConfig {
-  authResources?: AuthResources;
-  service?: Service;
+  authResources?: sdk.AuthResources;
+  service?: sdk.Service;
   identityPoolConfigs?: { identityPoolName?: string; unauthenticatedLogin?: boolean };
   userPoolConfigs?: UserPoolConfig;
 }
 
 export interface UserPoolConfig {
   userPoolName?: string;
-  signInMethod?: SignInMethod;
-  requiredSignUpAttributes: RequiredSignUpAttributesElement[];
+  signInMethod?: sdk.SignInMethod;
+  requiredSignUpAttributes: sdk.RequiredSignUpAttributesElement[];
   forgotPassword?: MessageConfig;
   verificationMessage?: MessageConfig;
   mfa?: MfaConfig;
@@ -236,20 +208,20 @@ export interface UserPoolConfig {
 
 /** How a verification or password-reset code is sent. */
 export interface MessageConfig {
-  deliveryMethod?: DeliveryMethod;
+  deliveryMethod?: sdk.DeliveryMethod;
   emailSettings?: { emailSubject?: string; emailMessage?: string };
   smsSettings?: { smsMessage?: string };
 }
 
 export interface MfaConfig {
-  mfaMode?: MFAMode;
-  settings?: { mfaTypes?: MfaTypesElement[]; smsMessage?: string };
+  mfaMode?: sdk.MFAMode;
+  settings?: { mfaTypes?: sdk.MfaTypesElement[]; smsMessage?: string };
 }
 
 export interface OAuthConfig {
   domainPrefix?: string;
-  oAuthGrantType?: OAuthGrantType;
-  oAuthScopes: OAuthScopesElement[];
+  oAuthGrantType?: sdk.OAuthGrantType;
+  oAuthScopes: sdk.OAuthScopesElement[];
   redirectSignInURIs: string[];
   redirectSignOutURIs: string[];
   socialProviderSettings?: SocialProviders;
@@ -276,12 +248,12 @@ export interface AppleProvider {
 
 export interface PasswordPolicy {
   minimumLength?: number;
-  additionalConstraints: AdditionalConstraintsElement[];
+  additionalConstraints: sdk.AdditionalConstraintsElement[];
 }
 
-type SdkUserPool = Camel<CreateBackendAuthUserPoolConfig>;
+type SdkUserPool = Camel<sdk.CreateBackendAuthUserPoolConfig>;
 
-export function toAuthConfig(config: Camel<CreateBackendAuthResourceConfig>): AuthConfig {
+export function toAuthConfig(config: Camel<sdk.CreateBackendAuthResourceConfig>): AuthConfig {
   const { authResources, service, identityPoolConfigs: identityPool, userPoolConfigs: userPool } = config;
   return {
     authResources,
@@ -336,12 +308,12 @@ function toOAuthConfig(oAuth: NonNullable<SdkUserPool['oAuth']>): OAuthConfig {
   };
 }
 
-const toSocialProvider = (provider: Camel<BackendAuthSocialProviderConfig>): SocialProvider => ({
+const toSocialProvider = (provider: Camel<sdk.BackendAuthSocialProviderConfig>): SocialProvider => ({
   clientId: provider.clientId,
   clientSecretSet: Boolean(provider.clientSecret),
 });
 
-const toAppleProvider = (provider: Camel<BackendAuthAppleProviderConfig>): AppleProvider => ({
+const toAppleProvider = (provider: Camel<sdk.BackendAuthAppleProviderConfig>): AppleProvider => ({
   clientId: provider.clientId,
   keyId: provider.keyId,
   teamId: provider.teamId,

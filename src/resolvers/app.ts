@@ -5,9 +5,15 @@ import { nullIfAbsent } from '../errors.js';
 import { environmentOf, environmentWire, type AppKey, type EnvironmentKey } from '../keys.js';
 import { jobFromResponse, startedJob, type JobRef } from './job.js';
 
+/** What an app-wide write answers: the app, and the job it started. */
 export interface AppPayload {
   app: AppKey;
-  job?: JobRef | null;
+  job: JobRef | null;
+}
+
+/** What a write to an app's environments answers: the app, the environment, the job it started. */
+export interface EnvironmentPayload extends AppPayload {
+  environment: EnvironmentKey;
 }
 
 /** What a write answers of the job it started, if any. */
@@ -50,7 +56,7 @@ export function forgetApp(ctx: Context, appId: string) {
  * The payload of a write that changes the app's environments (creates, clones or deletes one):
  * the app, the environment, the job it started.
  */
-export function environmentWritten(operation: string, env: EnvironmentKey, out: WriteOutput, ctx: Context) {
+export function environmentWritten(operation: string, env: EnvironmentKey, out: WriteOutput, ctx: Context): EnvironmentPayload {
   forgetApp(ctx, env.appId);
   return {
     app: { appId: env.appId },

@@ -13,7 +13,8 @@ import {
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendApi } from './refs.js';
-import { resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { resourceKeyFields } from './key-fields.js';
+import { resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
 
 export const ApiAuthMode = builder.enumType('ApiAuthMode', { values: Object.values(Mode) });
@@ -68,19 +69,10 @@ const BackendApiModels = builder.objectRef<ApiModels>('BackendApiModels').implem
   }),
 });
 
-builder.node(BackendApi, {
+resourceNode(BackendApi, 'api', {
   description: 'A GraphQL API (AppSync) resource of an environment.',
-  ...resourceNode('api'),
-  fields: (t) => ({
-    ...resourceFields(t),
-    config: t.field({
-      type: BackendApiConfig,
-      nullable: true,
-      description: 'GetBackendAPI.',
-      resolve: (r, _a, ctx) => config(r, ctx),
-    }),
-    models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => models(r, ctx) }),
-  }),
+  config: { type: BackendApiConfig, description: 'GetBackendAPI.', resolve: config },
+  fields: (t) => ({ models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => models(r, ctx) }) }),
 });
 
 const BackendApiAuthSettingsInput = builder.inputType('BackendApiAuthSettingsInput', {
@@ -120,42 +112,35 @@ const toApiConfigInput = (input: typeof BackendApiConfigInput.$inferInput): ApiC
   return { ...rest, ...(conflictResolution ? { conflictResolution: { resolutionStrategy: conflictResolution } } : {}) };
 };
 
-const CreateBackendApiPayload = resourcePayload('CreateBackendApiPayload', { field: 'api', type: BackendApi });
+const apiPayload = resourcePayload({ field: 'api', type: BackendApi });
 
 mutationWithInput('createBackendApi', {
-  type: CreateBackendApiPayload,
   description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
-  inputName: 'CreateBackendApiInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: BackendApiConfigInput, required: true }),
   }),
   resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfigInput(input.config) }, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('updateBackendApi', {
-  type: () => resourcePayload('UpdateBackendApiPayload', { field: 'api', type: BackendApi }),
   description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
-  inputName: 'UpdateBackendApiInput',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: false }),
-    config: f.field({ type: BackendApiConfigInput }),
-  }),
+  inputFields: (f) => ({ ...resourceKeyFields(f, { creating: false }), config: f.field({ type: BackendApiConfigInput }) }),
   resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfigInput(input.config) : null }, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('deleteBackendApi', {
-  type: () => resourcePayload('DeleteBackendApiPayload', { field: 'api', type: BackendApi }),
   description: 'Removes a GraphQL API from an environment (DeleteBackendAPI).',
-  inputName: 'DeleteBackendApiInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => deleteBackendApi(input, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('generateBackendApiModels', {
-  type: () => resourcePayload('GenerateBackendApiModelsPayload', { field: 'api', type: BackendApi }),
   description: "Generates DataStore models from an API's transform schema (GenerateBackendAPIModels).",
-  inputName: 'GenerateBackendApiModelsInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => generateBackendApiModels(input, ctx),
+  payload: apiPayload,
 });

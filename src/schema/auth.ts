@@ -26,7 +26,8 @@ import { config, createBackendAuth, deleteBackendAuth, importBackendAuth, update
 import { builder, type InputFieldBuilder, type Types } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendAuth } from './refs.js';
-import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { environmentKeyFields, resourceKeyFields } from './key-fields.js';
+import { resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
 
 export const AuthResourcesEnum = builder.enumType('AuthResources', { values: Object.values(AuthResources) });
@@ -154,18 +155,9 @@ const BackendAuthConfig = builder.objectRef<AuthConfig>('BackendAuthConfig').imp
   }),
 });
 
-builder.node(BackendAuth, {
+resourceNode(BackendAuth, 'auth', {
   description: 'The Cognito auth resource of an environment.',
-  ...resourceNode('auth'),
-  fields: (t) => ({
-    ...resourceFields(t),
-    config: t.field({
-      type: BackendAuthConfig,
-      nullable: true,
-      description: 'GetBackendAuth, without secrets.',
-      resolve: (r, _a, ctx) => config(r, ctx),
-    }),
-  }),
+  config: { type: BackendAuthConfig, description: 'GetBackendAuth, without secrets.', resolve: config },
 });
 
 // --- inputs: the create shape requires what the service requires, the update shape little -------
@@ -295,40 +287,37 @@ const UpdateBackendAuthConfigInput = authConfigInput(
   }),
 );
 
+const authPayload = resourcePayload({ field: 'auth', type: BackendAuth });
+
 mutationWithInput('createBackendAuth', {
-  type: () => resourcePayload('CreateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
-  inputName: 'CreateBackendAuthInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
   }),
   resolve: (input, ctx) => createBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('updateBackendAuth', {
-  type: () => resourcePayload('UpdateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
-  inputName: 'UpdateBackendAuthInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: false }),
     config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
   }),
   resolve: (input, ctx) => updateBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('deleteBackendAuth', {
-  type: () => resourcePayload('DeleteBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Removes the auth resource of an environment (DeleteBackendAuth).',
-  inputName: 'DeleteBackendAuthInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => deleteBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('importBackendAuth', {
-  type: () => resourcePayload('ImportBackendAuthPayload'),
   description: 'Uses an existing Cognito user pool as the auth of an environment (ImportBackendAuth).',
-  inputName: 'ImportBackendAuthInput',
   inputFields: (f) => ({
     ...environmentKeyFields(f),
     userPoolId: f.string({ required: true, validate: pathValue }),
@@ -337,4 +326,5 @@ mutationWithInput('importBackendAuth', {
     identityPoolId: f.string({ validate: pathValue }),
   }),
   resolve: (input, ctx) => importBackendAuth(input, ctx),
+  payload: resourcePayload(),
 });

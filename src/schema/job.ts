@@ -7,11 +7,11 @@ import {
   runningForSeconds,
   stuck,
   updateBackendJob,
-  type JobRef,
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
-import { environmentOf, type EnvironmentKey } from '../keys.js';
+import { environmentOf } from '../keys.js';
 import { builder } from './builder.js';
+import { jobKeyArgs, jobKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
@@ -77,32 +77,23 @@ builder.queryField('backendJob', (t) =>
     type: BackendJob,
     nullable: true,
     description: 'A job by its key (GetBackendJob); null when the service does not know it.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      environmentName: t.arg.string({ required: true, validate: pathValue }),
-      jobId: t.arg.id({ required: true, validate: pathValue }),
-    },
+    args: jobKeyArgs(t.arg),
     resolve: (_root, args, ctx) => backendJob(args, ctx),
   }),
 );
 
 mutationWithInput('updateBackendJob', {
-  type: () => builder.objectRef<{ job: JobRef; environment: EnvironmentKey }>('UpdateBackendJobPayload').implement({
-    fields: (p) => ({
-      job: p.expose('job', { type: BackendJob }),
-      environment: p.expose('environment', { type: BackendEnvironment }),
-    }),
-  }),
   description: "Sets a job's operation or status (UpdateBackendJob).",
-  inputName: 'UpdateBackendJobInput',
   inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    environmentName: f.string({ required: true, validate: pathValue }),
-    jobId: f.id({ required: true, validate: pathValue }),
+    ...jobKeyFields(f),
     operation: f.string({ validate: nonEmpty }),
     status: f.string({ validate: nonEmpty }),
   }),
   resolve: (input, ctx) => updateBackendJob(input, ctx),
+  payload: (p) => ({
+    job: p.expose('job', { type: BackendJob }),
+    environment: p.expose('environment', { type: BackendEnvironment }),
+  }),
 });
 
 builder.subscriptionField('backendJob', (t) =>

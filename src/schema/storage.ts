@@ -7,10 +7,11 @@ import {
   importBackendStorage,
   updateBackendStorage,
 } from '../resolvers/storage.js';
-import { builder } from './builder.js';
+import { builder, type InputFieldBuilder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendStorage } from './refs.js';
-import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { environmentKeyFields, resourceKeyFields } from './key-fields.js';
+import { resourceNode, resourcePayload } from './resource.js';
 import { pathValue } from './validation.js';
 
 export const StorageService = builder.enumType('StorageService', { values: Object.values(ServiceName) });
@@ -33,18 +34,9 @@ const BackendStorageConfig = builder.objectRef<StorageConfig>('BackendStorageCon
   }),
 });
 
-builder.node(BackendStorage, {
+resourceNode(BackendStorage, 'storage', {
   description: 'An S3 storage resource of an environment.',
-  ...resourceNode('storage'),
-  fields: (t) => ({
-    ...resourceFields(t),
-    config: t.field({
-      type: BackendStorageConfig,
-      nullable: true,
-      description: 'GetBackendStorage.',
-      resolve: (r, _a, ctx) => config(r, ctx),
-    }),
-  }),
+  config: { type: BackendStorageConfig, description: 'GetBackendStorage.', resolve: config },
 });
 
 const BackendStoragePermissionsInput = builder.inputType('BackendStoragePermissionsInput', {
@@ -54,12 +46,15 @@ const BackendStoragePermissionsInput = builder.inputType('BackendStoragePermissi
   }),
 });
 
+// S3 is the only service the API knows; a client may leave it out.
+const storageServiceField = (f: InputFieldBuilder) => f.field({ type: StorageService, defaultValue: 'S3' });
+
 const storageConfigInput = (name: string, withBucket: boolean) =>
   builder.inputType(name, {
     fields: (t) => ({
       ...(withBucket ? { bucketName: t.string({ validate: pathValue }) } : {}),
       permissions: t.field({ type: BackendStoragePermissionsInput, required: true }),
-      serviceName: t.field({ type: StorageService, defaultValue: 'S3' }),
+      serviceName: storageServiceField(t),
     }),
   });
 
@@ -68,47 +63,42 @@ const UpdateBackendStorageConfigInput = storageConfigInput('UpdateBackendStorage
 
 const withService = <C extends { serviceName?: 'S3' | null }>(config: C) => ({ ...config, serviceName: config.serviceName ?? 'S3' });
 
+const storagePayload = resourcePayload({ field: 'storage', type: BackendStorage });
+
 mutationWithInput('createBackendStorage', {
-  type: () => resourcePayload('CreateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
   description: 'Adds S3 storage to an environment (CreateBackendStorage).',
-  inputName: 'CreateBackendStorageInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: CreateBackendStorageConfigInput, required: true }),
   }),
   resolve: (input, ctx) => createBackendStorage({ ...input, config: withService(input.config) }, ctx),
+  payload: storagePayload,
 });
 
 mutationWithInput('updateBackendStorage', {
-  type: () => resourcePayload('UpdateBackendStoragePayload', { field: 'storage', type: BackendStorage }),
   description: 'Changes the permissions of a storage resource (UpdateBackendStorage).',
-  inputName: 'UpdateBackendStorageInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: false }),
     config: f.field({ type: UpdateBackendStorageConfigInput, required: true }),
   }),
   resolve: (input, ctx) => updateBackendStorage({ ...input, config: withService(input.config) }, ctx),
+  payload: storagePayload,
 });
 
 mutationWithInput('deleteBackendStorage', {
-  type: () => resourcePayload('DeleteBackendStoragePayload', { field: 'storage', type: BackendStorage }),
   description: 'Removes a storage resource from an environment (DeleteBackendStorage).',
-  inputName: 'DeleteBackendStorageInput',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: false }),
-    serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
-  }),
+  inputFields: (f) => ({ ...resourceKeyFields(f, { creating: false }), serviceName: storageServiceField(f) }),
   resolve: (input, ctx) => deleteBackendStorage(withService(input), ctx),
+  payload: storagePayload,
 });
 
 mutationWithInput('importBackendStorage', {
-  type: () => resourcePayload('ImportBackendStoragePayload'),
   description: 'Uses an existing S3 bucket as storage of an environment (ImportBackendStorage).',
-  inputName: 'ImportBackendStorageInput',
   inputFields: (f) => ({
     ...environmentKeyFields(f),
     bucketName: f.string({ required: true, validate: pathValue }),
-    serviceName: f.field({ type: StorageService, defaultValue: 'S3' }),
+    serviceName: storageServiceField(f),
   }),
   resolve: (input, ctx) => importBackendStorage(withService(input), ctx),
+  payload: resourcePayload(),
 });
