@@ -4,7 +4,6 @@ import { isNotFound } from './errors.js';
 import { environmentWire, resourceWire, type EnvironmentKey, type JobKey, type ResourceKey } from './keys.js';
 import { joinKey, lazily, perKey, type Reads } from './per-key-loader.js';
 
-export type Backend = OperationOutput<'GetBackend'>;
 export type Job = OperationOutput<'GetBackendJob'>;
 export type JobsPage = OperationOutput<'ListBackendJobs'>;
 

@@ -253,6 +253,7 @@ export interface PasswordPolicy {
 
 type SdkUserPool = Camel<sdk.CreateBackendAuthUserPoolConfig>;
 
+// GetBackendAuth answers in the shape CreateBackendAuth takes.
 export function toAuthConfig(config: Camel<sdk.CreateBackendAuthResourceConfig>): AuthConfig {
   const { authResources, service, identityPoolConfigs: identityPool, userPoolConfigs: userPool } = config;
   return {
