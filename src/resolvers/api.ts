@@ -3,14 +3,11 @@ import { toApiConfig, toApiModels } from '../aws/map.js';
 import type { Context } from '../context.js';
 import { upstreamContractError } from '../errors.js';
 import { resourceWire, type ResourceKey } from '../keys.js';
-import { writeResource } from './resource.js';
+import { readConfig, withConfig, writeResource } from './resource.js';
 
 export type ApiConfigInput = OperationInput<'CreateBackendAPI'>['resourceConfig'];
 
-export async function config(api: ResourceKey, ctx: Context) {
-  const { resourceConfig } = await ctx.loaders.api.load(api);
-  return resourceConfig ? toApiConfig(resourceConfig) : null;
-}
+export const config = (api: ResourceKey, ctx: Context) => readConfig(ctx.loaders.api.load(api), toApiConfig);
 
 export const models = async (api: ResourceKey, ctx: Context) => toApiModels(await ctx.loaders.apiModels.load(api));
 
@@ -24,10 +21,10 @@ export function parseModels(text: string | undefined) {
 }
 
 export const createBackendApi = (input: ResourceKey & { config: ApiConfigInput }, ctx: Context) =>
-  writeResource('CreateBackendAPI', input, { ...resourceWire(input), resourceConfig: input.config }, ctx);
+  writeResource('CreateBackendAPI', input, withConfig(input), ctx);
 
-export const updateBackendApi = (input: ResourceKey & { config?: ApiConfigInput | null }, ctx: Context) =>
-  writeResource('UpdateBackendAPI', input, { ...resourceWire(input), resourceConfig: input.config ?? undefined }, ctx);
+export const updateBackendApi = (input: ResourceKey & { config: ApiConfigInput | null }, ctx: Context) =>
+  writeResource('UpdateBackendAPI', input, withConfig(input), ctx);
 
 export const deleteBackendApi = (input: ResourceKey, ctx: Context) =>
   writeResource('DeleteBackendAPI', input, resourceWire(input), ctx);

@@ -2,22 +2,19 @@ import type { OperationInput } from '../aws/client.js';
 import { toAuthConfig } from '../aws/map.js';
 import type { Context } from '../context.js';
 import { environmentWire, resourceWire, type EnvironmentKey, type ResourceKey } from '../keys.js';
-import { writeResource } from './resource.js';
+import { readConfig, withConfig, writeResource } from './resource.js';
 
 export type CreateAuthConfig = OperationInput<'CreateBackendAuth'>['resourceConfig'];
 export type UpdateAuthConfig = OperationInput<'UpdateBackendAuth'>['resourceConfig'];
 
 /** Without secrets: the model says only whether each is set. */
-export async function config(auth: ResourceKey, ctx: Context) {
-  const { resourceConfig } = await ctx.loaders.auth.load(auth);
-  return resourceConfig ? toAuthConfig(resourceConfig) : null;
-}
+export const config = (auth: ResourceKey, ctx: Context) => readConfig(ctx.loaders.auth.load(auth), toAuthConfig);
 
 export const createBackendAuth = (input: ResourceKey & { config: CreateAuthConfig }, ctx: Context) =>
-  writeResource('CreateBackendAuth', input, { ...resourceWire(input), resourceConfig: input.config }, ctx);
+  writeResource('CreateBackendAuth', input, withConfig(input), ctx);
 
 export const updateBackendAuth = (input: ResourceKey & { config: UpdateAuthConfig }, ctx: Context) =>
-  writeResource('UpdateBackendAuth', input, { ...resourceWire(input), resourceConfig: input.config }, ctx);
+  writeResource('UpdateBackendAuth', input, withConfig(input), ctx);
 
 export const deleteBackendAuth = (input: ResourceKey, ctx: Context) =>
   writeResource('DeleteBackendAuth', input, resourceWire(input), ctx);

@@ -1,9 +1,18 @@
 import type { OperationInput, OperationName } from '../aws/client.js';
 import type { Context } from '../context.js';
-import { environmentOf, type EnvironmentKey } from '../keys.js';
+import { environmentOf, resourceWire, type EnvironmentKey, type ResourceKey } from '../keys.js';
 import type { WriteOutput } from './app.js';
 import { forgetEnvironment } from './environment.js';
 import { jobFromResponse, startedJob } from './job.js';
+
+/** A resource's `config`: the model `toModel` makes of what its Get operation answers, if anything. */
+export async function readConfig<Sdk, Model>(read: Promise<{ resourceConfig?: Sdk }>, toModel: (config: Sdk) => Model) {
+  const { resourceConfig } = await read;
+  return resourceConfig ? toModel(resourceConfig) : null;
+}
+
+/** The input of a write that sends a resource's key and its new config. */
+export const withConfig = <Config>(input: ResourceKey & { config: Config }) => ({ ...resourceWire(input), resourceConfig: input.config });
 
 /** The operations that write one resource of an environment, or import one (which names none). */
 type ResourceWrite = Extract<
