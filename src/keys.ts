@@ -24,5 +24,11 @@ export interface JobKey extends EnvironmentKey {
   jobId: string;
 }
 
+/** Only the environment key of a larger value (an input, a resource key). */
+export const environmentOf = (k: EnvironmentKey): EnvironmentKey => ({ appId: k.appId, environmentName: k.environmentName });
+
 /** The wire's names for an environment key, as every AmplifyBackend input spells them. */
 export const environmentWire = (k: EnvironmentKey) => ({ appId: k.appId, backendEnvironmentName: k.environmentName });
+
+/** The wire's names for a resource key: the environment's, and the resource's own. */
+export const resourceWire = (k: ResourceKey) => ({ ...environmentWire(k), resourceName: k.resourceName });

@@ -1,15 +1,15 @@
-import type { OperationInput, OperationOutput } from '../aws/client.js';
+import type { OperationInput } from '../aws/client.js';
+import { toApiConfig, toApiModels } from '../aws/map.js';
 import type { Context } from '../context.js';
 import { upstreamContractError } from '../errors.js';
-import { resourceKeyInput, resourcePayload, type ResourceRef } from './environment.js';
+import { resourceWire, type ResourceKey } from '../keys.js';
+import { readConfig, withConfig, writeResource } from './resource.js';
 
 export type ApiConfigInput = OperationInput<'CreateBackendAPI'>['resourceConfig'];
-export type ApiConfig = NonNullable<OperationOutput<'GetBackendAPI'>['resourceConfig']>;
 
-export const apiConfig = async (api: ResourceRef, ctx: Context) =>
-  (await ctx.loaders.api.load(api)).resourceConfig ?? null;
+export const config = (api: ResourceKey, ctx: Context) => readConfig(ctx.loaders.api.load(api), toApiConfig);
 
-export const apiModels = (api: ResourceRef, ctx: Context) => ctx.loaders.apiModels.load(api);
+export const models = async (api: ResourceKey, ctx: Context) => toApiModels(await ctx.loaders.apiModels.load(api));
 
 export function parseModels(text: string | undefined) {
   if (text === undefined || text === '') return null;
@@ -20,32 +20,14 @@ export function parseModels(text: string | undefined) {
   }
 }
 
-export async function createBackendApi(input: ResourceRef & { config: ApiConfigInput }, ctx: Context) {
-  const out = await ctx.aws.call('CreateBackendAPI', {
-    ...resourceKeyInput(input),
-    resourceConfig: input.config,
-  });
-  return resourcePayload({ operation: 'CreateBackendAPI', ...out }, input, ctx);
-}
+export const createBackendApi = (input: ResourceKey & { config: ApiConfigInput }, ctx: Context) =>
+  writeResource('CreateBackendAPI', input, withConfig(input), ctx);
 
-export async function updateBackendApi(input: ResourceRef & { config?: ApiConfigInput | null }, ctx: Context) {
-  const out = await ctx.aws.call('UpdateBackendAPI', {
-    ...resourceKeyInput(input),
-    resourceConfig: input.config ?? undefined,
-  });
-  return resourcePayload({ operation: 'UpdateBackendAPI', ...out }, input, ctx);
-}
+export const updateBackendApi = (input: ResourceKey & { config: ApiConfigInput | null }, ctx: Context) =>
+  writeResource('UpdateBackendAPI', input, withConfig(input), ctx);
 
-export async function deleteBackendApi(input: ResourceRef, ctx: Context) {
-  const out = await ctx.aws.call('DeleteBackendAPI', {
-    ...resourceKeyInput(input),
-  });
-  return resourcePayload({ operation: 'DeleteBackendAPI', ...out }, input, ctx);
-}
+export const deleteBackendApi = (input: ResourceKey, ctx: Context) =>
+  writeResource('DeleteBackendAPI', input, resourceWire(input), ctx);
 
-export async function generateBackendApiModels(input: ResourceRef, ctx: Context) {
-  const out = await ctx.aws.call('GenerateBackendAPIModels', {
-    ...resourceKeyInput(input),
-  });
-  return resourcePayload({ operation: 'GenerateBackendAPIModels', ...out }, input, ctx);
-}
+export const generateBackendApiModels = (input: ResourceKey, ctx: Context) =>
+  writeResource('GenerateBackendAPIModels', input, resourceWire(input), ctx);

@@ -1,28 +1,21 @@
 import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
-import { isNotFound } from '../errors.js';
+import { nullIfAbsent } from '../errors.js';
 import type { EventQueue } from '../jobs/queue.js';
 import { isTerminalStatus, jobVersion, type WatchedJob } from '../jobs/lifecycle.js';
-import { isStuck, runningForSeconds } from '../jobs/stuck.js';
+import { isStuck, runningForSeconds as secondsRunning } from '../jobs/stuck.js';
 import type { WatchEvent } from '../jobs/watcher.js';
-import { JOBS_PAGE_SIZE, type Job } from '../loaders.js';
-import { forwardConnection, type ConnectionArgs } from './connection.js';
-import type { EnvironmentRef } from './environment.js';
+import type { Job } from '../loaders.js';
+import { environmentOf, environmentWire, type JobKey } from '../keys.js';
+import type { WriteOutput } from './app.js';
 
 /** A job known by its key; `known` holds what a response already said of it. */
-export interface JobRef {
-  appId: string;
-  environmentName: string;
-  jobId: string;
+export interface JobRef extends JobKey {
   known?: Partial<WatchedJob>;
 }
 
-
 /** The job a write operation started, from its response; `null` when it started none. Only maps. */
-export function jobFromResponse(
-  out: { appId?: string; backendEnvironmentName?: string; jobId?: string; status?: string; operation?: string; error?: string },
-  fallbackEnvironment: string | undefined,
-): JobRef | null {
+export function jobFromResponse(out: WriteOutput, fallbackEnvironment: string | undefined): JobRef | null {
   const environmentName = out.backendEnvironmentName ?? fallbackEnvironment;
   if (!out.jobId || !out.appId || !environmentName) return null;
   return {
@@ -42,7 +35,8 @@ export function startedJob(job: JobRef | null, ctx: Context): JobRef | null {
   return job;
 }
 
-const jobRef = (appId: string, environmentName: string, job: WatchedJob): JobRef => ({
+/** A job as a listing or a watch saw it. */
+export const jobRef = (appId: string, environmentName: string, job: WatchedJob): JobRef => ({
   appId,
   environmentName,
   jobId: job.jobId ?? '',
@@ -62,70 +56,36 @@ async function timed(job: JobRef, ctx: Context) {
   return { status, createTime };
 }
 
-export const jobRunningForSeconds = async (job: JobRef, ctx: Context) =>
-  runningForSeconds(await timed(job, ctx), ctx.jobTiming.now());
+export const runningForSeconds = async (job: JobRef, ctx: Context) =>
+  secondsRunning(await timed(job, ctx), ctx.jobTiming.now());
 
 /** A job a poller published as stuck is stuck here too, whatever this instance's clock says. */
-export const jobStuck = async (job: JobRef, ctx: Context) =>
+export const stuck = async (job: JobRef, ctx: Context) =>
   job.known?.stuck === true || isStuck(await timed(job, ctx), ctx.jobTiming);
 
 /** `null` for a job the service does not know. */
-export async function backendJob(args: { appId: string; environmentName: string; jobId: string }, ctx: Context): Promise<JobRef | null> {
-  try {
-    const job = await ctx.loaders.job.load(args);
-    return jobRef(args.appId, args.environmentName, job);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
-export const environmentJob = (env: EnvironmentRef, args: { jobId: string }, ctx: Context) =>
-  backendJob({ appId: env.appId, environmentName: env.name, jobId: args.jobId }, ctx);
-
-export function environmentJobs(
-  env: EnvironmentRef,
-  args: ConnectionArgs & { status?: string | null; operation?: string | null },
-  ctx: Context,
-) {
-  return forwardConnection(
-    args,
-    async (nextToken) => {
-      const page = await ctx.loaders.jobsPage.load({
-        appId: env.appId,
-        environmentName: env.name,
-        // Always a whole page, whatever `first` asks: `pendingJob` and other selections of the
-        // environment's jobs read the same page, so a query asking for them costs one call.
-        maxResults: JOBS_PAGE_SIZE,
-        nextToken,
-        status: args.status ?? undefined,
-        operation: args.operation ?? undefined,
-      });
-      return { items: page.jobs ?? [], nextToken: page.nextToken };
-    },
-    (job) => jobRef(env.appId, env.name, job),
-    (job) => job.jobId,
-  );
+export async function backendJob(key: JobKey, ctx: Context): Promise<JobRef | null> {
+  const job = await nullIfAbsent(ctx.loaders.job.load(key));
+  return job && jobRef(key.appId, key.environmentName, job);
 }
 
 export async function updateBackendJob(
-  input: { appId: string; environmentName: string; jobId: string; operation?: string | null; status?: string | null },
+  input: JobKey & { operation?: string | null; status?: string | null },
   ctx: Context,
 ) {
   const out = await ctx.aws.call('UpdateBackendJob', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
+    ...environmentWire(input),
     jobId: input.jobId,
     operation: input.operation ?? undefined,
     status: input.status ?? undefined,
   });
-  const key = { appId: input.appId, environmentName: input.environmentName, jobId: input.jobId };
+  const key: JobKey = { ...environmentOf(input), jobId: input.jobId };
   ctx.loaders.job.clear(key).prime(key, out);
   ctx.loaders.jobsPage.clearAll();
   ctx.jobs.jobStarted(key);
   return {
     job: jobRef(input.appId, input.environmentName, { ...out, jobId: out.jobId ?? input.jobId }),
-    environment: { appId: input.appId, name: input.environmentName },
+    environment: environmentOf(input),
   };
 }
 

@@ -1,46 +1,26 @@
 import type { OperationInput } from '../aws/client.js';
+import { toStorageConfig } from '../aws/map.js';
 import type { Context } from '../context.js';
-import { resourceKeyInput, resourcePayload, type ResourceRef } from './environment.js';
+import { environmentWire, resourceWire, type EnvironmentKey, type ResourceKey } from '../keys.js';
+import { readConfig, withConfig, writeResource } from './resource.js';
 
 export type CreateStorageConfig = OperationInput<'CreateBackendStorage'>['resourceConfig'];
 export type UpdateStorageConfig = OperationInput<'UpdateBackendStorage'>['resourceConfig'];
 
-export const storageConfig = async (storage: ResourceRef, ctx: Context) =>
-  (await ctx.loaders.storage.load(storage)).resourceConfig ?? null;
+export const config = (storage: ResourceKey, ctx: Context) => readConfig(ctx.loaders.storage.load(storage), toStorageConfig);
 
-export async function createBackendStorage(input: ResourceRef & { config: CreateStorageConfig }, ctx: Context) {
-  const out = await ctx.aws.call('CreateBackendStorage', {
-    ...resourceKeyInput(input),
-    resourceConfig: input.config,
-  });
-  return resourcePayload({ operation: 'CreateBackendStorage', ...out }, input, ctx);
-}
+export const createBackendStorage = (input: ResourceKey & { config: CreateStorageConfig }, ctx: Context) =>
+  writeResource('CreateBackendStorage', input, withConfig(input), ctx);
 
-export async function updateBackendStorage(input: ResourceRef & { config: UpdateStorageConfig }, ctx: Context) {
-  const out = await ctx.aws.call('UpdateBackendStorage', {
-    ...resourceKeyInput(input),
-    resourceConfig: input.config,
-  });
-  return resourcePayload({ operation: 'UpdateBackendStorage', ...out }, input, ctx);
-}
+export const updateBackendStorage = (input: ResourceKey & { config: UpdateStorageConfig }, ctx: Context) =>
+  writeResource('UpdateBackendStorage', input, withConfig(input), ctx);
 
-export async function deleteBackendStorage(input: ResourceRef & { serviceName: 'S3' }, ctx: Context) {
-  const out = await ctx.aws.call('DeleteBackendStorage', {
-    ...resourceKeyInput(input),
-    serviceName: input.serviceName,
-  });
-  return resourcePayload({ operation: 'DeleteBackendStorage', ...out }, input, ctx);
-}
+export const deleteBackendStorage = (input: ResourceKey & { serviceName: 'S3' }, ctx: Context) =>
+  writeResource('DeleteBackendStorage', input, { ...resourceWire(input), serviceName: input.serviceName }, ctx);
 
-export async function importBackendStorage(
-  input: { appId: string; environmentName: string; bucketName: string; serviceName: 'S3' },
-  ctx: Context,
-) {
-  const out = await ctx.aws.call('ImportBackendStorage', {
-    appId: input.appId,
-    backendEnvironmentName: input.environmentName,
+export const importBackendStorage = (input: EnvironmentKey & { bucketName: string; serviceName: 'S3' }, ctx: Context) =>
+  writeResource('ImportBackendStorage', input, {
+    ...environmentWire(input),
     bucketName: input.bucketName,
     serviceName: input.serviceName,
-  });
-  return resourcePayload({ operation: 'ImportBackendStorage', ...out }, input, ctx);
-}
+  }, ctx);

@@ -1,20 +1,20 @@
 import { Mode, ResolutionStrategy, Status } from '../aws/enums.js';
+import type { ApiAuthSettings, ApiAuthType, ApiConfig, ApiModels } from '../aws/map.js';
 import {
-  apiConfig,
-  apiModels,
+  config,
   createBackendApi,
   deleteBackendApi,
   generateBackendApiModels,
+  models,
   parseModels,
   updateBackendApi,
-  type ApiConfig,
   type ApiConfigInput,
 } from '../resolvers/api.js';
-import { resource } from '../resolvers/environment.js';
 import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendApi } from './refs.js';
-import { resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { resourceKeyFields } from './key-fields.js';
+import { resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
 
 export const ApiAuthMode = builder.enumType('ApiAuthMode', { values: Object.values(Mode) });
@@ -24,10 +24,7 @@ export const ApiModelsStatus = builder.enumType('ApiModelsStatus', {
   values: Object.values(Status),
 });
 
-type AuthType = NonNullable<ApiConfig['defaultAuthType']>;
-type AuthSettings = NonNullable<AuthType['settings']>;
-
-const BackendApiAuthSettings = builder.objectRef<AuthSettings>('BackendApiAuthSettings').implement({
+const BackendApiAuthSettings = builder.objectRef<ApiAuthSettings>('BackendApiAuthSettings').implement({
   fields: (t) => ({
     cognitoUserPoolId: t.exposeString('cognitoUserPoolId', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
@@ -40,7 +37,7 @@ const BackendApiAuthSettings = builder.objectRef<AuthSettings>('BackendApiAuthSe
   }),
 });
 
-const BackendApiAuthType = builder.objectRef<AuthType>('BackendApiAuthType').implement({
+const BackendApiAuthType = builder.objectRef<ApiAuthType>('BackendApiAuthType').implement({
   fields: (t) => ({
     mode: t.expose('mode', { type: ApiAuthMode, nullable: true }),
     settings: t.expose('settings', { type: BackendApiAuthSettings, nullable: true }),
@@ -53,21 +50,12 @@ const BackendApiConfig = builder.objectRef<ApiConfig>('BackendApiConfig').implem
     service: t.exposeString('service', { nullable: true }),
     transformSchema: t.exposeString('transformSchema', { nullable: true, description: 'The GraphQL schema Amplify transforms.' }),
     defaultAuthType: t.expose('defaultAuthType', { type: BackendApiAuthType, nullable: true }),
-    additionalAuthTypes: t.field({
-      type: [BackendApiAuthType],
-      resolve: (c) => (c.additionalAuthTypes ?? []) as AuthType[],
-    }),
-    conflictResolution: t.field({
-      type: ResolutionStrategyEnum,
-      nullable: true,
-      resolve: (c) => c.conflictResolution?.resolutionStrategy ?? null,
-    }),
+    additionalAuthTypes: t.expose('additionalAuthTypes', { type: [BackendApiAuthType] }),
+    conflictResolution: t.expose('conflictResolution', { type: ResolutionStrategyEnum, nullable: true }),
   }),
 });
 
-type Models = Awaited<ReturnType<typeof apiModels>>;
-
-const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement({
+const BackendApiModels = builder.objectRef<ApiModels>('BackendApiModels').implement({
   description: 'DataStore models generated from the transform schema (GetBackendAPIModels).',
   fields: (t) => ({
     status: t.expose('status', { type: ApiModelsStatus, nullable: true }),
@@ -81,19 +69,10 @@ const BackendApiModels = builder.objectRef<Models>('BackendApiModels').implement
   }),
 });
 
-builder.node(BackendApi, {
+resourceNode(BackendApi, 'api', {
   description: 'A GraphQL API (AppSync) resource of an environment.',
-  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'api', r.resourceName, ctx)),
-  fields: (t) => ({
-    ...resourceFields(t),
-    config: t.field({
-      type: BackendApiConfig,
-      nullable: true,
-      description: 'GetBackendAPI.',
-      resolve: (r, _a, ctx) => apiConfig(r, ctx),
-    }),
-    models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => apiModels(r, ctx) }),
-  }),
+  config: { type: BackendApiConfig, description: 'GetBackendAPI.', resolve: config },
+  fields: (t) => ({ models: t.field({ type: BackendApiModels, resolve: (r, _a, ctx) => models(r, ctx) }) }),
 });
 
 const BackendApiAuthSettingsInput = builder.inputType('BackendApiAuthSettingsInput', {
@@ -128,47 +107,40 @@ const BackendApiConfigInput = builder.inputType('BackendApiConfigInput', {
 });
 
 // GraphQL flattens conflictResolution to its one member; the service nests it.
-const toApiConfig = (config: typeof BackendApiConfigInput.$inferInput): ApiConfigInput => {
-  const { conflictResolution, ...rest } = config;
+const toApiConfigInput = (input: typeof BackendApiConfigInput.$inferInput): ApiConfigInput => {
+  const { conflictResolution, ...rest } = input;
   return { ...rest, ...(conflictResolution ? { conflictResolution: { resolutionStrategy: conflictResolution } } : {}) };
 };
 
-const CreateBackendApiPayload = resourcePayload('CreateBackendApiPayload', { field: 'api', type: BackendApi });
+const apiPayload = resourcePayload({ field: 'api', type: BackendApi });
 
 mutationWithInput('createBackendApi', {
-  type: CreateBackendApiPayload,
   description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
-  inputName: 'CreateBackendApiInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: BackendApiConfigInput, required: true }),
   }),
-  resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfig(input.config) }, ctx),
+  resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfigInput(input.config) }, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('updateBackendApi', {
-  type: () => resourcePayload('UpdateBackendApiPayload', { field: 'api', type: BackendApi }),
   description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
-  inputName: 'UpdateBackendApiInput',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: false }),
-    config: f.field({ type: BackendApiConfigInput }),
-  }),
-  resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfig(input.config) : null }, ctx),
+  inputFields: (f) => ({ ...resourceKeyFields(f, { creating: false }), config: f.field({ type: BackendApiConfigInput }) }),
+  resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfigInput(input.config) : null }, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('deleteBackendApi', {
-  type: () => resourcePayload('DeleteBackendApiPayload', { field: 'api', type: BackendApi }),
   description: 'Removes a GraphQL API from an environment (DeleteBackendAPI).',
-  inputName: 'DeleteBackendApiInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => deleteBackendApi(input, ctx),
+  payload: apiPayload,
 });
 
 mutationWithInput('generateBackendApiModels', {
-  type: () => resourcePayload('GenerateBackendApiModelsPayload', { field: 'api', type: BackendApi }),
   description: "Generates DataStore models from an API's transform schema (GenerateBackendAPIModels).",
-  inputName: 'GenerateBackendApiModelsInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => generateBackendApiModels(input, ctx),
+  payload: apiPayload,
 });

@@ -8,14 +8,14 @@ import {
   removeAllBackends,
   removeBackendConfig,
   updateBackendConfig,
-  type AppRef,
-  type BackendConfig,
 } from '../resolvers/app.js';
-import type { JobRef } from '../resolvers/job.js';
+import type { BackendConfig, LoginAuthConfig } from '../aws/map.js';
 import { builder } from './builder.js';
+import { appKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
+import { appPayload, environmentPayload } from './payload.js';
 import { parseSingleKeyId } from './node-id.js';
-import { App, BackendEnvironment, BackendJob } from './refs.js';
+import { App, BackendEnvironment } from './refs.js';
 import { newEnvironmentName, nonEmpty, pathValue } from './validation.js';
 
 builder.node(App, {
@@ -48,7 +48,7 @@ builder.queryField('app', (t) =>
   }),
 );
 
-const LoginAuthConfig = builder.objectRef<NonNullable<BackendConfig['loginAuthConfig']>>('LoginAuthConfig').implement({
+const LoginAuthConfig = builder.objectRef<LoginAuthConfig>('LoginAuthConfig').implement({
   fields: (t) => ({
     awsCognitoIdentityPoolId: t.exposeString('awsCognitoIdentityPoolId', { nullable: true }),
     awsCognitoRegion: t.exposeString('awsCognitoRegion', { nullable: true }),
@@ -76,88 +76,42 @@ const LoginAuthConfigInput = builder.inputType('LoginAuthConfigInput', {
   }),
 });
 
-interface AppPayloadShape {
-  app: AppRef;
-  environment?: { appId: string; name: string };
-  job?: JobRef | null;
-}
-
-const CreateBackendPayload = builder.objectRef<AppPayloadShape>('CreateBackendPayload').implement({
-  fields: (t) => ({
-    app: t.expose('app', { type: App }),
-    environment: t.field({ type: BackendEnvironment, resolve: (p) => p.environment! }),
-    job: t.expose('job', { type: BackendJob, nullable: true }),
-  }),
-});
-
-const AppJobPayload = (name: string) =>
-  builder.objectRef<AppPayloadShape>(name).implement({
-    fields: (t) => ({
-      app: t.expose('app', { type: App }),
-      job: t.expose('job', { type: BackendJob, nullable: true }),
-    }),
-  });
-
 mutationWithInput('createBackend', {
-  type: CreateBackendPayload,
   description: 'Creates a backend environment for an app (CreateBackend); the environment appears when its job completes.',
-  inputName: 'CreateBackendInput',
   inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
+    ...appKeyFields(f),
     appName: f.string({ required: true, validate: nonEmpty }),
     environmentName: f.string({ required: true, validate: newEnvironmentName }),
     resourceName: f.string({ validate: nonEmpty }),
   }),
   resolve: (input, ctx) => createBackend(input, ctx),
+  payload: environmentPayload,
 });
 
 mutationWithInput('removeAllBackends', {
-  type: () => AppJobPayload('RemoveAllBackendsPayload'),
   description: 'Removes every backend environment of an app, and the app itself with cleanAmplifyApp (RemoveAllBackends).',
-  inputName: 'RemoveAllBackendsInput',
-  inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    cleanAmplifyApp: f.boolean(),
-  }),
+  inputFields: (f) => ({ ...appKeyFields(f), cleanAmplifyApp: f.boolean() }),
   resolve: (input, ctx) => removeAllBackends(input, ctx),
+  payload: appPayload,
 });
 
 mutationWithInput('createBackendConfig', {
-  type: () => AppJobPayload('CreateBackendConfigPayload'),
   description: 'Creates the Admin UI configuration of an app (CreateBackendConfig).',
-  inputName: 'CreateBackendConfigInput',
-  inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    backendManagerAppId: f.string({ validate: pathValue }),
-  }),
+  inputFields: (f) => ({ ...appKeyFields(f), backendManagerAppId: f.string({ validate: pathValue }) }),
   resolve: (input, ctx) => createBackendConfig(input, ctx),
+  payload: appPayload,
 });
 
 mutationWithInput('updateBackendConfig', {
-  type: () => builder.objectRef<{ app: AppRef; config: BackendConfig }>('UpdateBackendConfigPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      config: p.expose('config', { type: BackendConfigRef }),
-    }),
-  }),
   description: 'Updates the Admin UI login configuration of an app (UpdateBackendConfig).',
-  inputName: 'UpdateBackendConfigInput',
-  inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    loginAuthConfig: f.field({ type: LoginAuthConfigInput }),
-  }),
+  inputFields: (f) => ({ ...appKeyFields(f), loginAuthConfig: f.field({ type: LoginAuthConfigInput }) }),
   resolve: (input, ctx) => updateBackendConfig(input, ctx),
+  payload: (p) => ({ app: p.expose('app', { type: App }), config: p.expose('config', { type: BackendConfigRef }) }),
 });
 
 mutationWithInput('removeBackendConfig', {
-  type: () => builder.objectRef<{ app: AppRef; error: string | null }>('RemoveBackendConfigPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      error: p.exposeString('error', { nullable: true }),
-    }),
-  }),
   description: 'Removes the Admin UI configuration of an app (RemoveBackendConfig).',
-  inputName: 'RemoveBackendConfigInput',
-  inputFields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+  inputFields: appKeyFields,
   resolve: (input, ctx) => removeBackendConfig(input, ctx),
+  payload: (p) => ({ app: p.expose('app', { type: App }), error: p.exposeString('error', { nullable: true }) }),
 });

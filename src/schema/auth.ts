@@ -1,3 +1,4 @@
+import type { InputObjectRef } from '@pothos/core';
 import {
   AdditionalConstraintsElement,
   AuthResources,
@@ -10,19 +11,23 @@ import {
   Service,
   SignInMethod,
 } from '../aws/enums.js';
-import {
-  authConfig,
-  createBackendAuth,
-  deleteBackendAuth,
-  importBackendAuth,
-  updateBackendAuth,
-  type AuthConfig,
-} from '../resolvers/auth.js';
-import { resource } from '../resolvers/environment.js';
-import { builder } from './builder.js';
+import type {
+  AppleProvider,
+  AuthConfig,
+  MessageConfig,
+  MfaConfig,
+  OAuthConfig,
+  PasswordPolicy,
+  SocialProvider,
+  SocialProviders,
+  UserPoolConfig,
+} from '../aws/map.js';
+import { config, createBackendAuth, deleteBackendAuth, importBackendAuth, updateBackendAuth } from '../resolvers/auth.js';
+import { builder, type InputFieldBuilder, type Types } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendAuth } from './refs.js';
-import { environmentKeyFields, resourceFields, resourceKeyFields, resourceNode, resourcePayload } from './resource.js';
+import { environmentKeyFields, resourceKeyFields } from './key-fields.js';
+import { resourceNode, resourcePayload } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
 
 export const AuthResourcesEnum = builder.enumType('AuthResources', { values: Object.values(AuthResources) });
@@ -38,26 +43,18 @@ export const SignUpAttribute = builder.enumType('SignUpAttribute', { values: Obj
 
 // --- outputs: what GetBackendAuth says, with secrets reduced to whether they are set ------------
 
-type UserPool = NonNullable<AuthConfig['userPoolConfigs']>;
-type OAuth = NonNullable<UserPool['oAuth']>;
-type Social = NonNullable<OAuth['socialProviderSettings']>;
-type SocialProvider = NonNullable<Social['facebook']>;
-type AppleProvider = NonNullable<Social['signInWithApple']>;
-type Message = NonNullable<UserPool['verificationMessage']>;
-type Mfa = NonNullable<UserPool['mfa']>;
-
-const EmailSettings = builder.objectRef<NonNullable<Message['emailSettings']>>('EmailSettings').implement({
+const EmailSettings = builder.objectRef<NonNullable<MessageConfig['emailSettings']>>('EmailSettings').implement({
   fields: (t) => ({
     emailSubject: t.exposeString('emailSubject', { nullable: true }),
     emailMessage: t.exposeString('emailMessage', { nullable: true }),
   }),
 });
 
-const SmsSettings = builder.objectRef<NonNullable<Message['smsSettings']>>('SmsSettings').implement({
+const SmsSettings = builder.objectRef<NonNullable<MessageConfig['smsSettings']>>('SmsSettings').implement({
   fields: (t) => ({ smsMessage: t.exposeString('smsMessage', { nullable: true }) }),
 });
 
-const BackendAuthMessageConfig = builder.objectRef<Partial<Message>>('BackendAuthMessageConfig').implement({
+const BackendAuthMessageConfig = builder.objectRef<MessageConfig>('BackendAuthMessageConfig').implement({
   description: 'How a verification or password-reset code is sent.',
   fields: (t) => ({
     deliveryMethod: t.expose('deliveryMethod', { type: DeliveryMethodEnum, nullable: true }),
@@ -66,14 +63,14 @@ const BackendAuthMessageConfig = builder.objectRef<Partial<Message>>('BackendAut
   }),
 });
 
-const BackendAuthMfaSettings = builder.objectRef<NonNullable<Mfa['settings']>>('BackendAuthMfaSettings').implement({
+const BackendAuthMfaSettings = builder.objectRef<NonNullable<MfaConfig['settings']>>('BackendAuthMfaSettings').implement({
   fields: (t) => ({
-    mfaTypes: t.field({ type: [MfaType], nullable: true, resolve: (s) => s.mfaTypes ?? null }),
+    mfaTypes: t.expose('mfaTypes', { type: [MfaType], nullable: true }),
     smsMessage: t.exposeString('smsMessage', { nullable: true }),
   }),
 });
 
-const BackendAuthMfaConfig = builder.objectRef<Mfa>('BackendAuthMfaConfig').implement({
+const BackendAuthMfaConfig = builder.objectRef<MfaConfig>('BackendAuthMfaConfig').implement({
   fields: (t) => ({
     mfaMode: t.expose('mfaMode', { type: MfaMode, nullable: true }),
     settings: t.expose('settings', { type: BackendAuthMfaSettings, nullable: true }),
@@ -83,9 +80,8 @@ const BackendAuthMfaConfig = builder.objectRef<Mfa>('BackendAuthMfaConfig').impl
 const SocialProviderConfig = builder.objectRef<SocialProvider>('SocialProviderConfig').implement({
   fields: (t) => ({
     clientId: t.exposeString('clientId', { nullable: true }),
-    clientSecretSet: t.boolean({
+    clientSecretSet: t.exposeBoolean('clientSecretSet', {
       description: 'Whether a client secret is set. The secret itself is write-only.',
-      resolve: (p) => Boolean(p.clientSecret),
     }),
   }),
 });
@@ -95,14 +91,13 @@ const AppleProviderConfig = builder.objectRef<AppleProvider>('AppleProviderConfi
     clientId: t.exposeString('clientId', { nullable: true }),
     keyId: t.exposeString('keyId', { nullable: true }),
     teamId: t.exposeString('teamId', { nullable: true }),
-    privateKeySet: t.boolean({
+    privateKeySet: t.exposeBoolean('privateKeySet', {
       description: 'Whether a private key is set. The key itself is write-only.',
-      resolve: (p) => Boolean(p.privateKey),
     }),
   }),
 });
 
-const SocialProviderSettings = builder.objectRef<Social>('SocialProviderSettings').implement({
+const SocialProviderSettings = builder.objectRef<SocialProviders>('SocialProviderSettings').implement({
   fields: (t) => ({
     facebook: t.expose('facebook', { type: SocialProviderConfig, nullable: true }),
     google: t.expose('google', { type: SocialProviderConfig, nullable: true }),
@@ -111,32 +106,29 @@ const SocialProviderSettings = builder.objectRef<Social>('SocialProviderSettings
   }),
 });
 
-const BackendAuthOAuthConfig = builder.objectRef<OAuth>('BackendAuthOAuthConfig').implement({
+const BackendAuthOAuthConfig = builder.objectRef<OAuthConfig>('BackendAuthOAuthConfig').implement({
   fields: (t) => ({
     domainPrefix: t.exposeString('domainPrefix', { nullable: true }),
     oAuthGrantType: t.expose('oAuthGrantType', { type: OAuthGrantTypeEnum, nullable: true }),
-    oAuthScopes: t.field({ type: [OAuthScope], resolve: (o) => o.oAuthScopes ?? [] }),
-    redirectSignInURIs: t.stringList({ resolve: (o) => o.redirectSignInURIs ?? [] }),
-    redirectSignOutURIs: t.stringList({ resolve: (o) => o.redirectSignOutURIs ?? [] }),
+    oAuthScopes: t.expose('oAuthScopes', { type: [OAuthScope] }),
+    redirectSignInURIs: t.exposeStringList('redirectSignInURIs'),
+    redirectSignOutURIs: t.exposeStringList('redirectSignOutURIs'),
     socialProviderSettings: t.expose('socialProviderSettings', { type: SocialProviderSettings, nullable: true }),
   }),
 });
 
-const BackendAuthPasswordPolicy = builder.objectRef<NonNullable<UserPool['passwordPolicy']>>('BackendAuthPasswordPolicy').implement({
+const BackendAuthPasswordPolicy = builder.objectRef<PasswordPolicy>('BackendAuthPasswordPolicy').implement({
   fields: (t) => ({
     minimumLength: t.exposeFloat('minimumLength', { nullable: true }),
-    additionalConstraints: t.field({
-      type: [PasswordConstraint],
-      resolve: (p) => p.additionalConstraints ?? [],
-    }),
+    additionalConstraints: t.expose('additionalConstraints', { type: [PasswordConstraint] }),
   }),
 });
 
-const BackendAuthUserPoolConfig = builder.objectRef<UserPool>('BackendAuthUserPoolConfig').implement({
+const BackendAuthUserPoolConfig = builder.objectRef<UserPoolConfig>('BackendAuthUserPoolConfig').implement({
   fields: (t) => ({
     userPoolName: t.exposeString('userPoolName', { nullable: true }),
     signInMethod: t.expose('signInMethod', { type: SignInMethodEnum, nullable: true }),
-    requiredSignUpAttributes: t.field({ type: [SignUpAttribute], resolve: (u) => u.requiredSignUpAttributes ?? [] }),
+    requiredSignUpAttributes: t.expose('requiredSignUpAttributes', { type: [SignUpAttribute] }),
     forgotPassword: t.expose('forgotPassword', { type: BackendAuthMessageConfig, nullable: true }),
     verificationMessage: t.expose('verificationMessage', { type: BackendAuthMessageConfig, nullable: true }),
     mfa: t.expose('mfa', { type: BackendAuthMfaConfig, nullable: true }),
@@ -163,18 +155,9 @@ const BackendAuthConfig = builder.objectRef<AuthConfig>('BackendAuthConfig').imp
   }),
 });
 
-builder.node(BackendAuth, {
+resourceNode(BackendAuth, 'auth', {
   description: 'The Cognito auth resource of an environment.',
-  ...resourceNode((r, ctx) => resource({ appId: r.appId, name: r.environmentName }, 'auth', r.resourceName, ctx)),
-  fields: (t) => ({
-    ...resourceFields(t),
-    config: t.field({
-      type: BackendAuthConfig,
-      nullable: true,
-      description: 'GetBackendAuth, without secrets.',
-      resolve: (r, _a, ctx) => authConfig(r, ctx),
-    }),
-  }),
+  config: { type: BackendAuthConfig, description: 'GetBackendAuth, without secrets.', resolve: config },
 });
 
 // --- inputs: the create shape requires what the service requires, the update shape little -------
@@ -184,7 +167,7 @@ const EmailSettingsInput = builder.inputType('EmailSettingsInput', {
 });
 const SmsSettingsInput = builder.inputType('SmsSettingsInput', { fields: (t) => ({ smsMessage: t.string() }) });
 
-const messageInput = (name: string, deliveryRequired: boolean) =>
+const messageInput = <Required extends boolean>(name: string, deliveryRequired: Required) =>
   builder.inputType(name, {
     fields: (t) => ({
       deliveryMethod: t.field({ type: DeliveryMethodEnum, required: deliveryRequired }),
@@ -224,59 +207,51 @@ const SocialProviderSettingsInput = builder.inputType('SocialProviderSettingsInp
   }),
 });
 
-function authInputs(prefix: 'Create' | 'Update') {
-  const creating = prefix === 'Create';
+/**
+ * The user pool members both shapes have. `required` is what CreateBackendAuth requires and
+ * UpdateBackendAuth leaves out; as a type parameter, it keeps each shape's TypeScript type as
+ * strict as its GraphQL type, so the resolvers get the SDK's shape without a cast.
+ */
+function userPoolFields<Required extends boolean>(prefix: 'Create' | 'Update', required: Required) {
   const oAuth = builder.inputType(`${prefix}BackendAuthOAuthConfigInput`, {
     fields: (t) => ({
       domainPrefix: t.string({ validate: nonEmpty }),
-      oAuthGrantType: t.field({ type: OAuthGrantTypeEnum, required: creating }),
-      oAuthScopes: t.field({ type: [OAuthScope], required: creating }),
-      redirectSignInURIs: t.stringList({ required: creating, validate: redirectUris }),
-      redirectSignOutURIs: t.stringList({ required: creating, validate: redirectUris }),
+      oAuthGrantType: t.field({ type: OAuthGrantTypeEnum, required }),
+      oAuthScopes: t.field({ type: [OAuthScope], required }),
+      redirectSignInURIs: t.stringList({ required, validate: redirectUris }),
+      redirectSignOutURIs: t.stringList({ required, validate: redirectUris }),
       socialProviderSettings: t.field({ type: SocialProviderSettingsInput }),
     }),
   });
-  const userPool = builder.inputType(`${prefix}BackendAuthUserPoolConfigInput`, {
-    fields: (t) => ({
-      ...(creating
-        ? {
-            userPoolName: t.string({ required: true, validate: nonEmpty }),
-            signInMethod: t.field({ type: SignInMethodEnum, required: true }),
-            requiredSignUpAttributes: t.field({ type: [SignUpAttribute], required: true }),
-          }
-        : {}),
-      forgotPassword: t.field({ type: messageInput(`${prefix}BackendAuthForgotPasswordInput`, creating) }),
-      verificationMessage: t.field({ type: messageInput(`${prefix}BackendAuthVerificationMessageInput`, true) }),
-      mfa: t.field({
-        type: builder.inputType(`${prefix}BackendAuthMfaConfigInput`, {
-          fields: (f) => ({
-            mfaMode: f.field({ type: MfaMode, required: creating }),
-            settings: f.field({ type: MfaSettingsInput }),
-          }),
+  return (t: InputFieldBuilder) => ({
+    forgotPassword: t.field({ type: messageInput(`${prefix}BackendAuthForgotPasswordInput`, required) }),
+    verificationMessage: t.field({ type: messageInput(`${prefix}BackendAuthVerificationMessageInput`, true) }),
+    mfa: t.field({
+      type: builder.inputType(`${prefix}BackendAuthMfaConfigInput`, {
+        fields: (f) => ({
+          mfaMode: f.field({ type: MfaMode, required }),
+          settings: f.field({ type: MfaSettingsInput }),
         }),
       }),
-      oAuth: t.field({ type: oAuth }),
-      passwordPolicy: t.field({
-        type: builder.inputType(`${prefix}BackendAuthPasswordPolicyInput`, {
-          fields: (f) => ({
-            minimumLength: f.int({ required: creating, validate: passwordMinimumLength }),
-            additionalConstraints: f.field({ type: [PasswordConstraint] }),
-          }),
+    }),
+    oAuth: t.field({ type: oAuth }),
+    passwordPolicy: t.field({
+      type: builder.inputType(`${prefix}BackendAuthPasswordPolicyInput`, {
+        fields: (f) => ({
+          minimumLength: f.int({ required, validate: passwordMinimumLength }),
+          additionalConstraints: f.field({ type: [PasswordConstraint] }),
         }),
       }),
     }),
   });
-  const identityPool = creating
-    ? builder.inputType('CreateBackendAuthIdentityPoolConfigInput', {
-        fields: (t) => ({
-          identityPoolName: t.string({ required: true, validate: nonEmpty }),
-          unauthenticatedLogin: t.boolean({ required: true }),
-        }),
-      })
-    : builder.inputType('UpdateBackendAuthIdentityPoolConfigInput', {
-        fields: (t) => ({ unauthenticatedLogin: t.boolean() }),
-      });
-  return builder.inputType(`${prefix}BackendAuthConfigInput`, {
+}
+
+const authConfigInput = <UserPool extends object, IdentityPool extends object>(
+  prefix: 'Create' | 'Update',
+  userPool: InputObjectRef<Types, UserPool>,
+  identityPool: InputObjectRef<Types, IdentityPool>,
+) =>
+  builder.inputType(`${prefix}BackendAuthConfigInput`, {
     fields: (t) => ({
       authResources: t.field({ type: AuthResourcesEnum, required: true }),
       service: t.field({ type: AuthService, required: true }),
@@ -284,47 +259,65 @@ function authInputs(prefix: 'Create' | 'Update') {
       userPoolConfigs: t.field({ type: userPool, required: true }),
     }),
   });
-}
 
-const CreateBackendAuthConfigInput = authInputs('Create');
-const UpdateBackendAuthConfigInput = authInputs('Update');
+const createUserPoolFields = userPoolFields('Create', true);
+const CreateBackendAuthConfigInput = authConfigInput(
+  'Create',
+  builder.inputType('CreateBackendAuthUserPoolConfigInput', {
+    fields: (t) => ({
+      userPoolName: t.string({ required: true, validate: nonEmpty }),
+      signInMethod: t.field({ type: SignInMethodEnum, required: true }),
+      requiredSignUpAttributes: t.field({ type: [SignUpAttribute], required: true }),
+      ...createUserPoolFields(t),
+    }),
+  }),
+  builder.inputType('CreateBackendAuthIdentityPoolConfigInput', {
+    fields: (t) => ({
+      identityPoolName: t.string({ required: true, validate: nonEmpty }),
+      unauthenticatedLogin: t.boolean({ required: true }),
+    }),
+  }),
+);
+
+const UpdateBackendAuthConfigInput = authConfigInput(
+  'Update',
+  builder.inputType('UpdateBackendAuthUserPoolConfigInput', { fields: userPoolFields('Update', false) }),
+  builder.inputType('UpdateBackendAuthIdentityPoolConfigInput', {
+    fields: (t) => ({ unauthenticatedLogin: t.boolean() }),
+  }),
+);
+
+const authPayload = resourcePayload({ field: 'auth', type: BackendAuth });
 
 mutationWithInput('createBackendAuth', {
-  type: () => resourcePayload('CreateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
-  inputName: 'CreateBackendAuthInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: true }),
     config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
   }),
-  // The input types are built by one function for both shapes, so TypeScript sees optional what
-  // GraphQL already requires; the schema is what guarantees the SDK shape here.
-  resolve: (input, ctx) => createBackendAuth(input as never, ctx),
+  resolve: (input, ctx) => createBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('updateBackendAuth', {
-  type: () => resourcePayload('UpdateBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
-  inputName: 'UpdateBackendAuthInput',
   inputFields: (f) => ({
     ...resourceKeyFields(f, { creating: false }),
     config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
   }),
-  resolve: (input, ctx) => updateBackendAuth(input as never, ctx),
+  resolve: (input, ctx) => updateBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('deleteBackendAuth', {
-  type: () => resourcePayload('DeleteBackendAuthPayload', { field: 'auth', type: BackendAuth }),
   description: 'Removes the auth resource of an environment (DeleteBackendAuth).',
-  inputName: 'DeleteBackendAuthInput',
   inputFields: (f) => resourceKeyFields(f, { creating: false }),
   resolve: (input, ctx) => deleteBackendAuth(input, ctx),
+  payload: authPayload,
 });
 
 mutationWithInput('importBackendAuth', {
-  type: () => resourcePayload('ImportBackendAuthPayload'),
   description: 'Uses an existing Cognito user pool as the auth of an environment (ImportBackendAuth).',
-  inputName: 'ImportBackendAuthInput',
   inputFields: (f) => ({
     ...environmentKeyFields(f),
     userPoolId: f.string({ required: true, validate: pathValue }),
@@ -333,4 +326,5 @@ mutationWithInput('importBackendAuth', {
     identityPoolId: f.string({ validate: pathValue }),
   }),
   resolve: (input, ctx) => importBackendAuth(input, ctx),
+  payload: resourcePayload(),
 });

@@ -1,4 +1,4 @@
-import SchemaBuilder, { brandWithType } from '@pothos/core';
+import SchemaBuilder, { brandWithType, type OutputType } from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
@@ -35,6 +35,9 @@ export const builder = new SchemaBuilder<{
 
 /** The builder's type parameters, for helpers typed against it. */
 export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** What an input type's `fields` thunk is handed. */
+export type InputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
 
 builder.addScalarType(
   'JSON',
@@ -74,8 +77,10 @@ function resolveEachNode(
 ): Promise<unknown>[] {
   return ids.map(async (id) => {
     const node = await (await resolveNodes(builder, ctx, info, [id]))[0];
-    // An id already loaded in this request comes from Pothos's cache, maybe not yet branded.
-    brandWithType(node, id.typename as never);
+    // An id already loaded in this request comes from Pothos's cache, maybe not yet branded. A
+    // type's name is one of its output types (decodeGlobalId let through only node types' names);
+    // Pothos's own node resolution brands by name the same way.
+    brandWithType(node, id.typename as OutputType<Types>);
     return node;
   });
 }

@@ -1,30 +1,53 @@
+import type { ObjectRef } from '@pothos/core';
+import type { Context } from '../context.js';
+import type { EnvironmentKey, ResourceKey } from '../keys.js';
 import {
   amplifyMetaConfig,
   amplifyMetaConfigRaw,
+  api,
+  apis,
+  auth,
   backendEnvironment,
   cloneBackend,
   deleteBackend,
+  environmentKey,
   featureFlags,
+  job,
+  jobs,
   pendingJob,
-  resource,
-  resources,
-  type EnvironmentRef,
+  storage,
+  storages,
 } from '../resolvers/environment.js';
-import { environmentJob, environmentJobs, type JobRef } from '../resolvers/job.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
+import { connectionArgs } from './connection.js';
 import { BackendJobConnection } from './job.js';
+import { environmentKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
+import { environmentPayload } from './payload.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { newEnvironmentName, pathValue } from './validation.js';
 
+/** A resource of the environment by name; null when it has none of that name. */
+const resourceByName = (
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, EnvironmentKey>,
+  type: ObjectRef<Types, ResourceKey>,
+  resolve: (env: EnvironmentKey, args: { resourceName: string }, ctx: Context) => Promise<ResourceKey | null>,
+) =>
+  t.field({
+    type,
+    nullable: true,
+    args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
+    resolve: (e, args, ctx) => resolve(e, args, ctx),
+  });
+
 builder.node(BackendEnvironment, {
   description: 'A backend environment of an app, with its API, auth and storage resources.',
-  id: { resolve: (e) => keyId(e.appId, e.name) },
-  loadOne: (id, ctx) => backendEnvironment(parseKeyId(id, ['appId', 'name'] as const), ctx),
+  id: { resolve: (e) => keyId(e.appId, e.environmentName) },
+  loadOne: (id, ctx) => backendEnvironment(environmentKey(parseKeyId(id, ['appId', 'name'] as const)), ctx),
   fields: (t) => ({
     appId: t.exposeID('appId'),
-    name: t.exposeString('name'),
+    name: t.exposeString('environmentName'),
     app: t.field({ type: App, resolve: (e) => ({ appId: e.appId }) }),
     amplifyMetaConfig: t.field({
       type: 'JSON',
@@ -43,36 +66,25 @@ builder.node(BackendEnvironment, {
       description: 'The Amplify feature flags of the environment, parsed.',
       resolve: (e, _a, ctx) => featureFlags(e, ctx),
     }),
-    apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => resources(e, 'api', ctx) }),
-    api: t.field({
-      type: BackendApi,
-      nullable: true,
-      args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => resource(e, 'api', args.resourceName, ctx),
-    }),
+    apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => apis(e, ctx) }),
+    api: resourceByName(t, BackendApi, api),
     auth: t.field({
       type: BackendAuth,
       nullable: true,
       description: 'The auth resource; Amplify allows one per environment.',
-      resolve: async (e, _a, ctx) => (await resources(e, 'auth', ctx))[0] ?? null,
+      resolve: (e, _a, ctx) => auth(e, ctx),
     }),
-    storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => resources(e, 'storage', ctx) }),
-    storage: t.field({
-      type: BackendStorage,
-      nullable: true,
-      args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => resource(e, 'storage', args.resourceName, ctx),
-    }),
+    storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => storages(e, ctx) }),
+    storage: resourceByName(t, BackendStorage, storage),
     jobs: t.field({
       type: BackendJobConnection,
       description: 'Jobs of the environment, newest first (ListBackendJobs).',
       args: {
-        first: t.arg.int({ description: 'At most 100. Default 10.' }),
-        after: t.arg.string(),
+        ...connectionArgs(t.arg),
         status: t.arg.string({ description: "Only jobs with this raw status, e.g. 'IN_PROGRESS'." }),
         operation: t.arg.string({ description: "Only jobs of this operation, e.g. 'CreateBackendAuth'." }),
       },
-      resolve: (e, args, ctx) => environmentJobs(e, args, ctx),
+      resolve: (e, args, ctx) => jobs(e, args, ctx),
     }),
     pendingJob: t.field({
       type: BackendJob,
@@ -86,7 +98,7 @@ builder.node(BackendEnvironment, {
       type: BackendJob,
       nullable: true,
       args: { jobId: t.arg.id({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => environmentJob(e, args, ctx),
+      resolve: (e, args, ctx) => job(e, args, ctx),
     }),
   }),
 });
@@ -100,50 +112,28 @@ builder.queryField('backendEnvironment', (t) =>
       appId: t.arg.id({ required: true, validate: pathValue }),
       name: t.arg.string({ required: true, validate: pathValue }),
     },
-    resolve: (_root, args, ctx) => backendEnvironment(args, ctx),
+    resolve: (_root, args, ctx) => backendEnvironment(environmentKey(args), ctx),
   }),
 );
 
-interface EnvironmentPayloadShape {
-  app: { appId: string };
-  environment: EnvironmentRef;
-  targetEnvironment?: EnvironmentRef;
-  job: JobRef | null;
-}
-
 mutationWithInput('cloneBackend', {
-  type: () => builder.objectRef<EnvironmentPayloadShape>('CloneBackendPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      environment: p.expose('environment', { type: BackendEnvironment }),
-      targetEnvironment: p.field({ type: BackendEnvironment, resolve: (x) => x.targetEnvironment! }),
-      job: p.expose('job', { type: BackendJob, nullable: true }),
-    }),
-  }),
   description: 'Copies an environment to a new one (CloneBackend); the copy appears when its job completes.',
-  inputName: 'CloneBackendInput',
   inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    environmentName: f.string({ required: true, validate: pathValue }),
+    ...environmentKeyFields(f),
     targetEnvironmentName: f.string({ required: true, validate: newEnvironmentName }),
   }),
   resolve: (input, ctx) => cloneBackend(input, ctx),
+  payload: (p) => ({
+    app: p.expose('app', { type: App }),
+    environment: p.expose('environment', { type: BackendEnvironment }),
+    targetEnvironment: p.expose('targetEnvironment', { type: BackendEnvironment }),
+    job: p.expose('job', { type: BackendJob, nullable: true }),
+  }),
 });
 
 mutationWithInput('deleteBackend', {
-  type: () => builder.objectRef<EnvironmentPayloadShape>('DeleteBackendPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      environment: p.expose('environment', { type: BackendEnvironment }),
-      job: p.expose('job', { type: BackendJob, nullable: true }),
-    }),
-  }),
   description: 'Deletes a backend environment (DeleteBackend) when its job completes.',
-  inputName: 'DeleteBackendInput',
-  inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    environmentName: f.string({ required: true, validate: pathValue }),
-  }),
+  inputFields: environmentKeyFields,
   resolve: (input, ctx) => deleteBackend(input, ctx),
+  payload: environmentPayload,
 });
-

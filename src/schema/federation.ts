@@ -14,15 +14,11 @@ import {
 } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { badUserInput, nullIfAbsent } from '../errors.js';
+import type { ResourceKey } from '../keys.js';
 import { app } from '../resolvers/app.js';
-import {
-  backendEnvironment,
-  resource,
-  type Category,
-  type ResourceRef,
-} from '../resolvers/environment.js';
+import { backendEnvironment, environmentKey, resource, type Category } from '../resolvers/environment.js';
 import { backendJob } from '../resolvers/job.js';
-import { badUserInput, isNotFound } from '../errors.js';
 import { builder, type Types } from './builder.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { pathValue } from './validation.js';
@@ -52,7 +48,7 @@ builder.asEntity(App, {
 
 builder.asEntity(BackendEnvironment, {
   key: builder.selection<{ appId: string; name: string }>('appId name'),
-  resolveReference: async (ref, ctx) => backendEnvironment(key(ref, ['appId', 'name']), ctx),
+  resolveReference: async (ref, ctx) => backendEnvironment(environmentKey(key(ref, ['appId', 'name'])), ctx),
 });
 
 builder.asEntity(BackendJob, {
@@ -63,7 +59,7 @@ builder.asEntity(BackendJob, {
     backendJob(key(ref, ['appId', 'environmentName', 'jobId']), ctx),
 });
 
-const resources: [ObjectRef<Types, ResourceRef>, Category][] = [
+const resources: [ObjectRef<Types, ResourceKey>, Category][] = [
   [BackendApi, 'api'],
   [BackendAuth, 'auth'],
   [BackendStorage, 'storage'],
@@ -71,21 +67,11 @@ const resources: [ObjectRef<Types, ResourceRef>, Category][] = [
 
 for (const [ref, category] of resources) {
   builder.asEntity(ref, {
-    key: builder.selection<ResourceRef>('appId environmentName resourceName'),
+    key: builder.selection<ResourceKey>('appId environmentName resourceName'),
     resolveReference: async (representation, ctx) => {
       const r = key(representation, ['appId', 'environmentName', 'resourceName']);
-      try {
-        return await resource(
-          { appId: r.appId, name: r.environmentName },
-          category,
-          r.resourceName,
-          ctx,
-        );
-      } catch (error) {
-        // A resource of an unknown app or environment is as unknown as any other.
-        if (isNotFound(error)) return null;
-        throw error;
-      }
+      // A resource of an unknown app or environment is as unknown as any other.
+      return nullIfAbsent(resource(r, category, ctx));
     },
   });
 }

@@ -4,13 +4,14 @@ import {
   subscribeBackendJob,
   resolveJobUpdate,
   jobField,
-  jobRunningForSeconds,
-  jobStuck,
+  runningForSeconds,
+  stuck,
   updateBackendJob,
-  type JobRef,
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
+import { environmentOf } from '../keys.js';
 import { builder } from './builder.js';
+import { jobKeyArgs, jobKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
@@ -55,20 +56,17 @@ builder.node(BackendJob, {
       description:
         "Whole seconds since createTime, by the gateway's clock when the field is resolved (in a subscription: as " +
         'of the event); null once the job is done.',
-      resolve: (j, _a, ctx) => jobRunningForSeconds(j, ctx),
+      resolve: (j, _a, ctx) => runningForSeconds(j, ctx),
     }),
     stuck: t.boolean({
       description:
         "True while the job has run longer than the gateway's JOB_STUCK_AFTER_SECONDS (default 1800); false once it " +
         'is done. End a stuck job with `updateBackendJob`, setting its status.',
-      resolve: (j, _a, ctx) => jobStuck(j, ctx),
+      resolve: (j, _a, ctx) => stuck(j, ctx),
     }),
     updateTime: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'updateTime', ctx) }),
     error: t.string({ nullable: true, resolve: (j, _a, ctx) => jobField(j, 'error', ctx) }),
-    environment: t.field({
-      type: BackendEnvironment,
-      resolve: (j) => ({ appId: j.appId, name: j.environmentName }),
-    }),
+    environment: t.field({ type: BackendEnvironment, resolve: (j) => environmentOf(j) }),
   }),
 });
 
@@ -79,32 +77,23 @@ builder.queryField('backendJob', (t) =>
     type: BackendJob,
     nullable: true,
     description: 'A job by its key (GetBackendJob); null when the service does not know it.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      environmentName: t.arg.string({ required: true, validate: pathValue }),
-      jobId: t.arg.id({ required: true, validate: pathValue }),
-    },
+    args: jobKeyArgs(t.arg),
     resolve: (_root, args, ctx) => backendJob(args, ctx),
   }),
 );
 
 mutationWithInput('updateBackendJob', {
-  type: () => builder.objectRef<{ job: JobRef; environment: { appId: string; name: string } }>('UpdateBackendJobPayload').implement({
-    fields: (p) => ({
-      job: p.expose('job', { type: BackendJob }),
-      environment: p.expose('environment', { type: BackendEnvironment }),
-    }),
-  }),
   description: "Sets a job's operation or status (UpdateBackendJob).",
-  inputName: 'UpdateBackendJobInput',
   inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    environmentName: f.string({ required: true, validate: pathValue }),
-    jobId: f.id({ required: true, validate: pathValue }),
+    ...jobKeyFields(f),
     operation: f.string({ validate: nonEmpty }),
     status: f.string({ validate: nonEmpty }),
   }),
   resolve: (input, ctx) => updateBackendJob(input, ctx),
+  payload: (p) => ({
+    job: p.expose('job', { type: BackendJob }),
+    environment: p.expose('environment', { type: BackendEnvironment }),
+  }),
 });
 
 builder.subscriptionField('backendJob', (t) =>

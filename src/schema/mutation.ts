@@ -1,38 +1,39 @@
-import type { InputFieldMap, InputShapeFromFields, MaybePromise, ObjectRef } from '@pothos/core';
+import type { FieldMap, InputFieldMap, InputShapeFromFields, MaybePromise, ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
-import { builder, type Types } from './builder.js';
-
-type FieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+import { builder, type InputFieldBuilder, type Types } from './builder.js';
 
 interface MutationWithInputOptions<Fields extends InputFieldMap, Payload> {
   description: string;
-  /** A thunk where the payload type is built on the spot, so it registers when the field does. */
-  type: ObjectRef<Types, Payload> | (() => ObjectRef<Types, Payload>);
-  inputName: string;
-  inputFields: (t: FieldBuilder) => Fields;
+  inputFields: (t: InputFieldBuilder) => Fields;
   resolve: (input: InputShapeFromFields<Fields>, ctx: Context) => MaybePromise<Payload>;
+  /** The payload type's fields, over what `resolve` answers. */
+  payload: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, Payload>) => FieldMap;
 }
 
+const capitalized = (name: string) => name[0].toUpperCase() + name.slice(1);
+
 /**
- * A mutation field taking one required argument `input` of its own input type, as every mutation
- * here does (the Relay convention). The input type is built inside the field's thunk, where the
- * hand-written fields built it: the served (unsorted) schema keeps its order.
+ * A mutation field taking one required argument `input` of its own input type, and answering a
+ * payload type of its own, as every mutation here does (the Relay convention): `createToken` takes
+ * a `CreateTokenInput` and answers a `CreateTokenPayload`, the names Pothos's with-input plugin
+ * would give them. Both types are built inside the field's thunk, where hand-written fields built
+ * them: the served (unsorted) schema keeps its order.
  */
 export function mutationWithInput<Fields extends InputFieldMap, Payload>(
   name: string,
-  { description, type, inputName, inputFields, resolve }: MutationWithInputOptions<Fields, Payload>,
+  { description, inputFields, resolve, payload }: MutationWithInputOptions<Fields, Payload>,
 ) {
   // Pothos's conditional types cannot be resolved for a generic payload and input: the field is typed
   // with them erased here, and the options above keep each caller's resolver checked.
   const erased = resolve as (input: unknown, ctx: Context) => MaybePromise<unknown>;
   builder.mutationField(name, (t) =>
     t.field({
-      type: (typeof type === 'function' ? type() : type) as ObjectRef<Types, unknown>,
+      type: builder.objectRef<Payload>(`${capitalized(name)}Payload`).implement({ fields: payload }) as ObjectRef<Types, unknown>,
       description,
       args: {
         input: t.arg({
           required: true,
-          type: builder.inputType(inputName, { fields: inputFields as (f: FieldBuilder) => InputFieldMap }),
+          type: builder.inputType(`${capitalized(name)}Input`, { fields: inputFields as (f: InputFieldBuilder) => InputFieldMap }),
         }),
       },
       resolve: (_root, args, ctx) => erased(args.input, ctx),

@@ -1,59 +1,63 @@
-import type { ObjectRef } from '@pothos/core';
-import type { EnvironmentRef, ResourceRef } from '../resolvers/environment.js';
-import type { JobRef } from '../resolvers/job.js';
+import type { FieldMap, ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
-import { isNotFound } from '../errors.js';
+import { nullIfAbsent } from '../errors.js';
+import { environmentOf, type EnvironmentKey, type ResourceKey } from '../keys.js';
+import { resource, type Category } from '../resolvers/environment.js';
+import type { JobRef } from '../resolvers/job.js';
 import { builder, type Types } from './builder.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
-import { newResourceName, pathValue } from './validation.js';
 
-type FieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+type ResourceFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, ResourceKey>;
 
-export interface ResourcePayloadShape {
-  environment: EnvironmentRef;
-  resource?: ResourceRef;
-  job: JobRef | null;
+interface ResourceNodeOptions<Config> {
+  description: string;
+  /** The resource's configuration, as its Get operation answers it. */
+  config: { type: ObjectRef<Types, Config>; description: string; resolve: (r: ResourceKey, ctx: Context) => Promise<Config | null> };
+  /** Fields after `config`. */
+  fields?: (t: ResourceFieldBuilder) => FieldMap;
 }
 
-/** The payload of a write to one resource: the started job, the environment, the resource. */
-export function resourcePayload(name: string, resource?: { field: string; type: ObjectRef<Types, ResourceRef> }) {
-  return builder.objectRef<ResourcePayloadShape>(name).implement({
+/**
+ * BackendApi, BackendAuth and BackendStorage: nodes keyed by app, environment and resource name,
+ * whose fields are that key, the environment and the resource's `config`. A resource of an unknown
+ * app or environment is as unknown as any other: null.
+ */
+export function resourceNode<Config>(ref: ObjectRef<Types, ResourceKey>, category: Category, options: ResourceNodeOptions<Config>) {
+  const { config } = options;
+  // Pothos's conditional types cannot be resolved for a generic shape: the field sees the config as
+  // `unknown`, and the options above keep each caller's type and resolver checked together.
+  const configType: ObjectRef<Types, unknown> = config.type;
+  builder.node(ref, {
+    description: options.description,
+    id: { resolve: (r) => keyId(r.appId, r.environmentName, r.resourceName) },
+    loadOne: (id, ctx) =>
+      nullIfAbsent(resource(parseKeyId(id, ['appId', 'environmentName', 'resourceName'] as const), category, ctx)),
     fields: (t) => ({
-      environment: t.expose('environment', { type: BackendEnvironment }),
-      job: t.expose('job', { type: BackendJob, nullable: true }),
-      ...(resource ? { [resource.field]: t.field({ type: resource.type, resolve: (p) => p.resource! }) } : {}),
+      appId: t.exposeID('appId'),
+      environmentName: t.exposeString('environmentName'),
+      resourceName: t.exposeString('resourceName'),
+      environment: t.field({ type: BackendEnvironment, resolve: (r) => environmentOf(r) }),
+      config: t.field({ type: configType, nullable: true, description: config.description, resolve: (r, _a, ctx) => config.resolve(r, ctx) }),
+      ...options.fields?.(t),
     }),
   });
 }
 
-/** The key fields every resource input starts with; a new resource's name is checked as Amplify does. */
-export const resourceKeyFields = (t: FieldBuilder, { creating }: { creating: boolean }) => ({
-  appId: t.id({ required: true, validate: pathValue }),
-  environmentName: t.string({ required: true, validate: pathValue }),
-  resourceName: t.string({ required: true, validate: creating ? newResourceName : pathValue }),
-});
+export interface ResourcePayloadShape {
+  environment: EnvironmentKey;
+  resource?: ResourceKey;
+  job: JobRef | null;
+}
 
-export const environmentKeyFields = (t: FieldBuilder) => ({
-  appId: t.id({ required: true, validate: pathValue }),
-  environmentName: t.string({ required: true, validate: pathValue }),
-});
-
-/** The fields BackendApi, BackendAuth and BackendStorage start with: their key and environment. */
-export const resourceFields = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, ResourceRef>) => ({
-  appId: t.exposeID('appId'),
-  environmentName: t.exposeString('environmentName'),
-  resourceName: t.exposeString('resourceName'),
-  environment: t.field({ type: BackendEnvironment, resolve: (r) => ({ appId: r.appId, name: r.environmentName }) }),
-});
-
-/** Node options shared by BackendApi, BackendAuth and BackendStorage. */
-export const resourceNode = (load: (ref: ResourceRef, ctx: Context) => Promise<ResourceRef | null>) => ({
-  id: { resolve: (r: ResourceRef) => keyId(r.appId, r.environmentName, r.resourceName) },
-  loadOne: (id: string, ctx: Context) =>
-    // A resource of an unknown app or environment is as unknown as any other: null.
-    load(parseKeyId(id, ['appId', 'environmentName', 'resourceName'] as const), ctx).catch((error: unknown) => {
-      if (isNotFound(error)) return null;
-      throw error;
-    }),
-});
+/**
+ * The payload of a write to one resource: the environment, the started job, and the resource as
+ * `field`. An import names no resource (the service names it), so its payload has none.
+ */
+export const resourcePayload =
+  (resource?: { field: string; type: ObjectRef<Types, ResourceKey> }) =>
+  (t: PothosSchemaTypes.ObjectFieldBuilder<Types, ResourcePayloadShape>) => ({
+    environment: t.expose('environment', { type: BackendEnvironment }),
+    job: t.expose('job', { type: BackendJob, nullable: true }),
+    ...(resource ? { [resource.field]: t.field({ type: resource.type, resolve: (p) => p.resource! }) } : {}),
+  });

@@ -1,5 +1,7 @@
-import { s3Buckets, type S3Bucket } from '../resolvers/s3.js';
+import type { S3Bucket } from '../aws/map.js';
+import { s3Buckets } from '../resolvers/s3.js';
 import { builder } from './builder.js';
+import { connectionArgs } from './connection.js';
 
 const S3BucketRef = builder.objectRef<S3Bucket>('S3Bucket').implement({
   description: 'An S3 bucket of the account, as storage can import it.',
@@ -15,10 +17,7 @@ builder.queryField('s3Buckets', (t) =>
   t.field({
     type: S3BucketConnection,
     description: 'The S3 buckets of the account (ListS3Buckets).',
-    args: {
-      first: t.arg.int({ description: 'At most 100. Default 10.' }),
-      after: t.arg.string(),
-    },
+    args: connectionArgs(t.arg),
     resolve: (_root, args, ctx) => s3Buckets(args, ctx),
   }),
 );

@@ -1,5 +1,7 @@
-import { adminToken, createToken, deleteToken, type AdminToken } from '../resolvers/token.js';
+import type { AdminToken } from '../aws/map.js';
+import { adminToken, createToken, deleteToken } from '../resolvers/token.js';
 import { builder } from './builder.js';
+import { appKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App } from './refs.js';
@@ -34,30 +36,15 @@ builder.queryField('adminToken', (t) =>
 );
 
 mutationWithInput('createToken', {
-  type: () => builder.objectRef<{ app: { appId: string }; token: AdminToken }>('CreateTokenPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      token: p.expose('token', { type: AdminTokenRef }),
-    }),
-  }),
   description: 'Starts an Admin UI login challenge (CreateToken).',
-  inputName: 'CreateTokenInput',
-  inputFields: (f) => ({ appId: f.id({ required: true, validate: pathValue }) }),
+  inputFields: appKeyFields,
   resolve: (input, ctx) => createToken(input, ctx),
+  payload: (p) => ({ app: p.expose('app', { type: App }), token: p.expose('token', { type: AdminTokenRef }) }),
 });
 
 mutationWithInput('deleteToken', {
-  type: () => builder.objectRef<{ app: { appId: string }; isSuccess: boolean }>('DeleteTokenPayload').implement({
-    fields: (p) => ({
-      app: p.expose('app', { type: App }),
-      isSuccess: p.exposeBoolean('isSuccess'),
-    }),
-  }),
   description: 'Ends an Admin UI login challenge (DeleteToken).',
-  inputName: 'DeleteTokenInput',
-  inputFields: (f) => ({
-    appId: f.id({ required: true, validate: pathValue }),
-    sessionId: f.id({ required: true, validate: pathValue }),
-  }),
+  inputFields: (f) => ({ ...appKeyFields(f), sessionId: f.id({ required: true, validate: pathValue }) }),
   resolve: (input, ctx) => deleteToken(input, ctx),
+  payload: (p) => ({ app: p.expose('app', { type: App }), isSuccess: p.exposeBoolean('isSuccess') }),
 });
