@@ -127,7 +127,7 @@ export function useTracing(options: {
         scope.context = getCurrentOtelContext(subscription.contextValue);
         const result = await run(() => subscribeFn(subscription));
         // Events are pulled by the transport, outside the scope: each pull runs in it again.
-        return isAsyncIterable(result) ? (inScope(result, run) as never) : result;
+        return isAsyncIterable(result) ? inScope(result, run) : result;
       });
       const end = () => void (scope.ended = true);
       return {

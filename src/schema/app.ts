@@ -11,7 +11,7 @@ import {
 } from '../resolvers/app.js';
 import type { BackendConfig, LoginAuthConfig } from '../aws/map.js';
 import { builder } from './builder.js';
-import { appKeyFields } from './key-fields.js';
+import { appKeyArgs, appKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { appPayload, environmentPayload } from './payload.js';
 import { parseSingleKeyId } from './node-id.js';
@@ -43,7 +43,7 @@ builder.queryField('app', (t) =>
     type: App,
     nullable: true,
     description: 'An app by id (GetBackend); null when the service does not know it.',
-    args: { appId: t.arg.id({ required: true, validate: pathValue }) },
+    args: appKeyArgs(t.arg),
     resolve: (_root, args, ctx) => app(args, ctx),
   }),
 );

@@ -21,7 +21,7 @@ import {
 import { builder, type Types } from './builder.js';
 import { connectionArgs } from './connection.js';
 import { BackendJobConnection } from './job.js';
-import { environmentKeyFields } from './key-fields.js';
+import { appKeyArgs, environmentKeyFields, keyPart } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { environmentPayload } from './payload.js';
 import { keyId, parseKeyId } from './node-id.js';
@@ -108,10 +108,7 @@ builder.queryField('backendEnvironment', (t) =>
     type: BackendEnvironment,
     nullable: true,
     description: 'An environment by app id and name (GetBackend); null when the service does not know it.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      name: t.arg.string({ required: true, validate: pathValue }),
-    },
+    args: { ...appKeyArgs(t.arg), name: t.arg.string(keyPart()) },
     resolve: (_root, args, ctx) => backendEnvironment(environmentKey(args), ctx),
   }),
 );

@@ -11,11 +11,11 @@ import {
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
 import { environmentOf } from '../keys.js';
 import { builder } from './builder.js';
-import { jobKeyArgs, jobKeyFields } from './key-fields.js';
+import { environmentKeyArgs, jobKeyArgs, jobKeyFields } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
-import { nonEmpty, pathValue } from './validation.js';
+import { nonEmpty } from './validation.js';
 
 export const JobStateEnum = builder.enumType('JobState', {
   description: "A job's status, normalised: the service's own status is a free string.",
@@ -102,11 +102,7 @@ builder.subscriptionField('backendJob', (t) =>
     description:
       'A job at once, then on every change of status, operation or updateTime; completes once it is done. ' +
       'Upstream has no push: one shared poller per job, whatever the number of subscribers.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      environmentName: t.arg.string({ required: true, validate: pathValue }),
-      jobId: t.arg.id({ required: true, validate: pathValue }),
-    },
+    args: jobKeyArgs(t.arg),
     subscribe: (_root, args, ctx) => subscribeBackendJob(args, ctx),
     resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
   }),
@@ -118,10 +114,7 @@ builder.subscriptionField('backendJobs', (t) =>
     description:
       'Every new job and every change of a job in an environment, including jobs started outside the gateway; ' +
       'jobs still running are sent at once.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      environmentName: t.arg.string({ required: true, validate: pathValue }),
-    },
+    args: environmentKeyArgs(t.arg),
     subscribe: (_root, args, ctx) => subscribeBackendJobs(args, ctx),
     resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
   }),

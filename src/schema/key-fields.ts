@@ -5,7 +5,7 @@ import { newResourceName, pathValue } from './validation.js';
 // An entity's key, as the first fields of a mutation's input and as the arguments of a query: each
 // part is an id or name that travels in a URI path, checked by one rule wherever it comes in.
 
-const keyPart = () => ({ required: true, validate: pathValue }) as const;
+export const keyPart = () => ({ required: true, validate: pathValue }) as const;
 
 export const appKeyFields = (f: InputFieldBuilder) => ({ appId: f.id(keyPart()) });
 
@@ -19,6 +19,8 @@ export const resourceKeyFields = (f: InputFieldBuilder, { creating }: { creating
   resourceName: f.string({ required: true, validate: creating ? newResourceName : pathValue }),
 });
 
-export const environmentKeyArgs = (arg: ArgBuilder<Types>) => ({ appId: arg.id(keyPart()), environmentName: arg.string(keyPart()) });
+export const appKeyArgs = (arg: ArgBuilder<Types>) => ({ appId: arg.id(keyPart()) });
+
+export const environmentKeyArgs = (arg: ArgBuilder<Types>) => ({ ...appKeyArgs(arg), environmentName: arg.string(keyPart()) });
 
 export const jobKeyArgs = (arg: ArgBuilder<Types>) => ({ ...environmentKeyArgs(arg), jobId: arg.id(keyPart()) });

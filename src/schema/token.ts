@@ -1,7 +1,7 @@
 import type { AdminToken } from '../aws/map.js';
 import { adminToken, createToken, deleteToken } from '../resolvers/token.js';
 import { builder } from './builder.js';
-import { appKeyFields } from './key-fields.js';
+import { appKeyArgs, appKeyFields, keyPart } from './key-fields.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App } from './refs.js';
@@ -27,10 +27,7 @@ builder.queryField('adminToken', (t) =>
     type: AdminTokenRef,
     nullable: true,
     description: 'A login challenge by session (GetToken); null when unknown or expired.',
-    args: {
-      appId: t.arg.id({ required: true, validate: pathValue }),
-      sessionId: t.arg.id({ required: true, validate: pathValue }),
-    },
+    args: { ...appKeyArgs(t.arg), sessionId: t.arg.id(keyPart()) },
     resolve: (_root, args, ctx) => adminToken(args, ctx),
   }),
 );
