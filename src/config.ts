@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PollingOptions } from './jobs/watcher.js';
+import { parseTrustProxy, type TrustProxy } from './security/client-address.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -106,6 +107,11 @@ export interface GatewayConfig {
   port: number;
   /** @default '127.0.0.1' */
   host: string;
+  /**
+   * Proxies trusted to name their client in X-Forwarded-For (a hop count, or their addresses and
+   * networks), for rate limits, failed-authentication limits and logs. @default 0 (none)
+   */
+  trustProxy: TrustProxy;
   upstream: UpstreamConfig;
   /** Attempts per upstream call, the first included (the SDK's standard retry). @default 3 */
   upstreamMaxAttempts: number;
@@ -144,6 +150,7 @@ export interface GatewayConfig {
 export const defaultConfig = (): GatewayConfig => ({
   port: 4000,
   host: '127.0.0.1',
+  trustProxy: 0,
   upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
@@ -243,6 +250,12 @@ const env = z
   .object({
     PORT: port('PORT').default(4000),
     HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
+    TRUST_PROXY: z.string().transform((text, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(text);
+      if (parsed.ok) return parsed.value;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }).default(0),
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'AWS_REGION must look like us-east-1').optional(),
     AWS_ENDPOINT_URL_AMPLIFYBACKEND: z
       .url({ error: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL' })
@@ -356,6 +369,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
     upstream: useAws
       ? { kind: 'aws', region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL_AMPLIFYBACKEND }
       : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },

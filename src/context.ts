@@ -5,6 +5,7 @@ import type { JobWatcher } from './jobs/watcher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
+import { clientAddressOf } from './security/client-address.js';
 import { rateLimitClient } from './security/rate-limit.js';
 
 export interface Context {
@@ -43,7 +44,7 @@ export function createContext(
   request: RequestContext,
   jobTiming: JobTiming,
 ): Context {
-  const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
+  const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
   const clientReads = reads.forClient(client);
   const forClient: AmplifyBackend = { ...aws, call: (operation, input, options) => aws.call(operation, input, { client: client(), ...options }) };
   const context: Context = {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorBody } from './errors.js';
 import { bearerToken, secretMatcher } from './security/access.js';
+import { clientAddressOf } from './security/client-address.js';
 import type { RequestMeta } from './security/plugin.js';
 
 export interface HttpOptions {
@@ -78,6 +79,7 @@ export function createHttpHandler(options: HttpOptions) {
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
           principal: req.meta?.principal,
+          address: clientAddressOf(req),
           operationName: req.meta?.operationName,
         },
         'request',

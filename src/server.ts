@@ -26,6 +26,7 @@ import { useGraphiQLPage } from './graphiql.js';
 import { limitPlugins } from './security/limits.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
+import { createClientAddress } from './security/client-address.js';
 import { createRateLimiter, createRedisRateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -213,6 +214,10 @@ export async function createGateway(
   });
 
   const server = createServer(http.handler);
+  // Before any other listener: every limit and log line by address reads what is stamped here.
+  const clientAddress = createClientAddress(config.trustProxy);
+  server.prependListener('request', clientAddress.stamp);
+  server.prependListener('upgrade', clientAddress.stamp);
   server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {

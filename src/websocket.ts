@@ -15,6 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { maskError } from './errors.js';
 import type { Principal } from './security/access.js';
 import { connectionRefusal, type CredentialCheck } from './security/auth-failures.js';
+import { clientAddressOf } from './security/client-address.js';
 import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './security/rate-limit.js';
 
 type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -101,7 +102,7 @@ export function attachWebSocket(options: {
             authorization: header(params.authorization) ?? header(params.Authorization) ?? header(headers.authorization),
             apiKey: header(params['x-api-key']) ?? header(params.apiKey) ?? header(headers['x-api-key']),
           },
-          { address: ctx.extra.request.socket.remoteAddress, transport: 'websocket' },
+          { address: clientAddressOf(ctx.extra.request), transport: 'websocket' },
         );
         if (outcome.ok) principals.set(ctx.extra, outcome.principal);
         else ctx.extra.socket.close(...connectionRefusal(outcome));
@@ -109,7 +110,7 @@ export function attachWebSocket(options: {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx.extra);
-        const allowed = await rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
+        const allowed = await rateLimiter.take(rateLimitClient(principal?.id, clientAddressOf(ctx.extra.request)));
         if (!allowed.ok) {
           // As HTTP's 429 says it, without a header to carry retry-after.
           const seconds = retryAfterSeconds(allowed.retryAfterMs);
@@ -199,7 +200,7 @@ export function attachWebSocket(options: {
   wss.on('connection', (socket, request) => {
     socket.on('error', (error) => {
       // ws has already closed the socket (1009 for a frame over maxPayload).
-      logger.info({ reason: error.message, remoteAddress: request.socket.remoteAddress }, 'websocket closed on a bad frame');
+      logger.info({ reason: error.message, address: clientAddressOf(request) }, 'websocket closed on a bad frame');
     });
     let pongWait: NodeJS.Timeout | undefined;
     const pinging = setInterval(() => {
