@@ -9,6 +9,7 @@ import { UpstreamError } from './aws/errors.js';
 import { ConfigError, isOpen, type GatewayConfig } from './config.js';
 import { createContext } from './context.js';
 import { createReadCache } from './read-cache.js';
+import { circuitOpen, judgeReadiness } from './readiness.js';
 import { maskError } from './errors.js';
 import { answerClientError, createHttpHandler } from './http.js';
 import { createEventBus } from './jobs/events.js';
@@ -184,7 +185,7 @@ export async function createGateway(
   let probe: { at: number; result: string } | undefined;
 
   async function upstreamCheck(): Promise<string> {
-    if (aws.health().circuit === 'open') return 'circuit open';
+    if (aws.health().circuit === 'open') return circuitOpen;
     if (probe && Date.now() - probe.at < 5000) return probe.result;
     let result = 'ok';
     try {
@@ -206,10 +207,10 @@ export async function createGateway(
     registry: metrics.registry,
     metricsToken: config.metricsToken,
     async readiness() {
-      if (stopping) return { ok: false, checks: { gateway: 'shutting down' } };
+      if (stopping) return judgeReadiness({ gateway: 'shutting down' });
       const checks: Record<string, string> = { upstream: await upstreamCheck() };
       if (redis) checks.redis = await pingRedis(redis);
-      return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+      return judgeReadiness(checks);
     },
   });
 
