@@ -9,6 +9,7 @@ import { UpstreamError } from './aws/errors.js';
 import { ConfigError, isOpen, type GatewayConfig } from './config.js';
 import { createContext } from './context.js';
 import { createReadCache } from './read-cache.js';
+import { explainAws } from './upstream-choice.js';
 import { circuitOpen, judgeReadiness } from './readiness.js';
 import { maskError } from './errors.js';
 import { answerClientError, createHttpHandler } from './http.js';
@@ -66,8 +67,11 @@ export async function createGateway(
   const upstream = config.upstream;
   if (upstream.kind === 'aws' && isOpen(config) && !config.access.insecure) {
     throw new ConfigError(
-      'refusing to serve AWS with no access control: set GATEWAY_API_KEYS, GATEWAY_JWT_SECRET or ' +
-        'GATEWAY_JWKS_URL, or start with --insecure (GATEWAY_INSECURE=true) to run open on purpose',
+      explainAws(
+        upstream,
+        'refusing to serve AWS with no access control: set GATEWAY_API_KEYS, GATEWAY_JWT_SECRET or ' +
+          'GATEWAY_JWKS_URL, or start with --insecure (GATEWAY_INSECURE=true) to run open on purpose',
+      ),
     );
   }
   const logger = createLogger(config.logLevel, overrides.logDestination);
