@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { installCrashGuard } from './observability/crash-guard.js';
