@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { operationNames } from '../src/aws/client.js';
 import { loadConfig } from '../src/config.js';
 import { dockerIgnores, envOf, loadYamlDocuments, parseDockerfile } from './helpers-deploy.js';
 
@@ -153,5 +154,32 @@ describe('deploy/kubernetes.yaml', () => {
 
   it('runs the pod as the image user, non-root', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+  });
+});
+
+describe('the IAM policies', () => {
+  const actionsOf = (file: string) => {
+    const policy = JSON.parse(readFileSync(file, 'utf8'));
+    expect(policy.Statement).toHaveLength(1);
+    expect(policy.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: '*' });
+    return policy.Statement[0].Action as string[];
+  };
+
+  it('grants exactly the operations the gateway can send', () => {
+    expect(operationNames).toHaveLength(31);
+    expect(actionsOf('deploy/iam-policy.json')).toEqual(operationNames.map((o) => `amplifybackend:${o}`).sort());
+  });
+
+  it('grants only reads in the read-only variant: the Get and List operations', () => {
+    const reads = operationNames.filter((o) => /^(Get|List)/.test(o));
+    expect(reads).toHaveLength(9);
+    expect(actionsOf('deploy/iam-policy-read-only.json')).toEqual(reads.map((o) => `amplifybackend:${o}`).sort());
+  });
+
+  it('is printed in the README as in the files', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### IAM policy'), readme.indexOf('### What was run here'));
+    const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toEqual([readFileSync('deploy/iam-policy.json', 'utf8'), readFileSync('deploy/iam-policy-read-only.json', 'utf8')]);
   });
 });

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, defineConfig, loadConfig } from '../src/config.js';
 import { createGateway } from '../src/server.js';
 import { checkAwsAtStart } from '../src/upstream-choice.js';
 import { configError } from './helpers-config.js';
+import { startTestEmulator } from './helpers.js';
 
 // Starting against AWS without surprises: UPSTREAM chooses, an AWS setting exported in a shell is
 // named by every refusal along with the way back, and missing credentials are said at start.
@@ -147,6 +148,39 @@ describe('credentials at start', () => {
     const { found, warnings } = await check({ UPSTREAM: 'aws' });
     expect(found).toBe('no region, no credentials');
     expect(warnings).toEqual([expect.stringMatching(/^UPSTREAM=aws, so the gateway talks to AWS AmplifyBackend: no AWS region: set AWS_REGION/)]);
+  });
+
+  it('started anyway, /ready answers 503 with the SDK\'s reason, and queries fail', async () => {
+    await using emulator = Object.assign(await startTestEmulator({ seed: 'demo' }), { [Symbol.asyncDispose]: () => emulator.stop() });
+    const gateway = await createGateway(
+      defineConfig({ upstream: { kind: 'aws', endpoint: emulator.url, region: 'eu-west-1' }, access: { insecure: true }, logLevel: 'silent', upstreamMaxAttempts: 1 }),
+    );
+    try {
+      const base = (await gateway.start(0, '127.0.0.1')).replace(/\/graphql$/, '');
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        status: 'not ready',
+        checks: { upstream: expect.stringMatching(/Could not load credentials from any providers/) },
+      });
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ app(appId: "d1todoapp00001") { appName } }' }),
+      });
+      const body = (await res.json()) as { data: unknown; errors: { message: string }[] };
+      expect(body.data).toEqual({ app: null });
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          message: 'The gateway could not call AmplifyBackend (GetBackend): Could not load credentials from any providers',
+          extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', awsErrorName: 'CredentialsProviderError' }),
+        }),
+      ]);
+      // Nothing reached AmplifyBackend: the SDK could not sign.
+      expect(emulator.stats()).toEqual({});
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it('checks nothing for the emulator', async () => {
