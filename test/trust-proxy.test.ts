@@ -95,14 +95,11 @@ describe.each(['http', 'sse', 'ws'] as const)('rate limits behind a proxy, over 
     expect(await served.from(transport, '198.51.100.66, 203.0.113.1')).toBe('RATE_LIMITED');
   });
 
-  it('without TRUST_PROXY the header is ignored: one bucket for the peer', async () => {
-    await using served = await servedBehindProxy(0);
-    expect(await served.from(transport, '203.0.113.1')).toBe('ok');
-    expect(await served.from(transport, '203.0.113.2')).toBe('RATE_LIMITED');
-  });
-
-  it('a peer that is not a trusted proxy has its header ignored', async () => {
-    await using served = await servedBehindProxy(['10.0.0.0/8']);
+  it.each<[string, TrustProxy]>([
+    ['without TRUST_PROXY', 0],
+    ['from a peer that is not a trusted proxy', ['10.0.0.0/8']],
+  ])('%s the header is ignored: one bucket for the peer', async (_what, trust) => {
+    await using served = await servedBehindProxy(trust);
     expect(await served.from(transport, '203.0.113.1')).toBe('ok');
     expect(await served.from(transport, '203.0.113.2')).toBe('RATE_LIMITED');
   });
