@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appPatternProblem } from './security/app-access.js';
 import type { PollingOptions } from './jobs/watcher.js';
 import type { TracingConfig } from './observability/tracing.js';
+import { parseTrustProxy, type TrustProxy } from './security/client-address.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -22,7 +23,13 @@ export type UpstreamConfig =
       endpoint?: string;
       /** Without them, the SDK's default credential chain. */
       credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      /** The setting that chose AWS, named by every refusal along with the way back to the emulator. */
+      chosenBy?: AwsChosenBy;
+      /** Refuse to start when the default chain finds no credentials, instead of warning. @default false */
+      requireCredentials?: boolean;
     };
+
+export type AwsChosenBy = 'UPSTREAM' | 'AWS_REGION' | 'AWS_ENDPOINT_URL_AMPLIFYBACKEND';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const scopes: readonly Scope[] = ['read', 'write', 'admin'];
@@ -112,6 +119,11 @@ export interface GatewayConfig {
   port: number;
   /** @default '127.0.0.1' */
   host: string;
+  /**
+   * Proxies trusted to name their client in X-Forwarded-For (a hop count, or their addresses and
+   * networks), for rate limits, failed-authentication limits and logs. @default 0 (none)
+   */
+  trustProxy: TrustProxy;
   upstream: UpstreamConfig;
   /** Attempts per upstream call, the first included (the SDK's standard retry). @default 3 */
   upstreamMaxAttempts: number;
@@ -152,6 +164,7 @@ export interface GatewayConfig {
 export const defaultConfig = (): GatewayConfig => ({
   port: 4000,
   host: '127.0.0.1',
+  trustProxy: 0,
   upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
@@ -303,7 +316,15 @@ function wholeNumberSettings<T extends Record<string, [min: number, max: number,
 const env = z
   .object({
     PORT: port('PORT').default(4000),
+    UPSTREAM: z.enum(['emulator', 'aws'], { error: 'UPSTREAM must be emulator or aws' }).optional(),
+    REQUIRE_AWS_CREDENTIALS: bool('REQUIRE_AWS_CREDENTIALS').default(false),
     HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
+    TRUST_PROXY: z.string().transform((text, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(text);
+      if (parsed.ok) return parsed.value;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }).default(0),
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'AWS_REGION must look like us-east-1').optional(),
     AWS_ENDPOINT_URL_AMPLIFYBACKEND: z
       .url({ error: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL' })
@@ -377,6 +398,11 @@ const env = z
 export function loadConfig(source: Record<string, string | undefined> = process.env, argv: string[] = []): GatewayConfig {
   // An empty variable is treated as unset, as shells and .env files often leave them.
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  // The emulator chosen outright reads no AWS setting: one exported in the shell neither switches nor fails the start.
+  if (present.UPSTREAM === 'emulator') {
+    delete present.AWS_REGION;
+    delete present.AWS_ENDPOINT_URL_AMPLIFYBACKEND;
+  }
   const unknownFlags = argv.filter((a) => a !== '--insecure');
   if (unknownFlags.length > 0) throw new ConfigError(`unknown argument ${unknownFlags[0]}: the only flag is --insecure`);
   const parsed = env.safeParse(present);
@@ -388,7 +414,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   }
   const e = parsed.data;
-  const useAws = e.AWS_REGION !== undefined || e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined;
+  // UPSTREAM wins; without it, an AWS setting chooses AWS, and says so in every refusal.
+  const chosenBy: AwsChosenBy | undefined =
+    e.UPSTREAM === 'aws'
+      ? 'UPSTREAM'
+      : e.UPSTREAM === 'emulator'
+        ? undefined
+        : e.AWS_REGION !== undefined
+          ? 'AWS_REGION'
+          : e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined
+            ? 'AWS_ENDPOINT_URL_AMPLIFYBACKEND'
+            : undefined;
   const jwt =
     e.GATEWAY_JWT_SECRET || e.GATEWAY_JWKS_URL
       ? {
@@ -408,8 +444,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     port: e.PORT,
     host: e.HOST,
-    upstream: useAws
-      ? { kind: 'aws', region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL_AMPLIFYBACKEND }
+    trustProxy: e.TRUST_PROXY,
+    upstream: chosenBy
+      ? {
+          kind: 'aws',
+          region: e.AWS_REGION,
+          endpoint: e.AWS_ENDPOINT_URL_AMPLIFYBACKEND,
+          chosenBy,
+          ...(e.REQUIRE_AWS_CREDENTIALS ? { requireCredentials: true } : {}),
+        }
       : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },
     upstreamMaxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
 import { allApps, appRefusal, checkAppAccess, noApps } from './security/app-access.js';
+import { clientAddressOf } from './security/client-address.js';
 import { rateLimitClient } from './security/rate-limit.js';
 
 export interface Context {
@@ -47,7 +48,7 @@ export function createContext(
   request: RequestContext,
   jobTiming: JobTiming,
 ): Context {
-  const client = () => rateLimitClient(request.principal?.id, request.req?.socket?.remoteAddress);
+  const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
   // Asked at each call, like the client: no principal yet means nobody was let in, so no app.
   const apps = () => (request.principal ? (request.principal.apps ?? allApps) : noApps);
   // A refused watch ends as a watch of an app the service does not know does: one `notFound`.

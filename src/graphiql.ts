@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
 import { errorResponse } from './errors.js';
+import { clientAddressOf } from './security/client-address.js';
 import { clientAddress, createRateLimiter, retryAfterSeconds } from './security/rate-limit.js';
 import type { ServerContext } from './security/plugin.js';
 
@@ -87,7 +88,7 @@ export function useGraphiQLPage(options: {
   return {
     async onRequest({ request, url, serverContext, endResponse }) {
       if (!wantsPage(request, url, options.endpoint)) return;
-      const address = clientAddress((serverContext as Partial<ServerContext> | undefined)?.req?.socket.remoteAddress);
+      const address = clientAddress(clientAddressOf((serverContext as Partial<ServerContext> | undefined)?.req));
       const allowed = address ? limiter.takeNow(`ip:${address}`) : { ok: true as const };
       if (!allowed.ok) {
         const seconds = retryAfterSeconds(allowed.retryAfterMs);

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorBody } from './errors.js';
 import { bearerToken, secretMatcher } from './security/access.js';
+import { clientAddressOf } from './security/client-address.js';
+import type { Readiness } from './readiness.js';
 import type { RequestMeta } from './security/plugin.js';
 
 export interface HttpOptions {
@@ -13,8 +15,8 @@ export interface HttpOptions {
   graphql: (req: IncomingMessage, res: ServerResponse) => unknown;
   logger: Logger;
   registry: Registry;
-  /** Checks what the gateway needs to serve; a failing check answers 503. */
-  readiness: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Checks what the gateway needs to serve; `not ready` answers 503. */
+  readiness: () => Promise<Readiness>;
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
 }
@@ -54,8 +56,8 @@ export function createHttpHandler(options: HttpOptions) {
 
     if (req.method === 'GET' && path === '/health') return send(res, 200, '{"status":"ok"}');
     if (req.method === 'GET' && path === '/ready') {
-      const { ok, checks } = await options.readiness();
-      return send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }));
+      const { status, checks } = await options.readiness();
+      return send(res, status === 'not ready' ? 503 : 200, JSON.stringify({ status, checks }));
     }
     if (req.method === 'GET' && path === '/metrics') {
       if (!mayReadMetrics(req.headers.authorization)) {
@@ -78,6 +80,7 @@ export function createHttpHandler(options: HttpOptions) {
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
           principal: req.meta?.principal,
+          address: clientAddressOf(req),
           operationName: req.meta?.operationName,
         },
         'request',

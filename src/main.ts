@@ -1,12 +1,15 @@
+#!/usr/bin/env node
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { installCrashGuard } from './observability/crash-guard.js';
 import { scrubber } from './redis.js';
 import { createGateway } from './server.js';
+import { checkAwsAtStart, wayBackToEmulator, whyAws } from './upstream-choice.js';
 
-// `npm start`: the gateway, on the embedded emulator unless AWS settings are given.
+// `npm start` and `node dist/main.js`: the gateway, on the embedded emulator unless UPSTREAM=aws or an AWS setting is given.
 async function main() {
   const config = loadConfig(process.env, process.argv.slice(2));
+  const signing = await checkAwsAtStart(config, { warn: (message) => console.warn(`amplifybackend-graphql: warning: ${message}`) });
   const gateway = await createGateway(config);
   installCrashGuard({ logger: gateway.logger, requestId: gateway.currentRequestId, stop: () => gateway.stop() });
   const url = await gateway.start();
@@ -18,9 +21,12 @@ async function main() {
   );
   if (gateway.emulator) {
     console.log(`embedded AmplifyBackend emulator: ${gateway.emulator.url} (demo apps d1todoapp00001, d2gallery00002)`);
-    console.log('  no AWS settings given: set AWS_REGION or AWS_ENDPOINT_URL_AMPLIFYBACKEND to use a real endpoint');
-  } else {
-    console.log(`upstream: AmplifyBackend ${config.upstream.kind === 'aws' ? (config.upstream.endpoint ?? `in ${config.upstream.region ?? 'the default region'}`) : ''}`);
+    console.log('  set UPSTREAM=aws (with AWS_REGION) to use AWS AmplifyBackend, or AWS_ENDPOINT_URL_AMPLIFYBACKEND for another endpoint');
+  } else if (config.upstream.kind === 'aws') {
+    const where = config.upstream.endpoint ? `at ${config.upstream.endpoint}, ` : '';
+    console.log(`upstream: AmplifyBackend ${where}${signing}`);
+    const why = whyAws(config.upstream);
+    if (why) console.log(`  ${why}; ${wayBackToEmulator(config.upstream)}`);
   }
   const shutdown = async (signal: string) => {
     console.log(`${signal}: shutting down`);

@@ -7,6 +7,8 @@ import { createContext, type RequestContext } from './context.js';
 import type { Emulator } from './emulator/server.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql-server.js';
 import { createJobRuntime } from './job-runtime.js';
+import { judgeReadiness } from './readiness.js';
+import { explainAws } from './upstream-choice.js';
 import type { Scheduler } from './jobs/scheduler.js';
 import { countStuck } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
@@ -169,17 +171,20 @@ async function shutdown(
 
 /** What /ready answers: whether AmplifyBackend (and Redis, when used) can be reached. */
 async function readiness(gateway: { stopping: boolean; upstream: Upstream; redis: RedisClients | undefined }) {
-  if (gateway.stopping) return { ok: false, checks: { gateway: 'shutting down' } };
+  if (gateway.stopping) return judgeReadiness({ gateway: 'shutting down' });
   const checks: Record<string, string> = { upstream: await gateway.upstream.check() };
   if (gateway.redis) checks.redis = await pingRedis(gateway.redis);
-  return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+  return judgeReadiness(checks);
 }
 
 function refuseOpenAws(config: GatewayConfig) {
   if (config.upstream.kind === 'aws' && isOpen(config) && !config.access.insecure) {
     throw new ConfigError(
-      'refusing to serve AWS with no access control: set GATEWAY_API_KEYS, GATEWAY_JWT_SECRET or ' +
-        'GATEWAY_JWKS_URL, or start with --insecure (GATEWAY_INSECURE=true) to run open on purpose',
+      explainAws(
+        config.upstream,
+        'refusing to serve AWS with no access control: set GATEWAY_API_KEYS, GATEWAY_JWT_SECRET or ' +
+          'GATEWAY_JWKS_URL, or start with --insecure (GATEWAY_INSECURE=true) to run open on purpose',
+      ),
     );
   }
 }

@@ -6,6 +6,7 @@ import type { GraphQLServer } from './graphql-server.js';
 import { createHttpHandler, type HttpOptions } from './http.js';
 import { createHttpServer } from './http-server.js';
 import type { CredentialCheck } from './security/auth-failures.js';
+import { createClientAddress } from './security/client-address.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -34,6 +35,10 @@ export function createTransports(
     readiness: parts.readiness,
   });
   const listener = createHttpServer(http.handler);
+  // Before any other listener: every limit and log line by address reads what is stamped here.
+  const clientAddress = createClientAddress(config.trustProxy);
+  listener.server.prependListener('request', clientAddress.stamp);
+  listener.server.prependListener('upgrade', clientAddress.stamp);
   const ws = attachWebSocket({
     server: listener.server,
     yoga,

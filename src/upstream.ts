@@ -2,6 +2,7 @@ import { createAmplifyBackend, type AmplifyBackend, type AwsOptions } from './aw
 import { UpstreamError } from './aws/errors.js';
 import type { GatewayConfig } from './config.js';
 import { createReadCache } from './read-cache.js';
+import { circuitOpen } from './readiness.js';
 
 // Static credentials for the embedded emulator, which checks no signature.
 const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessKey: 'embedded-emulator' };
@@ -42,7 +43,7 @@ function endpointOf(upstream: GatewayConfig['upstream'], emulatorUrl: string | u
 function createUpstreamCheck(aws: AmplifyBackend) {
   let probe: { at: number; result: string } | undefined;
   return async function upstreamCheck(): Promise<string> {
-    if (aws.health().circuit === 'open') return 'circuit open';
+    if (aws.health().circuit === 'open') return circuitOpen;
     if (probe && Date.now() - probe.at < 5000) return probe.result;
     let result = 'ok';
     try {

@@ -4,6 +4,7 @@ import type { FetchAPI } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import type { Principal } from './security/access.js';
 import { connectionRefusal, type CredentialCheck } from './security/auth-failures.js';
+import { clientAddressOf } from './security/client-address.js';
 
 /** What graphql-ws keeps of each connection: its socket and its upgrade request. */
 export type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -26,7 +27,7 @@ export function createConnectionAuth(checkCredentials: CredentialCheck) {
         authorization: header(params.authorization) ?? header(params.Authorization) ?? header(headers.authorization),
         apiKey: header(params['x-api-key']) ?? header(params.apiKey) ?? header(headers['x-api-key']),
       },
-      { address: ctx.extra.request.socket.remoteAddress, transport: 'websocket' },
+      { address: clientAddressOf(ctx.extra.request), transport: 'websocket' },
     );
     if (outcome.ok) principals.set(ctx.extra, outcome.principal);
     else ctx.extra.socket.close(...connectionRefusal(outcome));

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { maskError } from './errors.js';
 import type { Principal } from './security/access.js';
 import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './security/rate-limit.js';
+import { clientAddressOf } from './security/client-address.js';
 import { connectionRequests, type ConnectionParams, type Extra } from './websocket-connection.js';
 
 /**
@@ -85,7 +86,7 @@ export function createOperationHooks(options: {
     subscribe: run,
     onSubscribe: async (ctx, _id, payload) => {
       const principal = options.principalOf(ctx.extra);
-      const allowed = await options.rateLimiter.take(rateLimitClient(principal?.id, ctx.extra.request.socket.remoteAddress));
+      const allowed = await options.rateLimiter.take(rateLimitClient(principal?.id, clientAddressOf(ctx.extra.request)));
       if (!allowed.ok) {
         // As HTTP's 429 says it, without a header to carry retry-after.
         const seconds = retryAfterSeconds(allowed.retryAfterMs);

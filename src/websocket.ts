@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { CredentialCheck } from './security/auth-failures.js';
 import type { RateLimiter } from './security/rate-limit.js';
+import { clientAddressOf } from './security/client-address.js';
 import { createConnectionAuth, type ConnectionParams, type Extra } from './websocket-connection.js';
 import { createMessageReader } from './websocket-messages.js';
 import { createOperationHooks } from './websocket-operation.js';
@@ -72,7 +73,7 @@ function serveSocket(
 ) {
   socket.on('error', (error) => {
     // ws has already closed the socket (1009 for a frame over maxPayload).
-    logger.info({ reason: error.message, remoteAddress: request.socket.remoteAddress }, 'websocket closed on a bad frame');
+    logger.info({ reason: error.message, address: clientAddressOf(request) }, 'websocket closed on a bad frame');
   });
   let pongWait: NodeJS.Timeout | undefined;
   const pinging = setInterval(() => {

@@ -69,6 +69,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ AWS_REGION: 'eu-west-1' }).upstream).toEqual({
       kind: 'aws',
       region: 'eu-west-1',
+      chosenBy: 'AWS_REGION',
     });
   });
 
@@ -78,6 +79,7 @@ describe('loadConfig', () => {
     ).toEqual({
       kind: 'aws',
       endpoint: 'http://127.0.0.1:4010',
+      chosenBy: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND',
     });
   });
 
@@ -87,7 +89,7 @@ describe('loadConfig', () => {
         AWS_REGION: 'us-west-2',
         AWS_ENDPOINT_URL_AMPLIFYBACKEND: 'https://amplifybackend.example.com',
       }).upstream,
-    ).toEqual({ kind: 'aws', region: 'us-west-2', endpoint: 'https://amplifybackend.example.com' });
+    ).toEqual({ kind: 'aws', region: 'us-west-2', endpoint: 'https://amplifybackend.example.com', chosenBy: 'AWS_REGION' });
   });
 
   it.each([

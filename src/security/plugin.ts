@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { missingScope, requiredScopes, type Principal } from './access.js';
 import type { CredentialCheck } from './auth-failures.js';
+import { clientAddressOf } from './client-address.js';
 import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './rate-limit.js';
 import { errorResponse } from '../errors.js';
 
@@ -38,7 +39,7 @@ export function useAccessControl(options: {
       const req = (serverContext as Partial<ServerContext> | undefined)?.req;
       const outcome = await options.checkCredentials(
         { authorization: request.headers.get('authorization'), apiKey: request.headers.get('x-api-key') },
-        { address: req?.socket.remoteAddress, requestId: req?.meta?.requestId, transport: 'http' },
+        { address: clientAddressOf(req), requestId: req?.meta?.requestId, transport: 'http' },
       );
       if (!outcome.ok) {
         switch (outcome.reason) {
@@ -54,7 +55,7 @@ export function useAccessControl(options: {
         }
       }
       const principal = outcome.principal;
-      const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, req?.socket.remoteAddress));
+      const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, clientAddressOf(req)));
       if (!allowed.ok) {
         const seconds = retryAfterSeconds(allowed.retryAfterMs);
         return endResponse(errorResponse(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
