@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
-import { fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import type { ResilienceOptions } from '../src/aws/resilience.js';
+import type { ResilienceConfig } from '../src/config.js';
+import { createManualScheduler, fakeCredentials, startStack, until, type Stack } from './helpers.js';
 import { startProbedStack } from './helpers-upstream.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
@@ -15,15 +17,6 @@ const todo = { data: { app: { appId: TODO, appName: 'todo-app' } } };
 
 const codes = (res: { errors?: { extensions?: Record<string, any> }[] }) =>
   res.errors?.map((e) => e.extensions?.code);
-
-/** Waits in real time (for the breaker's reset timer), polling every 10 ms, at most `ms`. */
-async function waitFor(condition: () => boolean, what: string, ms = 3000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 
 describe('SDK retries', () => {
@@ -156,17 +149,27 @@ describe('upstreamTimeoutMs', () => {
 describe('circuit breaker', () => {
   const resetMs = 200;
   let stack: Stack;
+  let clock: ReturnType<typeof createManualScheduler>;
   beforeEach(async () => {
-    stack = await startStack({
-      gateway: {
-        upstreamMaxAttempts: 1,
-        resilience: { breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs },
-      },
-    });
+    clock = createManualScheduler();
+    // The config declares no clock: defineConfig and createGateway hand `resilience` to the
+    // breaker as it is, so the open interval runs on this one.
+    const resilience: Partial<ResilienceConfig> & Pick<ResilienceOptions, 'now'> = {
+      breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs, now: clock.now,
+    };
+    stack = await startStack({ gateway: { upstreamMaxAttempts: 1, resilience } });
   });
   afterEach(() => stack.stop());
 
   const circuit = () => stack.gateway.aws.health().circuit;
+
+  /** Moves the breaker's clock through the open interval: open until its last millisecond, then half open. */
+  async function waitOutResetMs() {
+    await clock.advance(resetMs - 1);
+    expect(circuit()).toBe('open');
+    await clock.advance(1);
+    expect(circuit()).toBe('halfOpen');
+  }
 
   /** Fails GetBackend until the circuit opens; gives the number of failed queries. */
   async function openCircuit() {
@@ -213,7 +216,7 @@ describe('circuit breaker', () => {
     expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(stack.calls()).toEqual({});
 
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     expect(circuit()).toBe('closed');
     for (let i = 0; i < 3; i++) expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
@@ -223,7 +226,7 @@ describe('circuit breaker', () => {
   it('counts afresh once closed: one failure after recovery does not open it again', async () => {
     await openCircuit();
     stack.emulator.faults.clear();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     expect(circuit()).toBe('closed');
     // The failures that opened it are history: this one is 1 call of 1, under breakerMinCalls.
@@ -235,7 +238,7 @@ describe('circuit breaker', () => {
 
   it('a failed trial call opens it again', async () => {
     await openCircuit();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     stack.resetCalls();
     expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
     expect(circuit()).toBe('open');
@@ -246,7 +249,7 @@ describe('circuit breaker', () => {
   it('half open: one trial call goes upstream, calls beside it fail fast as UPSTREAM_UNAVAILABLE', async () => {
     await openCircuit();
     stack.emulator.faults.clear();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     stack.resetCalls();
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 500, forever: true });
     const trial = stack.graphql(APP, { appId: TODO });
