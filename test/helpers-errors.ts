@@ -23,6 +23,12 @@ export function graphqlError(r: Refusal) {
   };
 }
 
+/** An error without a location: a request refused before GraphQL runs, or a rule over the whole document. */
+export const requestError = (code: string, message: string, extensions: Record<string, unknown> = {}) => ({
+  extensions: { code, ...extensions },
+  message,
+});
+
 /** The `errors` of a response that refuses an input with exactly this one error. */
 export const refusal = (r: Refusal) => [graphqlError(r)];
 
@@ -30,11 +36,19 @@ export const refusal = (r: Refusal) => [graphqlError(r)];
  * One GraphQL error for an error AmplifyBackend answered, as the gateway passes it on: the
  * service's error name, the operation, and a request id of its own for each call.
  */
-export function upstreamError(r: Refusal & { awsErrorName: string; operation: string }) {
-  const { awsErrorName, operation, ...rest } = r;
+export function upstreamError(r: Refusal & { awsErrorName: string; operation: string; resourceType?: string }) {
+  const { awsErrorName, operation, resourceType, ...rest } = r;
   const error = graphqlError(rest);
   return {
     ...error,
-    extensions: { ...error.extensions, awsErrorName, operation, requestId: expect.any(String), serviceName: 'AmplifyBackend' },
+    extensions: {
+      ...error.extensions,
+      awsErrorName,
+      operation,
+      requestId: expect.any(String),
+      // What a NotFoundException says was missing.
+      ...(resourceType === undefined ? {} : { resourceType }),
+      serviceName: 'AmplifyBackend',
+    },
   };
 }

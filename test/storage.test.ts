@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack } from './helpers.js';
-import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
+import { upstreamError } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
@@ -34,7 +34,7 @@ async function bucketNames() {
 
 const jobFields = 'job { jobId operation status state environmentName }';
 
-const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, latestJob, itRefuses } = resourceTestKit({
   stack: () => stack,
   appId: APP,
   appName: 'todo-app',
@@ -48,14 +48,7 @@ const permissions = { authenticated: ['READ', 'CREATE_AND_UPDATE'], unAuthentica
 /** A fresh environment with storage `photos` on bucket `photos-bucket-<env>`, its job completed. */
 async function environmentWithStorage() {
   const env = await freshEnvironment();
-  const res = await mutate('createBackendStorage', {
-    appId: APP,
-    environmentName: env,
-    resourceName: 'photos',
-    config: { bucketName: `photos-bucket-${env}`, permissions },
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
+  await complete('createBackendStorage', at(env, { resourceName: 'photos', config: { bucketName: `photos-bucket-${env}`, permissions } }));
   stack.resetCalls();
   return env;
 }
@@ -111,12 +104,7 @@ describe('createBackendStorage', () => {
     const env = await freshEnvironment();
     const res = await mutate(
       'createBackendStorage',
-      {
-        appId: APP,
-        environmentName: env,
-        resourceName: 'photos',
-        config: { bucketName: `photos-${env}`, permissions },
-      },
+      at(env, { resourceName: 'photos', config: { bucketName: `photos-${env}`, permissions } }),
       `${jobFields} storage { resourceName } environment { name }`,
     );
     expect(res.errors).toBeUndefined();
@@ -133,11 +121,7 @@ describe('createBackendStorage', () => {
     expect(stack.calls()).toEqual({ CreateBackendStorage: 1 });
 
     const view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toEqual({
-      jobId: payload.job.jobId,
-      operation: 'CreateBackendStorage',
-      state: 'IN_PROGRESS',
-    });
+    expect(view.jobs.edges[0].node).toEqual({ jobId: payload.job.jobId, operation: 'CreateBackendStorage', state: 'IN_PROGRESS' });
     expect(view.storages).toEqual([]);
     expect(view.amplifyMetaConfig.storage).toEqual({});
   });
@@ -155,10 +139,7 @@ describe('createBackendStorage', () => {
     });
     const view = await environmentView(env);
     expect(view.storages).toEqual([{ resourceName: 'photos' }]);
-    expect(view.jobs.edges[0].node).toMatchObject({
-      operation: 'CreateBackendStorage',
-      state: 'COMPLETED',
-    });
+    expect(view.jobs.edges[0].node).toMatchObject({ operation: 'CreateBackendStorage', state: 'COMPLETED' });
     expect(view.amplifyMetaConfig.storage).toEqual({
       photos: {
         providerPlugin: 'awscloudformation',
@@ -171,15 +152,7 @@ describe('createBackendStorage', () => {
   });
 
   it('without a bucket name, the bucket is named after resource, app and environment', async () => {
-    const env = await freshEnvironment();
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'docs',
-      config: { permissions: { authenticated: ['READ'] } },
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    const env = await environmentWith('createBackendStorage', { resourceName: 'docs', config: { permissions: { authenticated: ['READ'] } } });
     expect(await readStorage(env, 'docs')).toEqual({
       resourceName: 'docs',
       config: {
@@ -193,26 +166,14 @@ describe('createBackendStorage', () => {
 
   it('an environment takes several storages', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'videos',
-      config: { permissions },
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    await complete('createBackendStorage', at(env, { resourceName: 'videos', config: { permissions } }));
     const view = await environmentView(env);
     expect(view.storages).toEqual([{ resourceName: 'photos' }, { resourceName: 'videos' }]);
     expect(Object.keys(view.amplifyMetaConfig.storage)).toEqual(['photos', 'videos']);
   });
 
   it('a storage name already taken in the environment is refused', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-      config: { permissions },
-    });
+    const res = await mutate('createBackendStorage', at('dev', { resourceName: 'todoappstorage', config: { permissions } }));
     expect({ errors: res.errors }).toStrictEqual({
       errors: [
         upstreamError({
@@ -231,41 +192,18 @@ describe('createBackendStorage', () => {
 describe('updateBackendStorage', () => {
   it('returns its job; after it completes the permissions are new, the bucket kept', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'photos',
-      config: {
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: [],
-        },
-      },
-    });
+    const allButUnauthenticated = { authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'], unAuthenticated: [] };
+    const res = await mutate('updateBackendStorage', at(env, { resourceName: 'photos', config: { permissions: allButUnauthenticated } }));
     expect(res.errors).toBeUndefined();
-    expect(res.data.updateBackendStorage.job).toMatchObject({
-      operation: 'UpdateBackendStorage',
-      status: 'IN_PROGRESS',
-    });
-    expect((await environmentView(env)).jobs.edges[0].node).toEqual({
-      jobId: res.data.updateBackendStorage.job.jobId,
-      operation: 'UpdateBackendStorage',
-      state: 'IN_PROGRESS',
-    });
+    const { job } = res.data.updateBackendStorage;
+    expect(job).toMatchObject({ operation: 'UpdateBackendStorage', status: 'IN_PROGRESS' });
+    expect(await latestJob(env)).toEqual({ jobId: job.jobId, operation: 'UpdateBackendStorage', state: 'IN_PROGRESS' });
     expect((await readStorage(env, 'photos')).config.permissions).toEqual(permissions);
 
     await stack.emulator.advance(3000);
     expect(await readStorage(env, 'photos')).toEqual({
       resourceName: 'photos',
-      config: {
-        bucketName: `photos-bucket-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: [],
-        },
-      },
+      config: { bucketName: `photos-bucket-${env}`, imported: false, serviceName: 'S3', permissions: allButUnauthenticated },
     });
     expect((await environmentView(env)).amplifyMetaConfig.storage.photos.output.BucketName).toBe(
       `photos-bucket-${env}`,
@@ -273,19 +211,8 @@ describe('updateBackendStorage', () => {
   });
 
   it('an imported storage keeps its permissions outside Amplify: refused', async () => {
-    const env = await freshEnvironment();
-    await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      bucketName: 'acme-backups',
-    });
-    await stack.emulator.advance(3000);
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'acmebackups',
-      config: { permissions },
-    });
+    const env = await environmentWith('importBackendStorage', { bucketName: 'acme-backups' });
+    const res = await mutate('updateBackendStorage', at(env, { resourceName: 'acmebackups', config: { permissions } }));
     expect({ errors: res.errors }).toStrictEqual({
       errors: [
         upstreamError({
@@ -301,59 +228,31 @@ describe('updateBackendStorage', () => {
   });
 
   it('a storage the environment does not have is NOT_FOUND', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'nosuchstorage',
-      config: { permissions },
+    const res = await mutate('updateBackendStorage', at('dev', { resourceName: 'nosuchstorage', config: { permissions } }));
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'NOT_FOUND',
+          awsErrorName: 'NotFoundException',
+          operation: 'UpdateBackendStorage',
+          resourceType: 'storage',
+          column: 48,
+          path: 'updateBackendStorage',
+          message: 'storage resource nosuchstorage not found in environment dev',
+        }),
+      ],
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendStorage",
-              "requestId": Any<String>,
-              "resourceType": "storage",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "storage resource nosuchstorage not found in environment dev",
-            "path": [
-              "updateBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
   });
 });
 
 describe('importBackendStorage', () => {
   it('imports a bucket ListS3Buckets names; after the job it is imported storage', async () => {
     const buckets = await bucketNames();
-    expect(buckets).toEqual(
-      expect.arrayContaining([
-        'acme-logs',
-        'acme-media-assets',
-        'acme-backups',
-        'shared-static-site',
-      ]),
-    );
+    expect(buckets).toEqual(expect.arrayContaining(['acme-logs', 'acme-media-assets', 'acme-backups', 'shared-static-site']));
     const env = await freshEnvironment();
     const res = await mutate(
       'importBackendStorage',
-      { appId: APP, environmentName: env, bucketName: 'acme-logs' },
+      at(env, { bucketName: 'acme-logs' }),
       `job { jobId operation status environmentName } environment { name }`,
     );
     expect(res.errors).toBeUndefined();
@@ -361,10 +260,7 @@ describe('importBackendStorage', () => {
       job: { operation: 'ImportBackendStorage', status: 'IN_PROGRESS', environmentName: env },
       environment: { name: env },
     });
-    expect((await environmentView(env)).jobs.edges[0].node).toMatchObject({
-      jobId: res.data.importBackendStorage.job.jobId,
-      operation: 'ImportBackendStorage',
-    });
+    expect(await latestJob(env)).toMatchObject({ jobId: res.data.importBackendStorage.job.jobId, operation: 'ImportBackendStorage' });
 
     await stack.emulator.advance(3000);
     const view = await environmentView(env);
@@ -379,50 +275,25 @@ describe('importBackendStorage', () => {
     });
     expect(await readStorage(env, 'acmelogs')).toEqual({
       resourceName: 'acmelogs',
-      config: {
-        bucketName: 'acme-logs',
-        imported: true,
-        serviceName: 'S3',
-        permissions: null,
-      },
+      config: { bucketName: 'acme-logs', imported: true, serviceName: 'S3', permissions: null },
     });
   });
 
   it('a bucket that does not exist is NOT_FOUND', async () => {
-    const res = await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      bucketName: 'no-such-bucket',
+    const res = await mutate('importBackendStorage', at('dev', { bucketName: 'no-such-bucket' }));
+    expect({ errors: res.errors }).toStrictEqual({
+      errors: [
+        upstreamError({
+          code: 'NOT_FOUND',
+          awsErrorName: 'NotFoundException',
+          operation: 'ImportBackendStorage',
+          resourceType: 'bucket',
+          column: 48,
+          path: 'importBackendStorage',
+          message: 'Bucket no-such-bucket not found',
+        }),
+      ],
     });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "ImportBackendStorage",
-              "requestId": Any<String>,
-              "resourceType": "bucket",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "Bucket no-such-bucket not found",
-            "path": [
-              "importBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
     expect(stack.calls()).toEqual({ ImportBackendStorage: 1 });
   });
 });
@@ -430,21 +301,12 @@ describe('importBackendStorage', () => {
 describe('deleteBackendStorage', () => {
   it('returns its job; after it completes the storage is gone, from amplify-meta too', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('deleteBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'photos',
-    });
+    const res = await mutate('deleteBackendStorage', at(env, { resourceName: 'photos' }));
     expect(res.errors).toBeUndefined();
-    expect(res.data.deleteBackendStorage.job).toMatchObject({
-      operation: 'DeleteBackendStorage',
-      status: 'IN_PROGRESS',
-    });
+    const { job } = res.data.deleteBackendStorage;
+    expect(job).toMatchObject({ operation: 'DeleteBackendStorage', status: 'IN_PROGRESS' });
     let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toMatchObject({
-      jobId: res.data.deleteBackendStorage.job.jobId,
-      operation: 'DeleteBackendStorage',
-    });
+    expect(view.jobs.edges[0].node).toMatchObject({ jobId: job.jobId, operation: 'DeleteBackendStorage' });
     expect(view.storages).toEqual([{ resourceName: 'photos' }]);
 
     await stack.emulator.advance(3000);
@@ -455,37 +317,19 @@ describe('deleteBackendStorage', () => {
   });
 
   it('deleting imported storage leaves its bucket in the account', async () => {
-    const env = await freshEnvironment();
-    await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      bucketName: 'shared-static-site',
-    });
-    await stack.emulator.advance(3000);
-    const res = await mutate('deleteBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'sharedstaticsite',
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    const env = await environmentWith('importBackendStorage', { bucketName: 'shared-static-site' });
+    await complete('deleteBackendStorage', at(env, { resourceName: 'sharedstaticsite' }));
     expect((await environmentView(env)).storages).toEqual([]);
     expect(await bucketNames()).toContain('shared-static-site');
   });
 });
 
 describe('inputs are checked before any upstream call', () => {
-  // Each refused with exactly this one error, before any upstream call.
-  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+  itRefuses([
     {
       name: 'a new resourceName with a dash',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'my-storage',
-        config: { permissions },
-      },
+      input: at('dev', { resourceName: 'my-storage', config: { permissions } }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.resourceName',
@@ -497,11 +341,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'a bucket name with a slash',
       mutation: 'importBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        bucketName: 'acme/logs',
-      },
+      input: at('dev', { bucketName: 'acme/logs' }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.bucketName',
@@ -513,12 +353,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'an empty bucket name',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'newstorage',
-        config: { bucketName: '', permissions },
-      },
+      input: at('dev', { resourceName: 'newstorage', config: { bucketName: '', permissions } }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.config.bucketName',
@@ -530,12 +365,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'a permission that does not exist',
       mutation: 'updateBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'todoappstorage',
-        config: { permissions: { authenticated: ['READ', 'WRITE'] } },
-      },
+      input: at('dev', { resourceName: 'todoappstorage', config: { permissions: { authenticated: ['READ', 'WRITE'] } } }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
@@ -545,12 +375,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'permissions without the required authenticated list',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'newstorage',
-        config: { permissions: { unAuthenticated: ['READ'] } },
-      },
+      input: at('dev', { resourceName: 'newstorage', config: { permissions: { unAuthenticated: ['READ'] } } }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
@@ -560,55 +385,40 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'an update without its required config',
       mutation: 'updateBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'todoappstorage',
-      },
+      input: at('dev', { resourceName: 'todoappstorage' }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
         message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.',
       },
     },
-  ];
-  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
-    const res = await mutate(mutation, input);
-    expect(res.errors).toStrictEqual(refusal(error));
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a service that does not exist, written inline', async () => {
-    const res = await stack.graphql(`mutation {
+    {
+      name: 'a service that does not exist, written inline',
+      query: `mutation {
       deleteBackendStorage(input: {
         appId: "${APP}", environmentName: "dev", resourceName: "todoappstorage", serviceName: GCS
       }) {
         job { jobId }
       }
-    }`);
-    expect(res.errors).toStrictEqual([
-      graphqlError({
+    }`,
+      error: {
         code: 'GRAPHQL_VALIDATION_FAILED',
         column: 103,
         line: 3,
         message: 'Value "GCS" does not exist in "StorageService" enum.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an import without a bucket name, written inline', async () => {
-    const res = await stack.graphql(`mutation {
+      },
+    },
+    {
+      name: 'an import without a bucket name, written inline',
+      query: `mutation {
       importBackendStorage(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
-    }`);
-    expect(res.errors).toStrictEqual([
-      graphqlError({
+    }`,
+      error: {
         code: 'GRAPHQL_VALIDATION_FAILED',
         column: 35,
         line: 2,
         message: 'Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
+      },
+    },
+  ]);
 });
