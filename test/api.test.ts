@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack } from './helpers.js';
-import { refusal, upstreamError, type Refusal } from './helpers-errors.js';
+import { refusal, upstreamBadRequest, upstreamNotFound, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
@@ -369,18 +369,9 @@ describe('createBackendApi', () => {
 
   it('an API name already taken in the environment is refused', async () => {
     const res = await mutate('createBackendApi', at('dev', { resourceName: 'todoappapi', config: {} }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendAPI',
-          column: 44,
-          path: 'createBackendApi',
-          message: 'api resource todoappapi already exists in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendAPI', { column: 44, path: 'createBackendApi', message: 'api resource todoappapi already exists in environment dev' }),
+    ]);
   });
 });
 
@@ -448,19 +439,9 @@ describe('updateBackendApi', () => {
 
   it('an API the environment does not have is NOT_FOUND', async () => {
     const res = await mutate('updateBackendApi', at('dev', { resourceName: 'nosuchapi', config: { apiName: 'x' } }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'NOT_FOUND',
-          awsErrorName: 'NotFoundException',
-          operation: 'UpdateBackendAPI',
-          resourceType: 'api',
-          column: 44,
-          path: 'updateBackendApi',
-          message: 'api resource nosuchapi not found in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendAPI', 'api', { column: 44, path: 'updateBackendApi', message: 'api resource nosuchapi not found in environment dev' }),
+    ]);
     expect(res.data).toBeNull();
   });
 });
@@ -490,18 +471,9 @@ describe('generateBackendApiModels', () => {
   it('an API without a transform schema is refused', async () => {
     const env = await environmentWith('createBackendApi', { resourceName: 'bareapi', config: {} });
     const res = await mutate('generateBackendApiModels', at(env, { resourceName: 'bareapi' }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'GenerateBackendAPIModels',
-          column: 52,
-          path: 'generateBackendApiModels',
-          message: 'API bareapi has no transformSchema to generate models from',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('GenerateBackendAPIModels', { column: 52, path: 'generateBackendApiModels', message: 'API bareapi has no transformSchema to generate models from' }),
+    ]);
   });
 });
 

@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
-import { upstreamError, type Refusal } from './helpers-errors.js';
+import { upstreamBadRequest, upstreamNotFound, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
@@ -337,18 +337,9 @@ describe('createBackendAuth', () => {
 
   it('a second auth in an environment is refused: Amplify allows one', async () => {
     const res = await mutate('createBackendAuth', at('dev', { resourceName: 'otherauth', config: fullConfig() }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendAuth',
-          column: 45,
-          path: 'createBackendAuth',
-          message: 'Environment dev already has an auth resource: todoappauth',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendAuth', { column: 45, path: 'createBackendAuth', message: 'Environment dev already has an auth resource: todoappauth' }),
+    ]);
     expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
   });
 });
@@ -471,19 +462,9 @@ describe('updateBackendAuth', () => {
       resourceName: 'nosuchauth',
       config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: {} },
     }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'NOT_FOUND',
-          awsErrorName: 'NotFoundException',
-          operation: 'UpdateBackendAuth',
-          resourceType: 'auth',
-          column: 45,
-          path: 'updateBackendAuth',
-          message: 'auth resource nosuchauth not found in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendAuth', 'auth', { column: 45, path: 'updateBackendAuth', message: 'auth resource nosuchauth not found in environment dev' }),
+    ]);
   });
 });
 
@@ -530,18 +511,9 @@ describe('importBackendAuth', () => {
 
   it('an environment that already has auth cannot import another', async () => {
     const res = await mutate('importBackendAuth', at('prod', { userPoolId: 'us-east-1_Zz99', webClientId: 'web', nativeClientId: 'native' }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'ImportBackendAuth',
-          column: 45,
-          path: 'importBackendAuth',
-          message: 'Environment prod already has an auth resource: todoappauth',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('ImportBackendAuth', { column: 45, path: 'importBackendAuth', message: 'Environment prod already has an auth resource: todoappauth' }),
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers.js';
 import { maskError } from '../src/errors.js';
-import { graphqlError, upstreamError } from './helpers-errors.js';
+import { graphqlError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
 
 // Every error code, produced by real upstream answers (the emulator, through the real SDK).
@@ -23,35 +23,9 @@ describe('NOT_FOUND', () => {
       deleteBackend(input: { appId: "${TODO}", environmentName: "qa" }) { job { jobId } }
     }`);
     expect(res.data).toBeNull();
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "DeleteBackend",
-              "requestId": Any<String>,
-              "resourceType": "environment",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "Environment qa not found in app d1todoapp00001",
-            "path": [
-              "deleteBackend",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('DeleteBackend', 'environment', { column: 7, line: 2, path: 'deleteBackend', message: 'Environment qa not found in app d1todoapp00001' }),
+    ]);
     expect(stack.calls()).toEqual({ DeleteBackend: 1 });
   });
 
@@ -59,35 +33,14 @@ describe('NOT_FOUND', () => {
     const res = await stack.graphql(`mutation {
       updateBackendConfig(input: { appId: "${GALLERY}" }) { config { appId } }
     }`);
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendConfig",
-              "requestId": Any<String>,
-              "resourceType": "config",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "App d2gallery00002 has no backend config; call CreateBackendConfig first",
-            "path": [
-              "updateBackendConfig",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendConfig', 'config', {
+        column: 7,
+        line: 2,
+        path: 'updateBackendConfig',
+        message: 'App d2gallery00002 has no backend config; call CreateBackendConfig first',
+      }),
+    ]);
   });
 
   it('a nullable lookup of something unknown is null, without an error', async () => {
@@ -109,19 +62,9 @@ describe('BAD_USER_INPUT', () => {
       createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "dev" }) { job { jobId } }
     }`);
     expect(res.data).toBeNull();
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackend',
-          column: 7,
-          line: 2,
-          path: 'createBackend',
-          message: 'Environment dev already exists in app d1todoapp00001',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackend', { column: 7, line: 2, path: 'createBackend', message: 'Environment dev already exists in app d1todoapp00001' }),
+    ]);
   });
 
   it('from an upstream BadRequest: creating a resource that exists', async () => {
@@ -131,19 +74,9 @@ describe('BAD_USER_INPUT', () => {
         config: { permissions: { authenticated: [READ] } }
       }) { job { jobId } }
     }`);
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendStorage',
-          column: 7,
-          line: 2,
-          path: 'createBackendStorage',
-          message: 'storage resource todoappstorage already exists in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendStorage', { column: 7, line: 2, path: 'createBackendStorage', message: 'storage resource todoappstorage already exists in environment dev' }),
+    ]);
   });
 
   it('from the refusal of a second pending job (ValidationException)', async () => {

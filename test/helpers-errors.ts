@@ -9,8 +9,8 @@ export interface Refusal {
   /** Where in the operation's text: GraphQL's `locations`, line 1 unless given. */
   column: number;
   line?: number;
-  /** The mutation field, for refusals in its resolver. */
-  path?: string;
+  /** The field, for errors in its resolver: a root field, or the path to a nested one. */
+  path?: string | string[];
 }
 
 /** One GraphQL error exactly as the gateway answers it: a code (and field), one location, a message, a path. */
@@ -19,7 +19,7 @@ export function graphqlError(r: Refusal) {
     extensions: { code: r.code, ...(r.field === undefined ? {} : { field: r.field }) },
     locations: [{ column: r.column, line: r.line ?? 1 }],
     message: r.message,
-    ...(r.path === undefined ? {} : { path: [r.path] }),
+    ...(r.path === undefined ? {} : { path: typeof r.path === 'string' ? [r.path] : r.path }),
   };
 }
 
@@ -52,3 +52,13 @@ export function upstreamError(r: Refusal & { awsErrorName: string; operation: st
     },
   };
 }
+
+type Where = Omit<Refusal, 'code' | 'field'>;
+
+/** AmplifyBackend's BadRequestException for `operation`, answered as BAD_USER_INPUT. */
+export const upstreamBadRequest = (operation: string, where: Where) =>
+  upstreamError({ code: 'BAD_USER_INPUT', awsErrorName: 'BadRequestException', operation, ...where });
+
+/** AmplifyBackend's NotFoundException for `operation`, of a `resourceType`, answered as NOT_FOUND. */
+export const upstreamNotFound = (operation: string, resourceType: string, where: Where) =>
+  upstreamError({ code: 'NOT_FOUND', awsErrorName: 'NotFoundException', operation, resourceType, ...where });

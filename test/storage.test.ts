@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack } from './helpers.js';
-import { upstreamError } from './helpers-errors.js';
+import { upstreamBadRequest, upstreamNotFound } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
@@ -174,18 +174,9 @@ describe('createBackendStorage', () => {
 
   it('a storage name already taken in the environment is refused', async () => {
     const res = await mutate('createBackendStorage', at('dev', { resourceName: 'todoappstorage', config: { permissions } }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendStorage',
-          column: 48,
-          path: 'createBackendStorage',
-          message: 'storage resource todoappstorage already exists in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendStorage', { column: 48, path: 'createBackendStorage', message: 'storage resource todoappstorage already exists in environment dev' }),
+    ]);
   });
 });
 
@@ -213,35 +204,16 @@ describe('updateBackendStorage', () => {
   it('an imported storage keeps its permissions outside Amplify: refused', async () => {
     const env = await environmentWith('importBackendStorage', { bucketName: 'acme-backups' });
     const res = await mutate('updateBackendStorage', at(env, { resourceName: 'acmebackups', config: { permissions } }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'UpdateBackendStorage',
-          column: 48,
-          path: 'updateBackendStorage',
-          message: 'Storage acmebackups is imported; its permissions are managed outside Amplify',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('UpdateBackendStorage', { column: 48, path: 'updateBackendStorage', message: 'Storage acmebackups is imported; its permissions are managed outside Amplify' }),
+    ]);
   });
 
   it('a storage the environment does not have is NOT_FOUND', async () => {
     const res = await mutate('updateBackendStorage', at('dev', { resourceName: 'nosuchstorage', config: { permissions } }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'NOT_FOUND',
-          awsErrorName: 'NotFoundException',
-          operation: 'UpdateBackendStorage',
-          resourceType: 'storage',
-          column: 48,
-          path: 'updateBackendStorage',
-          message: 'storage resource nosuchstorage not found in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendStorage', 'storage', { column: 48, path: 'updateBackendStorage', message: 'storage resource nosuchstorage not found in environment dev' }),
+    ]);
   });
 });
 
@@ -281,19 +253,9 @@ describe('importBackendStorage', () => {
 
   it('a bucket that does not exist is NOT_FOUND', async () => {
     const res = await mutate('importBackendStorage', at('dev', { bucketName: 'no-such-bucket' }));
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'NOT_FOUND',
-          awsErrorName: 'NotFoundException',
-          operation: 'ImportBackendStorage',
-          resourceType: 'bucket',
-          column: 48,
-          path: 'importBackendStorage',
-          message: 'Bucket no-such-bucket not found',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('ImportBackendStorage', 'bucket', { column: 48, path: 'importBackendStorage', message: 'Bucket no-such-bucket not found' }),
+    ]);
     expect(stack.calls()).toEqual({ ImportBackendStorage: 1 });
   });
 });
