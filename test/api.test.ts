@@ -55,7 +55,7 @@ async function readModels(env: string, resourceName: string) {
 
 const jobFields = 'job { jobId operation status state isDone environmentName }';
 
-const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, latestJob, itRefuses } = resourceTestKit({
+const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, startJob, afterJobs, itRefuses } = resourceTestKit({
   stack: () => stack,
   appId: APP,
   appName: 'todo-app',
@@ -189,21 +189,11 @@ describe('BackendApi fields', () => {
 describe('createBackendApi', () => {
   it('returns its IN_PROGRESS job, which environment.jobs lists', async () => {
     const env = await freshEnvironment();
-    const res = await mutate('createBackendApi', at(env, { resourceName: 'notesapi', config: newApiConfig }));
-    expect(res.errors).toBeUndefined();
-    const { job, api } = res.data.createBackendApi;
-    expect(job).toMatchObject({
-      operation: 'CreateBackendAPI',
-      status: 'IN_PROGRESS',
-      state: 'IN_PROGRESS',
-      isDone: false,
-      environmentName: env,
-    });
+    const { job, api } = await startJob('createBackendApi', at(env, { resourceName: 'notesapi', config: newApiConfig }), 'CreateBackendAPI');
+    expect(job.isDone).toBe(false);
     expect(api).toEqual({ resourceName: 'notesapi' });
-    expect(stack.calls()).toEqual({ CreateBackendAPI: 1 });
 
     const view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toEqual({ jobId: job.jobId, operation: 'CreateBackendAPI', state: 'IN_PROGRESS' });
     // Not there until the job completes.
     expect(view.apis).toEqual([]);
     expect(view.amplifyMetaConfig.api).toEqual({});
@@ -378,15 +368,8 @@ describe('createBackendApi', () => {
 describe('updateBackendApi', () => {
   it('returns its job, and after it completes config shows the change', async () => {
     const env = await environmentWithApi();
-    const res = await mutate('updateBackendApi', at(env, {
-      resourceName: 'notesapi',
-      config: { conflictResolution: 'AUTOMERGE', defaultAuthType: { mode: 'AWS_IAM' } },
-    }));
-    expect(res.errors).toBeUndefined();
-    const { job } = res.data.updateBackendApi;
-    expect(job).toMatchObject({ operation: 'UpdateBackendAPI', state: 'IN_PROGRESS' });
-    expect(stack.calls()).toEqual({ UpdateBackendAPI: 1 });
-    expect(await latestJob(env)).toEqual({ jobId: job.jobId, operation: 'UpdateBackendAPI', state: 'IN_PROGRESS' });
+    const change = { conflictResolution: 'AUTOMERGE', defaultAuthType: { mode: 'AWS_IAM' } };
+    await startJob('updateBackendApi', at(env, { resourceName: 'notesapi', config: change }), 'UpdateBackendAPI');
     // Unchanged until the job completes.
     expect((await readApi(env, 'notesapi')).config.conflictResolution).toBe(
       'OPTIMISTIC_CONCURRENCY',
@@ -449,12 +432,7 @@ describe('updateBackendApi', () => {
 describe('generateBackendApiModels', () => {
   it('returns its job; after it completes the models are LATEST, from the schema', async () => {
     const env = await environmentWithApi();
-    const res = await mutate('generateBackendApiModels', at(env, { resourceName: 'notesapi' }));
-    expect(res.errors).toBeUndefined();
-    const { job } = res.data.generateBackendApiModels;
-    expect(job).toMatchObject({ operation: 'GenerateBackendAPIModels', status: 'IN_PROGRESS', environmentName: env });
-    expect(stack.calls()).toEqual({ GenerateBackendAPIModels: 1 });
-    expect(await latestJob(env)).toMatchObject({ jobId: job.jobId, operation: 'GenerateBackendAPIModels' });
+    await startJob('generateBackendApiModels', at(env, { resourceName: 'notesapi' }), 'GenerateBackendAPIModels');
     expect((await readModels(env, 'notesapi')).status).toBe('STALE');
 
     await stack.emulator.advance(3000);
@@ -480,17 +458,10 @@ describe('generateBackendApiModels', () => {
 describe('deleteBackendApi', () => {
   it('returns its job; after it completes the API is gone, also from amplify-meta', async () => {
     const env = await environmentWithApi();
-    const res = await mutate('deleteBackendApi', at(env, { resourceName: 'notesapi' }));
-    expect(res.errors).toBeUndefined();
-    const { job } = res.data.deleteBackendApi;
-    expect(job).toMatchObject({ operation: 'DeleteBackendAPI', status: 'IN_PROGRESS' });
-    expect(stack.calls()).toEqual({ DeleteBackendAPI: 1 });
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toMatchObject({ jobId: job.jobId, operation: 'DeleteBackendAPI' });
-    expect(view.apis).toEqual([{ resourceName: 'notesapi' }]);
+    await startJob('deleteBackendApi', at(env, { resourceName: 'notesapi' }), 'DeleteBackendAPI');
+    expect((await environmentView(env)).apis).toEqual([{ resourceName: 'notesapi' }]);
 
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.apis).toEqual([]);
     expect(view.amplifyMetaConfig.api).toEqual({});
     expect(await readApi(env, 'notesapi')).toBeNull();

@@ -100,7 +100,7 @@ const jobFields = 'job { jobId operation status state environmentName }';
 
 // Through this file's `graphql`, so that every response body is kept for the secrets check; fresh
 // environments have no auth.
-const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, latestJob, itRefuses } = resourceTestKit({
+const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, startJob, afterJobs, itRefuses } = resourceTestKit({
   stack: () => stack,
   run: graphql,
   appId: APP,
@@ -167,29 +167,17 @@ const environmentWithAuth = () => environmentWith('createBackendAuth', { resourc
 describe('createBackendAuth', () => {
   it('returns its IN_PROGRESS job, listed in environment.jobs; then auth appears', async () => {
     const env = await freshEnvironment();
-    const res = await mutate(
+    const payload = await startJob(
       'createBackendAuth',
       at(env, { resourceName: 'notesauth', config: fullConfig() }),
+      'CreateBackendAuth',
       `${jobFields} auth { resourceName } environment { name }`,
     );
-    expect(res.errors).toBeUndefined();
-    const payload = res.data.createBackendAuth;
-    expect(payload.job).toMatchObject({
-      operation: 'CreateBackendAuth',
-      status: 'IN_PROGRESS',
-      state: 'IN_PROGRESS',
-      environmentName: env,
-    });
     expect(payload.auth).toEqual({ resourceName: 'notesauth' });
     expect(payload.environment).toEqual({ name: env });
-    expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
+    expect((await environmentView(env)).auth).toBeNull();
 
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toEqual({ jobId: payload.job.jobId, operation: 'CreateBackendAuth', state: 'IN_PROGRESS' });
-    expect(view.auth).toBeNull();
-
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.auth).toEqual({ resourceName: 'notesauth' });
     expect(view.jobs.edges[0].node).toMatchObject({ jobId: payload.job.jobId, state: 'COMPLETED' });
   });
@@ -397,23 +385,16 @@ describe('updateBackendAuth', () => {
     const env = await environmentWithAuth();
     const before = await readAuth(env);
     stack.resetCalls();
-    const res = await mutate('updateBackendAuth', at(env, {
-      resourceName: 'notesauth',
-      config: {
-        authResources: 'IDENTITY_POOL_AND_USER_POOL',
-        service: 'COGNITO',
-        userPoolConfigs: {
-          passwordPolicy: { minimumLength: 16 },
-          mfa: { mfaMode: 'OPTIONAL' },
-          oAuth: { redirectSignOutURIs: ['https://notes.example/bye'] },
-        },
+    const change = {
+      authResources: 'IDENTITY_POOL_AND_USER_POOL',
+      service: 'COGNITO',
+      userPoolConfigs: {
+        passwordPolicy: { minimumLength: 16 },
+        mfa: { mfaMode: 'OPTIONAL' },
+        oAuth: { redirectSignOutURIs: ['https://notes.example/bye'] },
       },
-    }));
-    expect(res.errors).toBeUndefined();
-    const { job } = res.data.updateBackendAuth;
-    expect(job).toMatchObject({ operation: 'UpdateBackendAuth', state: 'IN_PROGRESS' });
-    expect(stack.calls()).toEqual({ UpdateBackendAuth: 1 });
-    expect(await latestJob(env)).toEqual({ jobId: job.jobId, operation: 'UpdateBackendAuth', state: 'IN_PROGRESS' });
+    };
+    await startJob('updateBackendAuth', at(env, { resourceName: 'notesauth', config: change }), 'UpdateBackendAuth');
     expect(await readAuth(env)).toEqual(before);
 
     await stack.emulator.advance(3000);
@@ -471,20 +452,13 @@ describe('updateBackendAuth', () => {
 describe('importBackendAuth', () => {
   it('returns its job; after it completes the environment uses the user pool', async () => {
     const env = await freshEnvironment();
-    const res = await mutate(
-      'importBackendAuth',
-      at(env, {
-        userPoolId: 'us-east-1_Ab12Cd34E',
-        webClientId: 'webclient1234567890abcdefgh',
-        nativeClientId: 'nativeclient1234567890abcde',
-        identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
-      }),
-      `${jobFields} environment { name }`,
-    );
-    expect(res.errors).toBeUndefined();
-    expect(res.data.importBackendAuth.job).toMatchObject({ operation: 'ImportBackendAuth', status: 'IN_PROGRESS', environmentName: env });
-    expect(stack.calls()).toEqual({ ImportBackendAuth: 1 });
-    expect(await latestJob(env)).toMatchObject({ operation: 'ImportBackendAuth' });
+    const pool = {
+      userPoolId: 'us-east-1_Ab12Cd34E',
+      webClientId: 'webclient1234567890abcdefgh',
+      nativeClientId: 'nativeclient1234567890abcde',
+      identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
+    };
+    await startJob('importBackendAuth', at(env, pool), 'ImportBackendAuth', `${jobFields} environment { name }`);
 
     await stack.emulator.advance(3000);
     const auth = await readAuth(env);
@@ -520,17 +494,10 @@ describe('importBackendAuth', () => {
 describe('deleteBackendAuth', () => {
   it('returns its job; after it completes auth is gone, from amplify-meta too', async () => {
     const env = await environmentWithAuth();
-    const res = await mutate('deleteBackendAuth', at(env, { resourceName: 'notesauth' }));
-    expect(res.errors).toBeUndefined();
-    const { job } = res.data.deleteBackendAuth;
-    expect(job).toMatchObject({ operation: 'DeleteBackendAuth', status: 'IN_PROGRESS' });
-    expect(stack.calls()).toEqual({ DeleteBackendAuth: 1 });
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toMatchObject({ jobId: job.jobId, operation: 'DeleteBackendAuth' });
-    expect(view.auth).toEqual({ resourceName: 'notesauth' });
+    await startJob('deleteBackendAuth', at(env, { resourceName: 'notesauth' }), 'DeleteBackendAuth');
+    expect((await environmentView(env)).auth).toEqual({ resourceName: 'notesauth' });
 
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.auth).toBeNull();
     expect(view.amplifyMetaConfig.auth).toEqual({});
   });

@@ -13,9 +13,10 @@ import {
   TooManyRequestsException,
   type AmplifyBackendClient,
 } from '@aws-sdk/client-amplifybackend';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { authConfig, sdkClient } from './helpers.js';
+import { rejection, useEmulatorClient } from './helpers-emulator.js';
 
 let emulator: Emulator;
 let client: AmplifyBackendClient;
@@ -23,9 +24,8 @@ let client: AmplifyBackendClient;
 const APP = 'errapp0001';
 const ENV = 'dev';
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  client = sdkClient(emulator.url);
+useEmulatorClient(async (started, sdk) => {
+  [emulator, client] = [started, sdk];
   // An app with a completed environment, for the calls that need one to exist.
   await client.send(
     new CreateBackendCommand({ AppId: APP, AppName: 'errors', BackendEnvironmentName: ENV }),
@@ -33,24 +33,11 @@ beforeAll(async () => {
   await emulator.advance(3000);
 });
 
-afterAll(async () => {
-  await emulator?.stop();
-});
-
 afterEach(async () => {
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
   await fetch(`${emulator.url}/_emulator/stats`, { method: 'DELETE' });
 });
 
-/** Resolves to what a promise rejected with; fails the test if it resolved. */
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 async function injectFault(spec: Record<string, unknown>) {
   const res = await fetch(`${emulator.url}/_emulator/faults`, {

@@ -3,9 +3,9 @@
 // jsonNames, http labels) is enforced with a 400 BadRequestException that names it.
 import * as sdk from '@aws-sdk/client-amplifybackend';
 import { BadRequestException, type AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { sdkClient, startTestEmulator } from './helpers.js';
+import { useEmulatorClient } from './helpers-emulator.js';
 
 // --- The SDK's operation schemas ---------------------------------------------------------------
 //
@@ -336,15 +336,12 @@ const fixtures: Record<string, Fixture> = {
 let emulator: Emulator;
 let client: AmplifyBackendClient;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ seed: 'demo' });
-  client = sdkClient(emulator.url);
-});
-
-afterAll(async () => {
-  client.destroy();
-  await emulator.stop();
-});
+useEmulatorClient(
+  (started, sdk) => {
+    [emulator, client] = [started, sdk];
+  },
+  { seed: 'demo' },
+);
 
 beforeEach(() => emulator.reset());
 

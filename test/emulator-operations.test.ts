@@ -38,9 +38,10 @@ import {
   UpdateBackendStorageCommand,
   type CreateBackendAuthResourceConfig,
 } from '@aws-sdk/client-amplifybackend';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { authConfig } from './helpers.js';
+import { rejection, useEmulatorClient } from './helpers-emulator.js';
 
 const APP = 'app0000001';
 const ENV = 'dev';
@@ -101,15 +102,8 @@ async function amplifyMeta(environmentName = ENV, appId = APP): Promise<AmplifyM
   return JSON.parse(backend.AmplifyMetaConfig ?? 'null');
 }
 
-async function rejectionOf(request: Promise<unknown>): Promise<unknown> {
-  return request.then(
-    () => expect.unreachable('the request should have failed'),
-    (error: unknown) => error,
-  );
-}
-
 async function expectNotFound(request: Promise<unknown>, resourceType: string) {
-  const error = await rejectionOf(request);
+  const error = await rejection(request);
   expect(error).toBeInstanceOf(NotFoundException);
   expect(error).toMatchObject({ resourceType, $metadata: { httpStatusCode: 404 } });
 }
@@ -151,15 +145,12 @@ async function createStorage(resourceName: string) {
 }
 
 describe('on an empty emulator', () => {
-  beforeEach(async () => {
-    emulator = await startTestEmulator();
-    client = sdkClient(emulator.url);
-  });
-
-  afterEach(async () => {
-    client.destroy();
-    await emulator.stop();
-  });
+  useEmulatorClient(
+    (started, sdk) => {
+      [emulator, client] = [started, sdk];
+    },
+    { each: true },
+  );
 
   describe('apps and environments', () => {
     it('CreateBackend starts a job; the environment appears when it completes', async () => {
@@ -768,7 +759,7 @@ describe('on an empty emulator', () => {
 
     it('ListS3Buckets rejects a NextToken it did not issue', async () => {
       const listing = client.send(new ListS3BucketsCommand({ NextToken: 'bogus' }));
-      expect(await rejectionOf(listing)).toBeInstanceOf(BadRequestException);
+      expect(await rejection(listing)).toBeInstanceOf(BadRequestException);
     });
   });
 
@@ -896,15 +887,12 @@ describe('on the demo seed', () => {
   const TODO_APP = 'd1todoapp00001';
   const todoDev = { AppId: TODO_APP, BackendEnvironmentName: 'dev' };
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator({ seed: 'demo' });
-    client = sdkClient(emulator.url);
-  });
-
-  afterAll(async () => {
-    client.destroy();
-    await emulator.stop();
-  });
+  useEmulatorClient(
+    (started, sdk) => {
+      [emulator, client] = [started, sdk];
+    },
+    { seed: 'demo' },
+  );
 
   it('serves the demo apps with their resources, generated models, jobs and buckets', async () => {
     expect(await client.send(new GetBackendCommand({ AppId: TODO_APP }))).toMatchObject({

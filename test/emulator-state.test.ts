@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../src/emulator/clock.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { rejection } from './helpers-emulator.js';
 
 const JOB_MS = 3000;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -54,14 +55,6 @@ async function stop(emulator: Emulator) {
   running.delete(emulator);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 describe('a state file', () => {
   it('brings back apps, resources and jobs after a restart', async () => {

@@ -87,8 +87,28 @@ export function resourceTestKit(options: {
       options.stack().resetCalls();
       return env;
     },
-    /** The newest job of the environment's `jobs`. */
-    latestJob: async (env: string) => (await environmentView(env)).jobs.edges[0].node,
+    /**
+     * A mutation that starts a job, from zero upstream calls: answered without errors after exactly
+     * one call (its `operation`), its job IN_PROGRESS in the input's environment and the newest of
+     * that environment's jobs. Its payload.
+     */
+    async startJob(name: string, input: Input, operation: string, selection?: string) {
+      const stack = options.stack();
+      stack.resetCalls();
+      const res = await mutate(name, input, selection);
+      expect(res.errors).toBeUndefined();
+      const payload = res.data[name];
+      expect(payload.job).toMatchObject({ operation, status: 'IN_PROGRESS', state: 'IN_PROGRESS', environmentName: input.environmentName });
+      expect(stack.calls()).toEqual({ [operation]: 1 });
+      const newest = (await environmentView(input.environmentName as string)).jobs.edges[0].node;
+      expect(newest).toEqual({ jobId: payload.job.jobId, operation, state: 'IN_PROGRESS' });
+      return payload;
+    },
+    /** The environment once the emulator has finished its jobs. */
+    async afterJobs(env: string) {
+      await options.stack().emulator.advance(3000);
+      return environmentView(env);
+    },
     /** One test per row, by its name: exactly its one error, and no upstream call. */
     itRefuses(rows: RefusedInput[]) {
       it.each(rows.map((row) => [row.name, row] as const))('%s', async (_, row) => {
