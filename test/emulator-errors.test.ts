@@ -188,29 +188,19 @@ describe('the pending-job refusal', () => {
 });
 
 describe('injected faults', () => {
-  it('throttle surfaces as TooManyRequestsException with limitType', async () => {
-    await injectFault({ operation: 'GetBackend', type: 'throttle' });
+  // prettier-ignore
+  it.each([
+    { name: 'throttle surfaces as TooManyRequestsException with limitType', type: 'throttle', class: TooManyRequestsException,
+      expected: { limitType: 'api', $metadata: { httpStatusCode: 429 } } },
+    { name: 'timeout surfaces as GatewayTimeoutException, a server fault', type: 'timeout', class: GatewayTimeoutException,
+      expected: { $metadata: { httpStatusCode: 504 }, $fault: 'server' } },
+    { name: 'internal surfaces as the base exception InternalServiceException, 500', type: 'internal', class: AmplifyBackendServiceException,
+      expected: { name: 'InternalServiceException', $metadata: { httpStatusCode: 500 }, $fault: 'server' } },
+  ])('$name', async ({ type, class: errorClass, expected }) => {
+    await injectFault({ operation: 'GetBackend', type });
     const error = await rejection(client.send(new GetBackendCommand({ AppId: APP })));
-    expect(error).toBeInstanceOf(TooManyRequestsException);
-    expect(error.limitType).toBe('api');
-    expect(error.$metadata.httpStatusCode).toBe(429);
-  });
-
-  it('timeout surfaces as GatewayTimeoutException, a server fault', async () => {
-    await injectFault({ operation: 'GetBackend', type: 'timeout' });
-    const error = await rejection(client.send(new GetBackendCommand({ AppId: APP })));
-    expect(error).toBeInstanceOf(GatewayTimeoutException);
-    expect(error.$metadata.httpStatusCode).toBe(504);
-    expect(error.$fault).toBe('server');
-  });
-
-  it('internal surfaces as the base exception InternalServiceException, 500', async () => {
-    await injectFault({ operation: 'GetBackend', type: 'internal' });
-    const error = await rejection(client.send(new GetBackendCommand({ AppId: APP })));
-    expect(error).toBeInstanceOf(AmplifyBackendServiceException);
-    expect(error.name).toBe('InternalServiceException');
-    expect(error.$metadata.httpStatusCode).toBe(500);
-    expect(error.$fault).toBe('server');
+    expect(error).toBeInstanceOf(errorClass);
+    expect(error).toMatchObject(expected);
   });
 
   it('affects only the operation it names', async () => {

@@ -53,6 +53,13 @@ export function upstreamError(r: Refusal & { awsErrorName: string; operation: st
   };
 }
 
+/** An upstream call that got no answer (it timed out, its connection dropped): no request id. */
+export function unansweredError(r: Refusal & { awsErrorName: string; operation: string }) {
+  const error = upstreamError(r);
+  const { requestId: _none, ...extensions } = error.extensions;
+  return { ...error, extensions };
+}
+
 type Where = Omit<Refusal, 'code' | 'field'>;
 
 /** AmplifyBackend's BadRequestException for `operation`, answered as BAD_USER_INPUT. */

@@ -5,6 +5,19 @@ import { refusal, type Refusal } from './helpers-errors.js';
 type Run = (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>;
 type Input = Record<string, unknown>;
 
+/** A BackendStorage as the gateway answers it (resourceName and config): S3, managed by Amplify unless imported. */
+export const s3Storage = (resourceName: string, bucketName: string, permissions: unknown, imported = false) => ({
+  resourceName,
+  config: { bucketName, imported, serviceName: 'S3', permissions },
+});
+
+/** The demo seed's storage in an environment of its todo app. */
+export const demoStorage = (env: string) =>
+  s3Storage('todoappstorage', `todoappstorage-d1todoapp00001-${env}`, {
+    authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
+    unAuthenticated: ['READ'],
+  });
+
 /** An input refused with exactly one error before any upstream call: as variables, or written inline. */
 export type RefusedInput = { name: string; error: Refusal } & (
   | { mutation: string; input: Input }

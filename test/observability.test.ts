@@ -452,32 +452,21 @@ describe('no secret in any log line or response', () => {
       expect(created.body.errors).toBeUndefined();
       await served.stack.emulator.advance(3000);
 
+      /** An update of obsauth's user pool providers. */
+      const providerUpdate = (socialProviderSettings: Record<string, unknown>) => ({
+        appId: TODO,
+        environmentName: 'obs',
+        resourceName: 'obsauth',
+        config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: { oAuth: { socialProviderSettings } } },
+      });
       const updated = await post({
         query: UPDATE,
         operationName: 'UpdateAuth',
         variables: {
-          input: {
-            appId: TODO,
-            environmentName: 'obs',
-            resourceName: 'obsauth',
-            config: {
-              authResources: 'USER_POOL_ONLY',
-              service: 'COGNITO',
-              userPoolConfigs: {
-                oAuth: {
-                  socialProviderSettings: {
-                    google: { clientId: 'obs-google-2', clientSecret: secrets.rotated },
-                    signInWithApple: {
-                      clientId: 'obs.apple',
-                      keyId: 'KEYOBS0002',
-                      teamId: 'TEAMOBS001',
-                      privateKey: pem(secrets.rotatedApple),
-                    },
-                  },
-                },
-              },
-            },
-          },
+          input: providerUpdate({
+            google: { clientId: 'obs-google-2', clientSecret: secrets.rotated },
+            signInWithApple: { clientId: 'obs.apple', keyId: 'KEYOBS0002', teamId: 'TEAMOBS001', privateKey: pem(secrets.rotatedApple) },
+          }),
         },
       });
       expect(updated.body.errors).toBeUndefined();
@@ -531,20 +520,7 @@ describe('no secret in any log line or response', () => {
         served.stack.emulator.faults.inject({ operation: 'UpdateBackendAuth', type });
         const res = await post({
           query: UPDATE,
-          variables: {
-            input: {
-              appId: TODO,
-              environmentName: 'obs',
-              resourceName: 'obsauth',
-              config: {
-                authResources: 'USER_POOL_ONLY',
-                service: 'COGNITO',
-                userPoolConfigs: {
-                  oAuth: { socialProviderSettings: { google: { clientId: 'g', clientSecret: secrets.upstreamFail } } },
-                },
-              },
-            },
-          },
+          variables: { input: providerUpdate({ google: { clientId: 'g', clientSecret: secrets.upstreamFail } }) },
         });
         expect(res.body.errors[0].extensions.code).toBe('UPSTREAM_ERROR');
       }

@@ -5,6 +5,7 @@ import type { AmplifyBackend } from '../src/aws/client.js';
 import type { ResilienceOptions } from '../src/aws/resilience.js';
 import type { ResilienceConfig } from '../src/config.js';
 import { createManualScheduler, fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 import { startProbedStack } from './helpers-upstream.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
@@ -20,71 +21,40 @@ const codes = (res: { errors?: { extensions?: Record<string, any> }[] }) =>
 
 
 describe('SDK retries', () => {
-  for (const attempts of [1, 2]) {
-    describe(`upstreamMaxAttempts ${attempts}`, () => {
-      let stack: Stack;
-      beforeAll(async () => {
-        stack = await startStack({ gateway: { upstreamMaxAttempts: attempts } });
-      });
-      afterAll(() => stack.stop());
-      beforeEach(() => {
-        stack.emulator.faults.clear();
-        stack.resetCalls();
-      });
+  // prettier-ignore
+  const onEveryAttempt: { name: string; fault: 'throttle' | 'timeout' | 'drop'; code: string; awsErrorName: string }[] = [
+    { name: 'a 429 storm: RATE_LIMITED after exactly that many calls', fault: 'throttle', code: 'RATE_LIMITED', awsErrorName: 'TooManyRequestsException' },
+    { name: 'a 504 on every attempt: UPSTREAM_TIMEOUT after that many calls', fault: 'timeout', code: 'UPSTREAM_TIMEOUT', awsErrorName: 'GatewayTimeoutException' },
+    { name: 'every attempt dropped: UPSTREAM_ERROR after that many calls', fault: 'drop', code: 'UPSTREAM_ERROR', awsErrorName: 'ECONNRESET' },
+  ];
 
-      it('a 429 storm: RATE_LIMITED after exactly that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(res.data).toEqual({ app: null });
-        expect(codes(res)).toEqual(['RATE_LIMITED']);
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
+  describe.each([1, 2])('upstreamMaxAttempts %i', (attempts) => {
+    let stack: Stack;
+    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: attempts } }, clearFaults: true });
 
-      it('a 504 on every attempt: UPSTREAM_TIMEOUT after that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
-        expect(res.errors?.[0].extensions?.awsErrorName).toBe('GatewayTimeoutException');
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
-
-      it('every attempt dropped: UPSTREAM_ERROR after that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(codes(res)).toEqual(['UPSTREAM_ERROR']);
-        expect(res.errors?.[0].extensions?.awsErrorName).toBe('ECONNRESET');
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
+    it.each(onEveryAttempt)('$name', async ({ fault, code, awsErrorName }) => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true });
+      const res = await stack.graphql(APP, { appId: TODO });
+      expect(res.data).toEqual({ app: null });
+      expect(codes(res)).toEqual([code]);
+      expect(res.errors?.[0].extensions?.awsErrorName).toBe(awsErrorName);
+      expect(stack.calls()).toEqual({ GetBackend: attempts });
     });
-  }
+  });
 
   describe('fewer faults than attempts', () => {
     let stack: Stack;
-    beforeAll(async () => {
-      stack = await startStack({ gateway: { upstreamMaxAttempts: 3 } });
-    });
-    afterAll(() => stack.stop());
-    beforeEach(() => {
-      stack.emulator.faults.clear();
-      stack.resetCalls();
-    });
+    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: 3 } }, clearFaults: true });
 
-    it('throttled once: the retry succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', count: 1 });
+    // prettier-ignore
+    it.each<{ name: string; fault: 'throttle' | 'timeout' | 'drop'; count: number }>([
+      { name: 'throttled once: the retry succeeds', fault: 'throttle', count: 1 },
+      { name: 'two 504s: the third attempt succeeds', fault: 'timeout', count: 2 },
+      { name: 'dropped connections: the retry succeeds', fault: 'drop', count: 2 },
+    ])('$name', async ({ fault, count }) => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, count });
       expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 2 });
-    });
-
-    it('two 504s: the third attempt succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', count: 2 });
-      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 3 });
-    });
-
-    it('dropped connections: the retry succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', count: 2 });
-      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 3 });
+      expect(stack.calls()).toEqual({ GetBackend: count + 1 });
     });
 
     it('a dropped mutation is retried too, and done once', async () => {

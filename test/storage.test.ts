@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack } from './helpers.js';
 import { upstreamBadRequest, upstreamNotFound } from './helpers-errors.js';
-import { resourceTestKit } from './helpers-resources.js';
+import { demoStorage, resourceTestKit, s3Storage } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
@@ -55,18 +55,7 @@ async function environmentWithStorage() {
 
 describe('BackendStorage fields', () => {
   it('config answers the bucket, whether it is imported, the service and permissions', async () => {
-    expect(await readStorage('dev', 'todoappstorage')).toEqual({
-      resourceName: 'todoappstorage',
-      config: {
-        bucketName: 'todoappstorage-d1todoapp00001-dev',
-        imported: false,
-        serviceName: 'S3',
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: ['READ'],
-        },
-      },
-    });
+    expect(await readStorage('dev', 'todoappstorage')).toEqual(demoStorage('dev'));
     expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendStorage: 1 });
   });
 
@@ -120,15 +109,7 @@ describe('createBackendStorage', () => {
 
   it('after the job completes, config answers it and amplify-meta names the bucket', async () => {
     const env = await environmentWithStorage();
-    expect(await readStorage(env, 'photos')).toEqual({
-      resourceName: 'photos',
-      config: {
-        bucketName: `photos-bucket-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions,
-      },
-    });
+    expect(await readStorage(env, 'photos')).toEqual(s3Storage('photos', `photos-bucket-${env}`, permissions));
     const view = await environmentView(env);
     expect(view.storages).toEqual([{ resourceName: 'photos' }]);
     expect(view.jobs.edges[0].node).toMatchObject({ operation: 'CreateBackendStorage', state: 'COMPLETED' });
@@ -145,15 +126,9 @@ describe('createBackendStorage', () => {
 
   it('without a bucket name, the bucket is named after resource, app and environment', async () => {
     const env = await environmentWith('createBackendStorage', { resourceName: 'docs', config: { permissions: { authenticated: ['READ'] } } });
-    expect(await readStorage(env, 'docs')).toEqual({
-      resourceName: 'docs',
-      config: {
-        bucketName: `docs-d1todoapp00001-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions: { authenticated: ['READ'], unAuthenticated: [] },
-      },
-    });
+    expect(await readStorage(env, 'docs')).toEqual(
+      s3Storage('docs', `docs-d1todoapp00001-${env}`, { authenticated: ['READ'], unAuthenticated: [] }),
+    );
   });
 
   it('an environment takes several storages', async () => {
@@ -180,10 +155,7 @@ describe('updateBackendStorage', () => {
     expect((await readStorage(env, 'photos')).config.permissions).toEqual(permissions);
 
     await stack.emulator.advance(3000);
-    expect(await readStorage(env, 'photos')).toEqual({
-      resourceName: 'photos',
-      config: { bucketName: `photos-bucket-${env}`, imported: false, serviceName: 'S3', permissions: allButUnauthenticated },
-    });
+    expect(await readStorage(env, 'photos')).toEqual(s3Storage('photos', `photos-bucket-${env}`, allButUnauthenticated));
     expect((await environmentView(env)).amplifyMetaConfig.storage.photos.output.BucketName).toBe(
       `photos-bucket-${env}`,
     );
@@ -223,10 +195,7 @@ describe('importBackendStorage', () => {
         output: { BucketName: 'acme-logs', Region: 'us-east-1' },
       },
     });
-    expect(await readStorage(env, 'acmelogs')).toEqual({
-      resourceName: 'acmelogs',
-      config: { bucketName: 'acme-logs', imported: true, serviceName: 'S3', permissions: null },
-    });
+    expect(await readStorage(env, 'acmelogs')).toEqual(s3Storage('acmelogs', 'acme-logs', null, true));
   });
 
   it('a bucket that does not exist is NOT_FOUND', async () => {
