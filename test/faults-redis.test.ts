@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
 import type { Gateway } from '../src/server.js';
-import { CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import pino from 'pino';
 import { createEventBus, type JobEvent } from '../src/jobs/events.js';
 import { connectRedis, closeRedis } from '../src/redis.js';
-import { sdkClient, until } from './helpers.js';
+import { startStorageJobUpstream, until } from './helpers.js';
 import { eventually, startRedisInstances, startRedisServer, type LogLine, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on a redis-server of the test's own, which the test kills and restarts.
@@ -52,22 +51,7 @@ const createStorage = (resourceName: string, appId = APP, environmentName = 'dev
 const environmentQuery = `{ backendEnvironment(appId: "${APP}", name: "dev") { name } }`;
 
 /** Starts a job behind the gateways' backs (no kick): only polling can find it. */
-async function startJobUpstream(resourceName: string) {
-  const sdk = sdkClient(emulator.url);
-  try {
-    const started = await sdk.send(
-      new CreateBackendStorageCommand({
-        AppId: APP,
-        BackendEnvironmentName: 'dev',
-        ResourceName: resourceName,
-        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
-      }),
-    );
-    return started.JobId!;
-  } finally {
-    sdk.destroy();
-  }
-}
+const startJobUpstream = (resourceName: string) => startStorageJobUpstream(emulator.url, resourceName);
 
 describe('gateway instances when their Redis dies', () => {
   it('keep serving queries, mutations and subscriptions, and log the outage once', async () => {

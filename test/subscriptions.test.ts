@@ -1,6 +1,5 @@
-import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, fakeCredentials, readEvents, type Stack, startStack, startStorageJob, until } from './helpers.js';
+import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, startStorageJob, startStorageJobUpstream, until } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -29,14 +28,19 @@ const jobSubscription = (jobId: string, env = 'dev') =>
 const watchers = () => stack.gateway.jobs.stats();
 const clientSubscriptions = () => stack.gateway.subscriptions().clients;
 
+/** A new client's subscription to a job, once the gateway watches it and has polled it once. */
+async function subscribed(url: string, jobId: string) {
+  const events = connect(url).iterate({ query: jobSubscription(jobId) });
+  await until(() => watchers().subscribers === 1, 'the subscription');
+  await scheduler.advance(0);
+  return events;
+}
+
 describe('backendJob over graphql-ws', () => {
   it('emits the job at once, again when it completes, then completes', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     expect((await events.next()).value).toEqual({
       data: { backendJob: { jobId, operation: 'CreateBackendStorage', status: 'IN_PROGRESS', state: 'IN_PROGRESS', isDone: false } },
     });
@@ -52,9 +56,7 @@ describe('backendJob over graphql-ws', () => {
 
   it('answers an unknown job with NOT_FOUND, then completes', async () => {
     const url = await start();
-    const events = connect(url).iterate({ query: jobSubscription('no-such-job') });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, 'no-such-job');
 
     const first = await events.next();
     expect(first.value).toMatchObject({
@@ -92,9 +94,7 @@ describe('backendJob over graphql-ws', () => {
   it('backs off while nothing changes and polls at once after a mutation through the gateway', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     await events.next();
     stack.resetCalls();
 
@@ -149,22 +149,13 @@ describe('backendJobs over graphql-ws', () => {
     await until(() => watchers().subscribers === 1, 'the subscription');
     await scheduler.advance(0);
 
-    const sdk = new AmplifyBackendClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: fakeCredentials });
-    const started = await sdk.send(
-      new CreateBackendStorageCommand({
-        AppId: APP,
-        BackendEnvironmentName: 'dev',
-        ResourceName: 'outside',
-        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
-      }),
-    );
-    sdk.destroy();
+    const jobId = await startStorageJobUpstream(stack.emulator.url, 'outside');
     await scheduler.advance(polling.maxIntervalMs);
-    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: started.JobId, state: 'IN_PROGRESS' });
+    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId, state: 'IN_PROGRESS' });
 
     await stack.emulator.advance(3000);
     await scheduler.advance(polling.maxIntervalMs);
-    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: started.JobId, state: 'COMPLETED' });
+    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId, state: 'COMPLETED' });
   });
 
   it('sends the jobs still running at once, then new jobs started through the gateway', async () => {
@@ -235,9 +226,7 @@ describe('shutdown', () => {
   it('completes open subscriptions and stops every poller', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     await events.next();
 
     await stack.gateway.stop();
