@@ -108,6 +108,14 @@ async function expectNotFound(request: Promise<unknown>, resourceType: string) {
   expect(error).toMatchObject({ resourceType, $metadata: { httpStatusCode: 404 } });
 }
 
+/** A delete answers `job`; once jobs finish, `get` is NotFound and amplify-meta has no `kind` left. */
+async function expectRemoved(deleting: Promise<unknown>, job: object, get: () => Promise<unknown>, kind: 'api' | 'auth' | 'storage') {
+  expect(await deleting).toMatchObject(job);
+  await finishJobs();
+  await expectNotFound(get(), kind);
+  expect((await amplifyMeta())[kind]).toEqual({});
+}
+
 const todoSchema = 'type Todo @model {\n  id: ID!\n  name: String!\n}\n';
 
 async function createApi() {
@@ -463,14 +471,8 @@ describe('on an empty emulator', () => {
       await createApi();
       expect(Object.keys((await amplifyMeta()).api)).toEqual(['todoapi']);
 
-      const deleted = await client.send(
-        new DeleteBackendAPICommand({ ...at, ResourceName: 'todoapi' }),
-      );
-      expect(deleted).toMatchObject(startedJob('DeleteBackendAPI'));
-      await finishJobs();
-
-      await expectNotFound(getApi(), 'api');
-      expect((await amplifyMeta()).api).toEqual({});
+      const deleting = client.send(new DeleteBackendAPICommand({ ...at, ResourceName: 'todoapi' }));
+      await expectRemoved(deleting, startedJob('DeleteBackendAPI'), getApi, 'api');
     });
   });
 
@@ -616,14 +618,8 @@ describe('on an empty emulator', () => {
 
     it('DeleteBackendAuth removes the auth from GetBackendAuth and amplify-meta', async () => {
       await createAuth();
-      const deleted = await client.send(
-        new DeleteBackendAuthCommand({ ...at, ResourceName: 'userauth' }),
-      );
-      expect(deleted).toMatchObject(startedJob('DeleteBackendAuth'));
-      await finishJobs();
-
-      await expectNotFound(getAuth(), 'auth');
-      expect((await amplifyMeta()).auth).toEqual({});
+      const deleting = client.send(new DeleteBackendAuthCommand({ ...at, ResourceName: 'userauth' }));
+      await expectRemoved(deleting, startedJob('DeleteBackendAuth'), getAuth, 'auth');
     });
   });
 
@@ -731,14 +727,8 @@ describe('on an empty emulator', () => {
 
     it('DeleteBackendStorage removes it from GetBackendStorage and amplify-meta', async () => {
       await createStorage('photos');
-      const deleted = await client.send(
-        new DeleteBackendStorageCommand({ ...at, ResourceName: 'photos', ServiceName: 'S3' }),
-      );
-      expect(deleted).toMatchObject(startedStorageJob());
-      await finishJobs();
-
-      await expectNotFound(getStorage('photos'), 'storage');
-      expect((await amplifyMeta()).storage).toEqual({});
+      const deleting = client.send(new DeleteBackendStorageCommand({ ...at, ResourceName: 'photos', ServiceName: 'S3' }));
+      await expectRemoved(deleting, startedStorageJob(), () => getStorage('photos'), 'storage');
     });
 
     it('ListS3Buckets pages to the end with NextToken, absent on the last page', async () => {

@@ -112,13 +112,7 @@ describe('a state file', () => {
     const clock = createManualClock();
     const first = await start({ stateFile, clock });
     const client = sdkClient(first.url);
-    await client.send(
-      new CreateBackendCommand({
-        AppId: 'stateapp02',
-        AppName: 'pending',
-        BackendEnvironmentName: 'dev',
-      }),
-    );
+    await client.send(new CreateBackendCommand({ AppId: 'stateapp02', AppName: 'pending', BackendEnvironmentName: 'dev' }));
     await first.advance(JOB_MS);
     const pending = await client.send(
       new CreateBackendStorageCommand({
@@ -252,13 +246,7 @@ describe('the standalone CLI', () => {
     const stateFile = newStateFile();
     const first = await startCli(stateFile);
     const client = sdkClient(first.url);
-    await client.send(
-      new CreateBackendCommand({
-        AppId: 'cliapp0001',
-        AppName: 'from-cli',
-        BackendEnvironmentName: 'dev',
-      }),
-    );
+    await client.send(new CreateBackendCommand({ AppId: 'cliapp0001', AppName: 'from-cli', BackendEnvironmentName: 'dev' }));
     // The CLI runs on the wall clock; move it past the job instead of waiting.
     const moved = await fetch(`${first.url}/_emulator/clock`, {
       method: 'POST',

@@ -1,25 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, startStorageJob, startStorageJobUpstream, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { readEvents, type Stack, startStorageJob, startStorageJobUpstream, until } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
 
 let stack: Stack;
-let scheduler: ReturnType<typeof createManualScheduler>;
-const ws = createWsClients();
-const connect = ws.connect;
+let scheduler: ManualScheduler;
+const stacks = useScheduledStack();
+const connect = stacks.ws.connect;
 
 async function start() {
-  scheduler = createManualScheduler();
-  stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-  const url = await stack.gateway.start(0);
-  return url.replace('http://', 'ws://');
+  const started = await stacks.start({ gateway: { jobPolling: polling } });
+  ({ stack, scheduler } = started);
+  return started.url;
 }
-
-afterEach(async () => {
-  await ws.disposeAll();
-  await stack?.stop();
-});
 
 const jobFields = 'jobId operation status state isDone';
 const jobSubscription = (jobId: string, env = 'dev') =>
@@ -81,7 +76,7 @@ describe('backendJob over graphql-ws', () => {
       await scheduler.advance(polling.maxIntervalMs);
       for (const s of streams) expect((await s.next()).value?.data?.backendJob.state).toBe('COMPLETED');
       const calls = stack.calls();
-      await ws.disposeAll();
+      await stacks.ws.disposeAll();
       await stack.stop();
       return calls;
     }
