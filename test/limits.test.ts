@@ -16,6 +16,7 @@ import { createGateway } from '../src/server.js';
 import { readEvents, startStack, type GraphQLResponse, type Stack } from './helpers.js';
 import { firstOver, persistedQuery, runOver, transports, type Operation, type Transport } from './helpers-transport.js';
 import { configError } from './helpers-config.js';
+import { useFileStack } from './helpers-stack.js';
 import { graphqlError, requestError, type Refusal } from './helpers-errors.js';
 
 const APP = 'd1todoapp00001';
@@ -374,20 +375,14 @@ describe('per-client rate limit', () => {
   const keyA = 'a'.repeat(20);
   const keyB = 'b'.repeat(20);
   let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
+  useFileStack((started) => (stack = started), {
+    start: {
       gateway: {
-        access: {
-          apiKeys: [
-            { key: keyA, scopes: ['read'] },
-            { key: keyB, scopes: ['read'] },
-          ],
-        },
+        access: { apiKeys: [keyA, keyB].map((key) => ({ key, scopes: ['read' as const] })) },
         limits: { rateLimitBurst: 5, rateLimitPerMinute: 1 },
       },
-    });
+    },
   });
-  afterAll(() => stack.stop());
 
   it('answers 429 with retry-after past the burst, while another client gets through', async () => {
     const query = JSON.stringify({ query: '{ __typename }' });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAmplifyBackend, operationNames, type OperationName } from '../src/aws/client.js';
 import { pathLabels, segmentProblem } from '../src/aws/path-segment.js';
 import { operations } from '../src/emulator/wire-model.js';
-import { fakeCredentials, startStack, type Stack } from './helpers.js';
+import { fakeCredentials, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 // Every value that becomes a URI path segment is refused, before any upstream call, when it is
 // not one: a `..` once turned UpdateBackendJob into RemoveAllBackends (issue 12, finding 1).
@@ -109,21 +110,8 @@ const entries: {
 ];
 
 let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
-    gateway: {
-      access: {
-        apiKeys: [
-          { key: writeKey, scopes: ['read', 'write'] },
-          { key: adminKey, scopes: ['read', 'write', 'admin'] },
-        ],
-      },
-    },
-  });
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+const keys = [{ key: writeKey, scopes: ['read' as const, 'write' as const] }, { key: adminKey, scopes: ['read' as const, 'write' as const, 'admin' as const] }];
+useFileStack((started) => (stack = started), { start: { gateway: { access: { apiKeys: keys } } } });
 
 const asAdmin = async (query: string, variables: Record<string, unknown>) =>
   (await stack.request({ query, variables }, { authorization: `Bearer ${adminKey}` })).body;
