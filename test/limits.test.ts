@@ -74,6 +74,26 @@ function deepQuery(depth: number) {
   return `{ app(appId: "${APP}") { ${selection} } }`;
 }
 
+/** The demo query that persisted operations files in this file hold. */
+const persistedAppQuery = `query Persisted { app(appId: "${APP}") { appName } }`;
+const persistedAppHash = createHash('sha256').update(persistedAppQuery).digest('hex');
+
+/**
+ * A persisted operations file holding `persistedAppQuery`, written before the enclosing describe's
+ * stacks start (register it first) and removed after them: the path of the file.
+ */
+function usePersistedOperationsFile() {
+  let dir = '';
+  const where = { file: '' };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'limits-persisted-'));
+    where.file = join(dir, 'operations.json');
+    writeFileSync(where.file, JSON.stringify({ [persistedAppHash]: persistedAppQuery }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return where;
+}
+
 /** A validation error over the whole document: no location. */
 const overLimit = (message: string) => requestError('GRAPHQL_VALIDATION_FAILED', message);
 const tooLarge = requestError('REQUEST_ENTITY_TOO_LARGE', 'Request body is larger than 2097152 bytes');
@@ -289,29 +309,19 @@ describe('request limits with the default query limits', () => {
 });
 
 describe('introspection off, with persisted operations', () => {
-  const query = `query Persisted { app(appId: "${APP}") { appName } }`;
-  const hash = createHash('sha256').update(query).digest('hex');
-  const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
-  let dir: string;
-  let file: string;
+  const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: persistedAppHash } } };
+  const operations = usePersistedOperationsFile();
   let stack: Stack;
   let strict: Stack;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'limits-test-'));
-    file = join(dir, 'operations.json');
-    writeFileSync(file, JSON.stringify({ [hash]: query }));
-    stack = await startStack({
-      gateway: { limits: { introspection: false, persistedOperationsFile: file } },
-    });
-    strict = await startStack({
-      gateway: { limits: { persistedOperationsFile: file, requirePersistedOperations: true } },
-    });
+    const file = operations.file;
+    stack = await startStack({ gateway: { limits: { introspection: false, persistedOperationsFile: file } } });
+    strict = await startStack({ gateway: { limits: { persistedOperationsFile: file, requirePersistedOperations: true } } });
   });
   afterAll(async () => {
     await stack?.stop();
     await strict?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses introspection, and hides field suggestions', async () => {
@@ -525,9 +535,9 @@ describe('limit settings', () => {
 });
 
 describe('every limit on every transport: HTTP, SSE and graphql-ws', () => {
-  const query = `query Persisted { app(appId: "${APP}") { appName } }`;
-  const hash = createHash('sha256').update(query).digest('hex');
-  let dir: string;
+  const query = persistedAppQuery;
+  const hash = persistedAppHash;
+  const operations = usePersistedOperationsFile();
   /** Default limits, but small variables. */
   let plain: Stack;
   /** Introspection off, persisted operations allowed. */
@@ -536,9 +546,7 @@ describe('every limit on every transport: HTTP, SSE and graphql-ws', () => {
   let strict: Stack;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'limits-transports-'));
-    const file = join(dir, 'operations.json');
-    writeFileSync(file, JSON.stringify({ [hash]: query }));
+    const file = operations.file;
     [plain, closed, strict] = await Promise.all([
       startStack({ gateway: { limits: { maxVariablesBytes: 1024 } } }),
       startStack({ gateway: { limits: { introspection: false, persistedOperationsFile: file } } }),
@@ -548,7 +556,6 @@ describe('every limit on every transport: HTTP, SSE and graphql-ws', () => {
   });
   afterAll(async () => {
     await Promise.all([plain, closed, strict].map((s) => s?.stop()));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const stacks = { plain: () => plain, closed: () => closed, strict: () => strict };

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, it } from 'vitest';
 import {
   assertProperty, adminHeaders, checkAnswer, fuzzParams, fuzzTimeout, useFuzzStack,
-  isObject, labelled, probeQuery, rawHttp, writesIn, type Answer,
+  isObject, labelled, nextEventData, probeQuery, rawHttp, writesIn, type Answer,
 } from '../helpers-adversarial.js';
 import { anyString, shorten } from './arbitraries.js';
 
@@ -155,18 +155,7 @@ const anyRequests = fc
 
 /** The `data:` payloads of a complete event stream. */
 function events(answer: Answer): Answer[] {
-  return answer.text
-    .split('\n\n')
-    .filter((block) => /^event: next/m.test(block))
-    .map((block) => ({
-      ...answer,
-      contentType: 'application/json',
-      text: block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5))
-        .join('\n'),
-    }));
+  return nextEventData(answer.text).map((text) => ({ ...answer, contentType: 'application/json', text }));
 }
 
 async function attack(req: HttpRequest) {

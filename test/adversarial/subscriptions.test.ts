@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { it } from 'vitest';
 import {
   assertProperty, adminHeaders, checkAnswer, checkUpstream,
-  fuzzParams, fuzzTimeout, useFuzzStack, type Answer,
+  fuzzParams, fuzzTimeout, nextEventData, useFuzzStack, type Answer,
 } from '../helpers-adversarial.js';
 import { requestFor, rootFields, segment, type GeneratedRequest, type RootField } from './arbitraries.js';
 
@@ -44,18 +44,7 @@ async function subscribe(request: GeneratedRequest): Promise<Answer[]> {
   await turns(20);
   if (!ended) await reader.cancel();
   await reading.catch(() => undefined);
-  return text
-    .split('\n\n')
-    .filter((block) => /^event: next/m.test(block))
-    .map((block) => ({
-      status: res.status,
-      contentType: 'application/json',
-      text: block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5))
-        .join('\n'),
-    }));
+  return nextEventData(text).map((data) => ({ status: res.status, contentType: 'application/json', text: data }));
 }
 
 const fields = rootFields.filter((f) => f.kind === 'subscription').map((f) => [f.name, f] as const);
