@@ -6,6 +6,7 @@ import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config
 import { createGateway } from '../src/server.js';
 import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
 import { configError } from './helpers-config.js';
+import { requestError } from './helpers-errors.js';
 
 const APP = 'd1todoapp00001';
 const ISSUER = 'https://issuer.test/';
@@ -45,10 +46,7 @@ function signHs256(
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 const forbidden = (scope: Scope) => [
-  {
-    message: `This operation needs the "${scope}" scope, which your credential does not grant`,
-    extensions: { code: 'FORBIDDEN', requiredScope: scope },
-  },
+  requestError('FORBIDDEN', `This operation needs the "${scope}" scope, which your credential does not grant`, { requiredScope: scope }),
 ];
 
 const noCredential =
@@ -56,9 +54,7 @@ const noCredential =
 const malformed = 'Authorization must be "Bearer <API key or token>"';
 const noExp = 'The token has no expiry (exp claim), which this gateway requires of every token';
 
-const unauthenticated = (message: string) => ({
-  errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
-});
+const unauthenticated = (message: string) => ({ errors: [requestError('UNAUTHENTICATED', message)] });
 
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
@@ -252,37 +248,7 @@ describe('the access matrix', () => {
       expect(results).toEqual([results[0], results[0], results[0]]);
       errors[scope] = results[0].errors;
     }
-    expect(errors).toMatchInlineSnapshot(`
-      {
-        "admin": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "admin",
-            },
-            "message": "This operation needs the "admin" scope, which your credential does not grant",
-          },
-        ],
-        "read": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "read",
-            },
-            "message": "This operation needs the "read" scope, which your credential does not grant",
-          },
-        ],
-        "write": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "write",
-            },
-            "message": "This operation needs the "write" scope, which your credential does not grant",
-          },
-        ],
-      }
-    `);
+    expect(errors).toStrictEqual({ admin: forbidden('admin'), read: forbidden('read'), write: forbidden('write') });
   });
 
   describe.each(Object.keys(transports))('over %s', (transport) => {
@@ -340,17 +306,7 @@ describe('what the scopes are checked against', () => {
       { query, operationName: 'Remove' },
       bearer(keys['read+write']),
     );
-    expect(refused.body.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "FORBIDDEN",
-            "requiredScope": "admin",
-          },
-          "message": "This operation needs the "admin" scope, which your credential does not grant",
-        },
-      ]
-    `);
+    expect(refused.body.errors).toStrictEqual(forbidden('admin'));
     expect(stack.calls()).toEqual({});
     const allowed = await stack.request({ query, operationName: 'Read' }, bearer(keys.read));
     expect(allowed.body).toEqual({ data: { app: { appId: APP } } });
@@ -463,16 +419,7 @@ describe('credentials', () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect(((await res.json()) as GraphQLResponse).errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "UNAUTHENTICATED",
-          },
-          "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-        },
-      ]
-    `);
+    expect(((await res.json()) as GraphQLResponse).errors).toStrictEqual(unauthenticated(noCredential).errors);
     expect(stack.calls()).toEqual({});
   });
 
@@ -481,16 +428,7 @@ describe('credentials', () => {
     const res = await post({}, 'text/event-stream');
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toBe('application/json');
-    expect(res.body.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "UNAUTHENTICATED",
-          },
-          "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-        },
-      ]
-    `);
+    expect(res.body.errors).toStrictEqual(unauthenticated(noCredential).errors);
     const subscription = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -781,18 +719,9 @@ describe('a JWKS URL out of reach', () => {
         body: JSON.stringify({ query: `query { app(appId: "${APP}") { appId } }` }),
       });
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchInlineSnapshot(`
-        {
-          "errors": [
-            {
-              "extensions": {
-                "code": "UNAVAILABLE",
-              },
-              "message": "Credentials cannot be checked at the moment: retry later",
-            },
-          ],
-        }
-      `);
+      expect(await res.json()).toStrictEqual({
+        errors: [requestError('UNAVAILABLE', 'Credentials cannot be checked at the moment: retry later')],
+      });
     } finally {
       await unreachable.stop();
     }
@@ -879,18 +808,7 @@ describe('API keys only', () => {
       headers: { accept: 'text/html, application/json' },
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchInlineSnapshot(`
-      {
-        "errors": [
-          {
-            "extensions": {
-              "code": "UNAUTHENTICATED",
-            },
-            "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-          },
-        ],
-      }
-    `);
+    expect(await res.json()).toStrictEqual(unauthenticated(noCredential));
     expect(keyed.calls()).toEqual({});
   });
 });
