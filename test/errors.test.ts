@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { deferred, startStack, type Stack } from './helpers.js';
 import { maskError } from '../src/errors.js';
 import { graphqlError, unansweredError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
@@ -324,69 +324,67 @@ describe('partial failures', () => {
 });
 
 describe('answers that break the contract', () => {
-  /** Makes GetBackend answer `patch` over what it would say, for one test. */
-  async function withGetBackendPatched(patch: Record<string, unknown>, test: () => Promise<void>) {
+  /** Makes GetBackend answer `patch` over what it would say, until the `using` scope ends. */
+  function patchGetBackend(patch: Record<string, unknown>) {
     const store = stack.emulator.store;
     const original = store.getBackend;
     store.getBackend = ((...args: Parameters<typeof original>) => ({
       ...original(...args),
       ...patch,
     })) as typeof original;
-    try {
-      await test();
-    } finally {
+    return deferred(() => {
       store.getBackend = original;
-    }
+    });
   }
 
-  it('an amplifyMetaConfig that is not JSON is a clear UPSTREAM_ERROR; the raw string still reads', () =>
-    withGetBackendPatched({ amplifyMetaConfig: '{not json' }, async () => {
-      const res = await stack.graphql(`{
+  it('an amplifyMetaConfig that is not JSON is a clear UPSTREAM_ERROR; the raw string still reads', async () => {
+    await using _patched = patchGetBackend({ amplifyMetaConfig: '{not json' });
+    const res = await stack.graphql(`{
         backendEnvironment(appId: "${TODO}", name: "dev") { name amplifyMetaConfigRaw amplifyMetaConfig }
       }`);
-      expect(res.data).toEqual({
-        backendEnvironment: {
-          name: 'dev',
-          amplifyMetaConfigRaw: '{not json',
-          amplifyMetaConfig: null,
-        },
-      });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "code": "UPSTREAM_ERROR",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 94,
-                "line": 2,
-              },
-            ],
-            "message": "AmplifyBackend returned an amplifyMetaConfig that is not a JSON object",
-            "path": [
-              "backendEnvironment",
-              "amplifyMetaConfig",
-            ],
+    expect(res.data).toEqual({
+      backendEnvironment: {
+        name: 'dev',
+        amplifyMetaConfigRaw: '{not json',
+        amplifyMetaConfig: null,
+      },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "UPSTREAM_ERROR",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    }));
+          "locations": [
+            {
+              "column": 94,
+              "line": 2,
+            },
+          ],
+          "message": "AmplifyBackend returned an amplifyMetaConfig that is not a JSON object",
+          "path": [
+            "backendEnvironment",
+            "amplifyMetaConfig",
+          ],
+        },
+      ]
+    `);
+  });
 
-  it('feature flags that are JSON but not an object are a clear UPSTREAM_ERROR', () =>
-    withGetBackendPatched({ amplifyFeatureFlags: '["not", "an", "object"]' }, async () => {
-      const res = await stack.graphql(
-        `{ backendEnvironment(appId: "${TODO}", name: "dev") { featureFlags } }`,
-      );
-      expect(res.data).toEqual({ backendEnvironment: { featureFlags: null } });
-      expect(res.errors?.map((e) => [e.message, e.extensions])).toEqual([
-        [
-          'AmplifyBackend returned amplifyFeatureFlags that is not a JSON object',
-          { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
-        ],
-      ]);
-    }));
+  it('feature flags that are JSON but not an object are a clear UPSTREAM_ERROR', async () => {
+    await using _patched = patchGetBackend({ amplifyFeatureFlags: '["not", "an", "object"]' });
+    const res = await stack.graphql(
+      `{ backendEnvironment(appId: "${TODO}", name: "dev") { featureFlags } }`,
+    );
+    expect(res.data).toEqual({ backendEnvironment: { featureFlags: null } });
+    expect(res.errors?.map((e) => [e.message, e.extensions])).toEqual([
+      [
+        'AmplifyBackend returned amplifyFeatureFlags that is not a JSON object',
+        { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
+      ],
+    ]);
+  });
 
   it('anything unexpected is masked as "Unexpected error."', () => {
     const masked = maskError(new Error('connection string postgres://secret'), 'Unexpected error.');
@@ -401,47 +399,44 @@ describe('answers that break the contract', () => {
     const auth = changed.apps[GALLERY].environments.staging.auth.photogalleryauth;
     (auth.resourceConfig.userPoolConfigs as Record<string, unknown>).signInMethod = 'PASSKEY';
     store.replace(changed);
-    try {
-      const res = await stack.graphql(`{
+    await using _restored = deferred(() => store.replace(saved));
+    const res = await stack.graphql(`{
         backendEnvironment(appId: "${GALLERY}", name: "staging") {
           auth { config { userPoolConfigs { userPoolName signInMethod } } }
         }
       }`);
-      expect(res.data).toEqual({
-        backendEnvironment: {
-          auth: {
-            config: {
-              userPoolConfigs: { userPoolName: 'photogallery_userpool', signInMethod: null },
-            },
+    expect(res.data).toEqual({
+      backendEnvironment: {
+        auth: {
+          config: {
+            userPoolConfigs: { userPoolName: 'photogallery_userpool', signInMethod: null },
           },
         },
-      });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "code": "UPSTREAM_ERROR",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 58,
-                "line": 3,
-              },
-            ],
-            "message": "AmplifyBackend answered a SignInMethod this gateway does not know: "PASSKEY"",
-            "path": [
-              "backendEnvironment",
-              "auth",
-              "config",
-              "userPoolConfigs",
-              "signInMethod",
-            ],
+      },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "UPSTREAM_ERROR",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    } finally {
-      store.replace(saved);
-    }
+          "locations": [
+            {
+              "column": 58,
+              "line": 3,
+            },
+          ],
+          "message": "AmplifyBackend answered a SignInMethod this gateway does not know: "PASSKEY"",
+          "path": [
+            "backendEnvironment",
+            "auth",
+            "config",
+            "userPoolConfigs",
+            "signInMethod",
+          ],
+        },
+      ]
+    `);
   });
 });

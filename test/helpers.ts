@@ -9,6 +9,25 @@ import { createGateway } from '../src/server.js';
 
 export const fakeCredentials = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
 
+/**
+ * `await using x = scoped(value, (v) => v.stop())`: the value, cleaned up when the scope ends,
+ * however it ends, for what has no dispose of its own (a gateway, a client, a server, a patch).
+ */
+export function scoped<T extends object>(value: T, cleanup: (value: T) => unknown): T & AsyncDisposable {
+  return Object.assign(value, {
+    async [Symbol.asyncDispose]() {
+      await cleanup(value);
+    },
+  });
+}
+
+/** `await using _ = deferred(() => …)`: the clean-up runs when the scope ends, however it ends (state to restore). */
+export const deferred = (cleanup: () => unknown): AsyncDisposable => ({
+  async [Symbol.asyncDispose]() {
+    await cleanup();
+  },
+});
+
 /** An emulator on 127.0.0.1, port 0, on a manual clock. */
 export function startTestEmulator(options: EmulatorOptions = {}) {
   return startEmulator({ port: 0, host: '127.0.0.1', ...options });

@@ -166,35 +166,31 @@ describe('two gateway instances on one Redis', () => {
   afterAll(() => redis.kill());
 
   it('send the stuck job once to subscribers on both, the lease holder deciding', async () => {
-    const cluster = await startRedisInstances({ leaseMs: 1000, prefix: 'abg-stuck', stuckAfterSeconds: STUCK_AFTER, jobDurationMs: 3_600_000 });
-    try {
-      const a = await cluster.instance(redis.url);
-      const b = await cluster.instance(redis.url);
-      const res = await a.gateway.yoga.fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query: `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "shared"
-            config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
-        }),
-      });
-      const jobId = ((await res.json()) as any).data.createBackendStorage.job.jobId as string;
-      const onA = a.client.iterate({ query: envSubscription });
-      const onB = b.client.iterate({ query: envSubscription });
-      const next = async (stream: AsyncIterator<any>) => (await stream.next()).value?.data?.backendJobs;
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: false });
-      const polling = (g: Gateway) => g.jobs.stats().pollers;
-      await until(() => polling(a.gateway) + polling(b.gateway) === 1, 'one poller', 100_000);
+    await using cluster = await startRedisInstances({ leaseMs: 1000, prefix: 'abg-stuck', stuckAfterSeconds: STUCK_AFTER, jobDurationMs: 3_600_000 });
+    const a = await cluster.instance(redis.url);
+    const b = await cluster.instance(redis.url);
+    const res = await a.gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "shared"
+          config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+      }),
+    });
+    const jobId = ((await res.json()) as any).data.createBackendStorage.job.jobId as string;
+    const onA = a.client.iterate({ query: envSubscription });
+    const onB = b.client.iterate({ query: envSubscription });
+    const next = async (stream: AsyncIterator<any>) => (await stream.next()).value?.data?.backendJobs;
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: false });
+    const polling = (g: Gateway) => g.jobs.stats().pollers;
+    await until(() => polling(a.gateway) + polling(b.gateway) === 1, 'one poller', 100_000);
 
-      await cluster.emulator.advance((STUCK_AFTER + 1) * 1000);
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: true });
-      // Nothing more of it until it completes: the next event is its completion.
-      await cluster.emulator.advance(3_600_000);
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'COMPLETED', stuck: false });
-      await onA.return?.();
-      await onB.return?.();
-    } finally {
-      await cluster.stop();
-    }
+    await cluster.emulator.advance((STUCK_AFTER + 1) * 1000);
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: true });
+    // Nothing more of it until it completes: the next event is its completion.
+    await cluster.emulator.advance(3_600_000);
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'COMPLETED', stuck: false });
+    await onA.return?.();
+    await onB.return?.();
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAmplifyBackend, operationNames, type OperationName } from '../src/aws/client.js';
 import { pathLabels, segmentProblem } from '../src/aws/path-segment.js';
 import { operations } from '../src/emulator/wire-model.js';
-import { fakeCredentials, type Stack } from './helpers.js';
+import { fakeCredentials, scoped, type Stack } from './helpers.js';
 import { useFileStack } from './helpers-stack.js';
 
 // Every value that becomes a URI path segment is refused, before any upstream call, when it is
@@ -157,33 +157,29 @@ describe('the AWS client refuses what the graph let through', () => {
   });
 
   it('sends no request for a label that is not a segment, and exactly its own operation otherwise', async () => {
-    const aws = createAmplifyBackend({ endpoint: stack.emulator.url, credentials: fakeCredentials, maxAttempts: 1 });
-    try {
-      const label = fc.constantFrom(...pathLabels);
-      const value = fc.oneof(
-        fc.constantFrom(...notSegments.map(([, v]) => v), '__proto__', 'constructor', 'd2gallery00002'),
-        fc.string({ unit: 'binary', maxLength: 20 }),
-      );
-      const operation = fc.constantFrom(...labelled.map((o) => o.name as OperationName));
-      await fc.assert(
-        fc.asyncProperty(operation, label, value, async (name, which, v) => {
-          stack.resetCalls();
-          const input = { appId: 'd2gallery00002', backendEnvironmentName: 'staging', jobId: 'j', sessionId: 's', [which]: v };
-          const error = await aws.call(name, input as never).then(() => undefined, (e: unknown) => e as { code?: string });
-          if (segmentProblem(v)) {
-            expect(error).toMatchObject({ code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment' });
-            expect(stack.calls()).toEqual({});
-          } else {
-            // Whatever the service answers, it answered the operation that was asked.
-            expect(Object.keys(stack.calls())).toEqual([name]);
-          }
-        }),
-        { seed: 12, numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
-      );
-      expect(aws.health().circuit).toBe('closed');
-    } finally {
-      aws.destroy();
-    }
+    await using aws = scoped(createAmplifyBackend({ endpoint: stack.emulator.url, credentials: fakeCredentials, maxAttempts: 1 }), (a) => a.destroy());
+    const label = fc.constantFrom(...pathLabels);
+    const value = fc.oneof(
+      fc.constantFrom(...notSegments.map(([, v]) => v), '__proto__', 'constructor', 'd2gallery00002'),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    );
+    const operation = fc.constantFrom(...labelled.map((o) => o.name as OperationName));
+    await fc.assert(
+      fc.asyncProperty(operation, label, value, async (name, which, v) => {
+        stack.resetCalls();
+        const input = { appId: 'd2gallery00002', backendEnvironmentName: 'staging', jobId: 'j', sessionId: 's', [which]: v };
+        const error = await aws.call(name, input as never).then(() => undefined, (e: unknown) => e as { code?: string });
+        if (segmentProblem(v)) {
+          expect(error).toMatchObject({ code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment' });
+          expect(stack.calls()).toEqual({});
+        } else {
+          // Whatever the service answers, it answered the operation that was asked.
+          expect(Object.keys(stack.calls())).toEqual([name]);
+        }
+      }),
+      { seed: 12, numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+    );
+    expect(aws.health().circuit).toBe('closed');
     expect(operationNames.length).toBeGreaterThan(labelled.length);
   });
 });

@@ -47,13 +47,9 @@ const polls = (g: Gateway) => g.jobs.stats().polls;
 
 /** Lease scripts run on the tests' Redis so far (every acquire and renewal is one EVAL). */
 async function leaseCalls() {
-  const client = redis.client();
-  try {
-    const stats = await client.info('commandstats');
-    return Number(/^cmdstat_eval:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
-  } finally {
-    client.disconnect();
-  }
+  await using client = redis.client();
+  const stats = await client.info('commandstats');
+  return Number(/^cmdstat_eval:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
 }
 
 describe('two gateway instances on one Redis', () => {
@@ -106,13 +102,11 @@ describe('two gateway instances on one Redis', () => {
       query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state } }`,
     });
     await onA.next();
-    const look = redis.client();
-    try {
+    {
+      await using look = redis.client();
       expect(await look.keys(`${prefix}lease:*`)).toHaveLength(1);
       await a.gateway.stop();
       expect(await look.keys(`${prefix}lease:*`)).toEqual([]);
-    } finally {
-      look.disconnect();
     }
   });
 });
