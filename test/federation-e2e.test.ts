@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { printSubgraph } from '../src/schema/index.js';
 import { deploymentsTypeDefs, startDeployments } from './fixtures/deployments.js';
-import { createManualScheduler, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, readEvents, scoped, type Stack, startStack, until } from './helpers.js';
 
 // Our gateway, a second subgraph and Hive Gateway (MIT) in front of both, on 127.0.0.1, serving
 // the supergraph that @theguild/federation-composition composes.
@@ -192,34 +192,32 @@ describe('through Hive Gateway', () => {
 describe('with API keys on our gateway', () => {
   it("Hive Gateway forwards each client's own key to us", async () => {
     const key = 'federation-reader-0001';
-    const secured = await startStack({
+    await using secured = await startStack({
       gateway: { access: { insecure: false, apiKeys: [{ key, scopes: ['read'] }] } },
     });
-    const securedHive = await startHiveGateway(await secured.gateway.start(0), {
-      propagateHeaders: {
-        fromClientToSubgraphs: ({ request, subgraphName }) =>
-          subgraphName === 'amplifybackend'
-            ? { authorization: request.headers.get('authorization') }
-            : undefined,
-      },
+    await using securedHive = scoped(
+      await startHiveGateway(await secured.gateway.start(0), {
+        propagateHeaders: {
+          fromClientToSubgraphs: ({ request, subgraphName }) =>
+            subgraphName === 'amplifybackend'
+              ? { authorization: request.headers.get('authorization') }
+              : undefined,
+        },
+      }),
+      (hive) => hive.stop(),
+    );
+    const query = `{ deployments(appId: "${APP}") { id environment { app { appName } } } }`;
+    const allowed = await federated(query, securedHive.url, { authorization: `Bearer ${key}` });
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data.deployments[0]).toEqual({
+      id: 'dep1',
+      environment: { app: { appName: 'todo-app' } },
     });
-    try {
-      const query = `{ deployments(appId: "${APP}") { id environment { app { appName } } } }`;
-      const allowed = await federated(query, securedHive.url, { authorization: `Bearer ${key}` });
-      expect(allowed.errors).toBeUndefined();
-      expect(allowed.data.deployments[0]).toEqual({
-        id: 'dep1',
-        environment: { app: { appName: 'todo-app' } },
-      });
-      // Without a key our part is refused; the deployments subgraph needs none.
-      const refused = await federated(query, securedHive.url);
-      expect(refused.errors).toMatchObject([
-        { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
-      ]);
-    } finally {
-      await securedHive.stop();
-      await secured.stop();
-    }
+    // Without a key our part is refused; the deployments subgraph needs none.
+    const refused = await federated(query, securedHive.url);
+    expect(refused.errors).toMatchObject([
+      { extensions: { code: 'UNAUTHENTICATED', serviceName: 'amplifybackend' } },
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, deferred, startStack, until, type Stack } from './helpers.js';
 import { startProbedStack, type UpstreamProbe } from './helpers-upstream.js';
 
 // /health, /ready, /metrics, request ids, JSON logs without secrets, and a graceful stop, all
@@ -435,7 +435,9 @@ describe('no secret in any log line or response', () => {
       bodies.push(res.text);
       return res;
     };
-    try {
+    // Stopped before its logs are read.
+    {
+      await using _stopped = deferred(() => served.stack.stop());
       // A fresh environment for the auth.
       const env = await post({
         query: `mutation { createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "obs" }) { app { appId } } }`,
@@ -530,8 +532,6 @@ describe('no secret in any log line or response', () => {
         { query: READ, variables: { env: 'dev' } },
       ]);
       expect(batch.body).toHaveLength(2);
-    } finally {
-      await served.stack.stop();
     }
 
     const lines = served.logs.lines();
@@ -624,25 +624,21 @@ describe('graceful stop', () => {
 
   it('a request still running after shutdownGraceMs is cut off, and stop() returns', async () => {
     let probe!: UpstreamProbe;
-    const served = await serve({ gateway: { shutdownGraceMs: 100 } }, async (options) => {
+    await using served = await serve({ gateway: { shutdownGraceMs: 100 } }, async (options) => {
       const stack = await startProbedStack(options);
       probe = stack.probe;
       return stack;
     });
-    try {
-      served.stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 3000 });
-      const inFlight = served.post({ query: APP, variables: { appId: TODO } }).then(
-        () => 'answered',
-        () => 'cut off',
-      );
-      await until(() => served.stack.gateway.aws.health().inFlight === 1, 'the upstream call', 100_000);
-      await served.stack.gateway.stop();
-      // stop() did not wait for the upstream call: the emulator had not answered it.
-      expect(probe.answered()).toBe(0);
-      expect(served.stack.calls()).toEqual({ GetBackend: 1 });
-      expect(await inFlight).toBe('cut off');
-    } finally {
-      await served.stack.stop();
-    }
+    served.stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 3000 });
+    const inFlight = served.post({ query: APP, variables: { appId: TODO } }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
+    await until(() => served.stack.gateway.aws.health().inFlight === 1, 'the upstream call', 100_000);
+    await served.stack.gateway.stop();
+    // stop() did not wait for the upstream call: the emulator had not answered it.
+    expect(probe.answered()).toBe(0);
+    expect(served.stack.calls()).toEqual({ GetBackend: 1 });
+    expect(await inFlight).toBe('cut off');
   });
 });
