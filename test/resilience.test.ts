@@ -118,7 +118,7 @@ describe('upstreamTimeoutMs', () => {
 
 describe('circuit breaker', () => {
   const resetMs = 200;
-  let stack: Stack;
+  let stack: Awaited<ReturnType<typeof startProbedStack>>;
   let clock: ReturnType<typeof createManualScheduler>;
   beforeEach(async () => {
     clock = createManualScheduler();
@@ -127,7 +127,7 @@ describe('circuit breaker', () => {
     const resilience: Partial<ResilienceConfig> & Pick<ResilienceOptions, 'now'> = {
       breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs, now: clock.now,
     };
-    stack = await startStack({ gateway: { upstreamMaxAttempts: 1, resilience } });
+    stack = await startProbedStack({ gateway: { upstreamMaxAttempts: 1, resilience } });
   });
   afterEach(() => stack.stop());
 
@@ -217,13 +217,14 @@ describe('circuit breaker', () => {
   });
 
   it('half open: one trial call goes upstream, calls beside it fail fast as UPSTREAM_UNAVAILABLE', async () => {
-    await openCircuit();
+    const failed = await openCircuit();
     stack.emulator.faults.clear();
     await waitOutResetMs();
     stack.resetCalls();
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 500, forever: true });
     const trial = stack.graphql(APP, { appId: TODO });
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the trial call');
+    // The trial call has reached upstream.
+    await stack.probe.arrived(failed + 1);
     // Another app: the same read would share the trial call in flight instead.
     const beside = await stack.graphql(APP, { appId: 'd2gallery00002' });
     expect(beside.data).toEqual({ app: null });
@@ -440,11 +441,11 @@ describe('concurrency cap', () => {
   });
 
   it('a full queue (maxQueue 1) answers RATE_LIMITED at once, without an upstream call', async () => {
-    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
+    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     let settled = 0;
     const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    await stack.probe.arrived(1);
     const waiting = stack.graphql(APP, { appId: 'ghost2' }).finally(() => settled++);
     await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
 
@@ -466,11 +467,12 @@ describe('concurrency cap', () => {
   });
 
   it('maxQueue 0: nothing waits, but a free slot still serves', async () => {
-    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
+    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     const running = stack.graphql(APP, { appId: TODO });
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    // The second call in all has reached upstream.
+    await stack.probe.arrived(2);
     expect(codes(await stack.graphql(APP, { appId: 'd2gallery00002' }))).toEqual(['RATE_LIMITED']);
     expect(await running).toEqual(todo);
   });
