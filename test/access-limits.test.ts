@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { negotiateEncoding } from '../src/graphiql.js';
 import { createAuthFailureGuard } from '../src/security/auth-failures.js';
 import { clientAddress } from '../src/security/rate-limit.js';
-import { type GraphQLResponse, type Stack, startStack } from './helpers.js';
+import { type GraphQLResponse, scoped, type Stack, startStack } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const SECRET = 'a-test-secret-for-hs256-at-least-32-characters';
@@ -71,19 +71,16 @@ const json = (body: Buffer) => JSON.parse(body.toString()) as GraphQLResponse;
 
 /** How the server closes a graphql-ws connection that sends these connectionParams. */
 async function wsClose(url: string, connectionParams: Record<string, string>) {
-  const client = createClient({ url: url.replace('http://', 'ws://'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
-  try {
-    const error = await client
-      .iterate({ query })
-      .next()
-      .then(
-        () => undefined,
-        (e: { code: number; reason: string }) => e,
-      );
-    return error && { code: error.code, reason: error.reason };
-  } finally {
-    await client.dispose();
-  }
+  const options = { url: url.replace('http://', 'ws://'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true };
+  await using client = scoped(createClient(options), (c) => c.dispose());
+  const error = await client
+    .iterate({ query })
+    .next()
+    .then(
+      () => undefined,
+      (e: { code: number; reason: string }) => e,
+    );
+  return error && { code: error.code, reason: error.reason };
 }
 
 describe('JWTs without a subject', () => {

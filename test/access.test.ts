@@ -4,8 +4,9 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, scoped, type Stack, startStack, until } from './helpers.js';
 import { configError } from './helpers-config.js';
+import { requestError } from './helpers-errors.js';
 
 const APP = 'd1todoapp00001';
 const ISSUER = 'https://issuer.test/';
@@ -45,10 +46,7 @@ function signHs256(
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 const forbidden = (scope: Scope) => [
-  {
-    message: `This operation needs the "${scope}" scope, which your credential does not grant`,
-    extensions: { code: 'FORBIDDEN', requiredScope: scope },
-  },
+  requestError('FORBIDDEN', `This operation needs the "${scope}" scope, which your credential does not grant`, { requiredScope: scope }),
 ];
 
 const noCredential =
@@ -56,9 +54,7 @@ const noCredential =
 const malformed = 'Authorization must be "Bearer <API key or token>"';
 const noExp = 'The token has no expiry (exp claim), which this gateway requires of every token';
 
-const unauthenticated = (message: string) => ({
-  errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
-});
+const unauthenticated = (message: string) => ({ errors: [requestError('UNAUTHENTICATED', message)] });
 
 let stack: Stack;
 let scheduler: ReturnType<typeof createManualScheduler>;
@@ -252,37 +248,7 @@ describe('the access matrix', () => {
       expect(results).toEqual([results[0], results[0], results[0]]);
       errors[scope] = results[0].errors;
     }
-    expect(errors).toMatchInlineSnapshot(`
-      {
-        "admin": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "admin",
-            },
-            "message": "This operation needs the "admin" scope, which your credential does not grant",
-          },
-        ],
-        "read": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "read",
-            },
-            "message": "This operation needs the "read" scope, which your credential does not grant",
-          },
-        ],
-        "write": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN",
-              "requiredScope": "write",
-            },
-            "message": "This operation needs the "write" scope, which your credential does not grant",
-          },
-        ],
-      }
-    `);
+    expect(errors).toStrictEqual({ admin: forbidden('admin'), read: forbidden('read'), write: forbidden('write') });
   });
 
   describe.each(Object.keys(transports))('over %s', (transport) => {
@@ -340,17 +306,7 @@ describe('what the scopes are checked against', () => {
       { query, operationName: 'Remove' },
       bearer(keys['read+write']),
     );
-    expect(refused.body.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "FORBIDDEN",
-            "requiredScope": "admin",
-          },
-          "message": "This operation needs the "admin" scope, which your credential does not grant",
-        },
-      ]
-    `);
+    expect(refused.body.errors).toStrictEqual(forbidden('admin'));
     expect(stack.calls()).toEqual({});
     const allowed = await stack.request({ query, operationName: 'Read' }, bearer(keys.read));
     expect(allowed.body).toEqual({ data: { app: { appId: APP } } });
@@ -463,16 +419,7 @@ describe('credentials', () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect(((await res.json()) as GraphQLResponse).errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "UNAUTHENTICATED",
-          },
-          "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-        },
-      ]
-    `);
+    expect(((await res.json()) as GraphQLResponse).errors).toStrictEqual(unauthenticated(noCredential).errors);
     expect(stack.calls()).toEqual({});
   });
 
@@ -481,16 +428,7 @@ describe('credentials', () => {
     const res = await post({}, 'text/event-stream');
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toBe('application/json');
-    expect(res.body.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "UNAUTHENTICATED",
-          },
-          "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-        },
-      ]
-    `);
+    expect(res.body.errors).toStrictEqual(unauthenticated(noCredential).errors);
     const subscription = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -768,8 +706,11 @@ describe('a JWKS URL out of reach', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const { stack: unreachable, lines, token } = await startWithJwks(`http://127.0.0.1:${port}/jwks.json`);
-    try {
+    const started = await startWithJwks(`http://127.0.0.1:${port}/jwks.json`);
+    const { lines, token } = started;
+    {
+      // Stopped before the logs are read.
+      await using unreachable = started.stack;
       const target = await unreachable.gateway.start(0);
       const res = await fetch(target, {
         method: 'POST',
@@ -781,20 +722,9 @@ describe('a JWKS URL out of reach', () => {
         body: JSON.stringify({ query: `query { app(appId: "${APP}") { appId } }` }),
       });
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchInlineSnapshot(`
-        {
-          "errors": [
-            {
-              "extensions": {
-                "code": "UNAVAILABLE",
-              },
-              "message": "Credentials cannot be checked at the moment: retry later",
-            },
-          ],
-        }
-      `);
-    } finally {
-      await unreachable.stop();
+      expect(await res.json()).toStrictEqual({
+        errors: [requestError('UNAVAILABLE', 'Credentials cannot be checked at the moment: retry later')],
+      });
     }
     const entries = lines.map((line) => JSON.parse(line) as { msg: string });
     expect(entries.filter((e) => e.msg === 'credentials could not be checked')).toMatchObject([
@@ -807,28 +737,33 @@ describe('a JWKS URL out of reach', () => {
 });
 
 describe('a JWKS URL that answers no key set', () => {
-  it.each([
-    ['an error status', 500, '{"message":"internal"}'],
-    ['a body that is not JSON', 200, '<html>maintenance</html>'],
-    ['JSON that is not a key set', 200, '{"keys":"none"}'],
-  ])('answers 503 UNAVAILABLE to a token when the key set URL gives %s, not 401', async (_what, status, body) => {
+  /** A key set URL on 127.0.0.1 that answers every request with `status` and `body`, closed after the test. */
+  async function jwksServing(status: number, body: string) {
     const served = createServer((_req, res) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(body);
     });
     await new Promise<void>((resolve) => served.listen(0, '127.0.0.1', resolve));
-    const { port } = served.address() as AddressInfo;
-    const { stack: broken, lines, token } = await startWithJwks(`http://127.0.0.1:${port}/jwks.json`);
-    try {
+    cleanups.push(() => new Promise((resolve) => served.close(resolve)));
+    return `http://127.0.0.1:${(served.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  it.each([
+    ['an error status', 500, '{"message":"internal"}'],
+    ['a body that is not JSON', 200, '<html>maintenance</html>'],
+    ['JSON that is not a key set', 200, '{"keys":"none"}'],
+  ])('answers 503 UNAVAILABLE to a token when the key set URL gives %s, not 401', async (_what, status, body) => {
+    const started = await startWithJwks(await jwksServing(status, body));
+    const { lines, token } = started;
+    {
+      // Stopped before the logs are read.
+      await using broken = started.stack;
       const res = await broken.request({ query: `query { app(appId: "${APP}") { appId } }` }, bearer(token));
       expect(res).toEqual({
         status: 503,
-        body: { errors: [{ message: 'Credentials cannot be checked at the moment: retry later', extensions: { code: 'UNAVAILABLE' } }] },
+        body: { errors: [requestError('UNAVAILABLE', 'Credentials cannot be checked at the moment: retry later')] },
       });
       expect(broken.calls()).toEqual({});
-    } finally {
-      await broken.stop();
-      await new Promise((resolve) => served.close(resolve));
     }
     const logged = lines.map((line) => JSON.parse(line) as { msg: string }).filter((e) => e.msg === 'credentials could not be checked');
     expect(logged).toHaveLength(1);
@@ -838,22 +773,19 @@ describe('a JWKS URL that answers no key set', () => {
 describe('GATEWAY_JWT_REQUIRE_EXP=false', () => {
   it('accepts a JWT without exp, over HTTP and graphql-ws', async () => {
     scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { access: { jwt: { ...jwtConfig, requireExp: false } } } });
-    try {
-      url = await stack.gateway.start(0);
-      const forever = await new SignJWT({ scope: 'read' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('user-1')
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .sign(new TextEncoder().encode(SECRET));
-      const query = `query { app(appId: "${APP}") { appId } }`;
-      expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
-      expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
-      await ws.disposeAll();
-    } finally {
-      await stack.stop();
-    }
+    await using own = await startStack({ scheduler, gateway: { access: { jwt: { ...jwtConfig, requireExp: false } } } });
+    stack = own;
+    url = await stack.gateway.start(0);
+    const forever = await new SignJWT({ scope: 'read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-1')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(new TextEncoder().encode(SECRET));
+    const query = `query { app(appId: "${APP}") { appId } }`;
+    expect((await stack.request({ query }, bearer(forever))).body).toEqual({ data: { app: { appId: APP } } });
+    expect((await wsClient(bearer(forever)).iterate({ query }).next()).value).toEqual({ data: { app: { appId: APP } } });
+    await ws.disposeAll();
   });
 });
 
@@ -879,18 +811,7 @@ describe('API keys only', () => {
       headers: { accept: 'text/html, application/json' },
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchInlineSnapshot(`
-      {
-        "errors": [
-          {
-            "extensions": {
-              "code": "UNAUTHENTICATED",
-            },
-            "message": "Authentication required: send Authorization: Bearer <API key or token>, or x-api-key",
-          },
-        ],
-      }
-    `);
+    expect(await res.json()).toStrictEqual(unauthenticated(noCredential));
     expect(keyed.calls()).toEqual({});
   });
 });
@@ -927,12 +848,8 @@ describe('start-up', () => {
   ] as [string, Parameters<typeof defineConfig>[0], boolean][])(
     'starts with %s, open: %s',
     async (_what, config, open) => {
-      const gateway = await createGateway(defineConfig({ ...config, logLevel: 'silent' }));
-      try {
-        expect(gateway.open).toBe(open);
-      } finally {
-        await gateway.stop();
-      }
+      await using gateway = scoped(await createGateway(defineConfig({ ...config, logLevel: 'silent' })), (g) => g.stop());
+      expect(gateway.open).toBe(open);
     },
   );
 

@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
-import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
+import { upstreamBadRequest, upstreamNotFound, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
 const APP = 'd1todoapp00001';
@@ -100,7 +100,7 @@ const jobFields = 'job { jobId operation status state environmentName }';
 
 // Through this file's `graphql`, so that every response body is kept for the secrets check; fresh
 // environments have no auth.
-const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, startJob, afterJobs, itRefuses } = resourceTestKit({
   stack: () => stack,
   run: graphql,
   appId: APP,
@@ -162,50 +162,22 @@ const fullConfig = () => ({
 });
 
 /** A fresh environment with auth `notesauth` made from `fullConfig`, its job completed. */
-async function environmentWithAuth() {
-  const env = await freshEnvironment();
-  const res = await mutate('createBackendAuth', {
-    appId: APP,
-    environmentName: env,
-    resourceName: 'notesauth',
-    config: fullConfig(),
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
-  stack.resetCalls();
-  return env;
-}
+const environmentWithAuth = () => environmentWith('createBackendAuth', { resourceName: 'notesauth', config: fullConfig() });
 
 describe('createBackendAuth', () => {
   it('returns its IN_PROGRESS job, listed in environment.jobs; then auth appears', async () => {
     const env = await freshEnvironment();
-    const res = await mutate(
+    const payload = await startJob(
       'createBackendAuth',
-      { appId: APP, environmentName: env, resourceName: 'notesauth', config: fullConfig() },
+      at(env, { resourceName: 'notesauth', config: fullConfig() }),
+      'CreateBackendAuth',
       `${jobFields} auth { resourceName } environment { name }`,
     );
-    expect(res.errors).toBeUndefined();
-    const payload = res.data.createBackendAuth;
-    expect(payload.job).toMatchObject({
-      operation: 'CreateBackendAuth',
-      status: 'IN_PROGRESS',
-      state: 'IN_PROGRESS',
-      environmentName: env,
-    });
     expect(payload.auth).toEqual({ resourceName: 'notesauth' });
     expect(payload.environment).toEqual({ name: env });
-    expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
+    expect((await environmentView(env)).auth).toBeNull();
 
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toEqual({
-      jobId: payload.job.jobId,
-      operation: 'CreateBackendAuth',
-      state: 'IN_PROGRESS',
-    });
-    expect(view.auth).toBeNull();
-
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.auth).toEqual({ resourceName: 'notesauth' });
     expect(view.jobs.edges[0].node).toMatchObject({ jobId: payload.job.jobId, state: 'COMPLETED' });
   });
@@ -324,23 +296,14 @@ describe('createBackendAuth', () => {
   });
 
   it('a user-pool-only auth needs only the required members', async () => {
-    const env = await freshEnvironment();
-    const res = await mutate('createBackendAuth', {
-      appId: APP,
-      environmentName: env,
+    const env = await environmentWith('createBackendAuth', {
       resourceName: 'poolonly',
       config: {
         authResources: 'USER_POOL_ONLY',
         service: 'COGNITO',
-        userPoolConfigs: {
-          userPoolName: 'pool',
-          signInMethod: 'USERNAME',
-          requiredSignUpAttributes: [],
-        },
+        userPoolConfigs: { userPoolName: 'pool', signInMethod: 'USERNAME', requiredSignUpAttributes: [] },
       },
     });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
     expect((await readAuth(env)).config).toEqual({
       authResources: 'USER_POOL_ONLY',
       service: 'COGNITO',
@@ -361,24 +324,10 @@ describe('createBackendAuth', () => {
   });
 
   it('a second auth in an environment is refused: Amplify allows one', async () => {
-    const res = await mutate('createBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'otherauth',
-      config: fullConfig(),
-    });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendAuth',
-          column: 45,
-          path: 'createBackendAuth',
-          message: 'Environment dev already has an auth resource: todoappauth',
-        }),
-      ],
-    });
+    const res = await mutate('createBackendAuth', at('dev', { resourceName: 'otherauth', config: fullConfig() }));
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendAuth', { column: 45, path: 'createBackendAuth', message: 'Environment dev already has an auth resource: todoappauth' }),
+    ]);
     expect(stack.calls()).toEqual({ CreateBackendAuth: 1 });
   });
 });
@@ -436,31 +385,16 @@ describe('updateBackendAuth', () => {
     const env = await environmentWithAuth();
     const before = await readAuth(env);
     stack.resetCalls();
-    const res = await mutate('updateBackendAuth', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'notesauth',
-      config: {
-        authResources: 'IDENTITY_POOL_AND_USER_POOL',
-        service: 'COGNITO',
-        userPoolConfigs: {
-          passwordPolicy: { minimumLength: 16 },
-          mfa: { mfaMode: 'OPTIONAL' },
-          oAuth: { redirectSignOutURIs: ['https://notes.example/bye'] },
-        },
+    const change = {
+      authResources: 'IDENTITY_POOL_AND_USER_POOL',
+      service: 'COGNITO',
+      userPoolConfigs: {
+        passwordPolicy: { minimumLength: 16 },
+        mfa: { mfaMode: 'OPTIONAL' },
+        oAuth: { redirectSignOutURIs: ['https://notes.example/bye'] },
       },
-    });
-    expect(res.errors).toBeUndefined();
-    expect(res.data.updateBackendAuth.job).toMatchObject({
-      operation: 'UpdateBackendAuth',
-      state: 'IN_PROGRESS',
-    });
-    expect(stack.calls()).toEqual({ UpdateBackendAuth: 1 });
-    expect((await environmentView(env)).jobs.edges[0].node).toEqual({
-      jobId: res.data.updateBackendAuth.job.jobId,
-      operation: 'UpdateBackendAuth',
-      state: 'IN_PROGRESS',
-    });
+    };
+    await startJob('updateBackendAuth', at(env, { resourceName: 'notesauth', config: change }), 'UpdateBackendAuth');
     expect(await readAuth(env)).toEqual(before);
 
     await stack.emulator.advance(3000);
@@ -482,25 +416,17 @@ describe('updateBackendAuth', () => {
   it('a new secret for one provider keeps the others', async () => {
     const env = await environmentWithAuth();
     const before = await readAuth(env);
-    const res = await mutate('updateBackendAuth', {
-      appId: APP,
-      environmentName: env,
+    await complete('updateBackendAuth', at(env, {
       resourceName: 'notesauth',
       config: {
         authResources: 'IDENTITY_POOL_AND_USER_POOL',
         service: 'COGNITO',
         identityPoolConfigs: { unauthenticatedLogin: true },
         userPoolConfigs: {
-          oAuth: {
-            socialProviderSettings: {
-              google: { clientId: 'rotated-client', clientSecret: secrets.updatedGoogle },
-            },
-          },
+          oAuth: { socialProviderSettings: { google: { clientId: 'rotated-client', clientSecret: secrets.updatedGoogle } } },
         },
       },
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    }));
     const after = await readAuth(env);
     expect(after.config.identityPoolConfigs).toEqual({
       identityPoolName: 'notes_identitypool',
@@ -513,69 +439,26 @@ describe('updateBackendAuth', () => {
   });
 
   it('an auth the environment does not have is NOT_FOUND', async () => {
-    const res = await mutate('updateBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
+    const res = await mutate('updateBackendAuth', at('dev', {
       resourceName: 'nosuchauth',
       config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: {} },
-    });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendAuth",
-              "requestId": Any<String>,
-              "resourceType": "auth",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 45,
-                "line": 1,
-              },
-            ],
-            "message": "auth resource nosuchauth not found in environment dev",
-            "path": [
-              "updateBackendAuth",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    }));
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendAuth', 'auth', { column: 45, path: 'updateBackendAuth', message: 'auth resource nosuchauth not found in environment dev' }),
+    ]);
   });
 });
 
 describe('importBackendAuth', () => {
   it('returns its job; after it completes the environment uses the user pool', async () => {
     const env = await freshEnvironment();
-    const res = await mutate(
-      'importBackendAuth',
-      {
-        appId: APP,
-        environmentName: env,
-        userPoolId: 'us-east-1_Ab12Cd34E',
-        webClientId: 'webclient1234567890abcdefgh',
-        nativeClientId: 'nativeclient1234567890abcde',
-        identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
-      },
-      `${jobFields} environment { name }`,
-    );
-    expect(res.errors).toBeUndefined();
-    expect(res.data.importBackendAuth.job).toMatchObject({
-      operation: 'ImportBackendAuth',
-      status: 'IN_PROGRESS',
-      environmentName: env,
-    });
-    expect(stack.calls()).toEqual({ ImportBackendAuth: 1 });
-    expect((await environmentView(env)).jobs.edges[0].node).toMatchObject({
-      operation: 'ImportBackendAuth',
-    });
+    const pool = {
+      userPoolId: 'us-east-1_Ab12Cd34E',
+      webClientId: 'webclient1234567890abcdefgh',
+      nativeClientId: 'nativeclient1234567890abcde',
+      identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
+    };
+    await startJob('importBackendAuth', at(env, pool), 'ImportBackendAuth', `${jobFields} environment { name }`);
 
     await stack.emulator.advance(3000);
     const auth = await readAuth(env);
@@ -601,277 +484,140 @@ describe('importBackendAuth', () => {
   });
 
   it('an environment that already has auth cannot import another', async () => {
-    const res = await mutate('importBackendAuth', {
-      appId: APP,
-      environmentName: 'prod',
-      userPoolId: 'us-east-1_Zz99',
-      webClientId: 'web',
-      nativeClientId: 'native',
-    });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'ImportBackendAuth',
-          column: 45,
-          path: 'importBackendAuth',
-          message: 'Environment prod already has an auth resource: todoappauth',
-        }),
-      ],
-    });
+    const res = await mutate('importBackendAuth', at('prod', { userPoolId: 'us-east-1_Zz99', webClientId: 'web', nativeClientId: 'native' }));
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('ImportBackendAuth', { column: 45, path: 'importBackendAuth', message: 'Environment prod already has an auth resource: todoappauth' }),
+    ]);
   });
 });
 
 describe('deleteBackendAuth', () => {
   it('returns its job; after it completes auth is gone, from amplify-meta too', async () => {
     const env = await environmentWithAuth();
-    const res = await mutate('deleteBackendAuth', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'notesauth',
-    });
-    expect(res.errors).toBeUndefined();
-    expect(res.data.deleteBackendAuth.job).toMatchObject({
-      operation: 'DeleteBackendAuth',
-      status: 'IN_PROGRESS',
-    });
-    expect(stack.calls()).toEqual({ DeleteBackendAuth: 1 });
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toMatchObject({
-      jobId: res.data.deleteBackendAuth.job.jobId,
-      operation: 'DeleteBackendAuth',
-    });
-    expect(view.auth).toEqual({ resourceName: 'notesauth' });
+    await startJob('deleteBackendAuth', at(env, { resourceName: 'notesauth' }), 'DeleteBackendAuth');
+    expect((await environmentView(env)).auth).toEqual({ resourceName: 'notesauth' });
 
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.auth).toBeNull();
     expect(view.amplifyMetaConfig.auth).toEqual({});
   });
 
   it('after a delete, the environment takes a new auth', async () => {
     const env = await environmentWithAuth();
-    await mutate('deleteBackendAuth', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'notesauth',
-    });
-    await stack.emulator.advance(3000);
-    const res = await mutate('createBackendAuth', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'again',
-      config: fullConfig(),
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    await complete('deleteBackendAuth', at(env, { resourceName: 'notesauth' }));
+    await complete('createBackendAuth', at(env, { resourceName: 'again', config: fullConfig() }));
     expect((await readAuth(env)).resourceName).toBe('again');
   });
 });
 
 describe('inputs are checked before any upstream call', () => {
-  // Each refused with exactly this one error, before any upstream call.
-  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+  /** A createBackendAuth of `fullConfig` with one change, in dev. */
+  const created = (change: (config: ReturnType<typeof fullConfig>) => void, resourceName = 'newauth') => {
+    const config = fullConfig();
+    change(config);
+    return { mutation: 'createBackendAuth', input: at('dev', { resourceName, config }) };
+  };
+  /** How the gateway's own checks refuse a createBackendAuth input field. */
+  const refusedField = (field: string, rule: string): Refusal => ({
+    code: 'BAD_USER_INPUT',
+    field,
+    column: 45,
+    path: 'createBackendAuth',
+    message: `${field}: ${rule}`,
+  });
+  /** How GraphQL refuses the `$input` variable. */
+  const invalidVariable = (message: string): Refusal => ({ code: 'BAD_USER_INPUT', column: 10, message });
+
+  itRefuses([
     {
       name: 'a password minimum length of 3 in an update',
       mutation: 'updateBackendAuth',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
+      input: at('dev', {
         resourceName: 'todoappauth',
-        config: {
-          authResources: 'USER_POOL_ONLY',
-          service: 'COGNITO',
-          userPoolConfigs: { passwordPolicy: { minimumLength: 3 } },
-        },
-      },
+        config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: { passwordPolicy: { minimumLength: 3 } } },
+      }),
       error: {
-        code: 'BAD_USER_INPUT',
-        field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
-        column: 45,
+        ...refusedField('input.config.userPoolConfigs.passwordPolicy.minimumLength', 'must be from 6 to 99'),
         path: 'updateBackendAuth',
-        message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
       },
     },
     {
       name: 'an import without its web client id',
       mutation: 'importBackendAuth',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        userPoolId: 'us-east-1_Zz99',
-        nativeClientId: 'native',
-      },
-      error: {
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input"; Field "webClientId" of required type "String!" was not provided.',
-      },
+      input: at('dev', { userPoolId: 'us-east-1_Zz99', nativeClientId: 'native' }),
+      error: invalidVariable('Variable "$input" got invalid value at "input"; Field "webClientId" of required type "String!" was not provided.'),
     },
     {
       name: 'an import with a user pool id with a slash',
       mutation: 'importBackendAuth',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        userPoolId: 'us-east-1/Zz99',
-        webClientId: 'web',
-        nativeClientId: 'native',
-      },
-      error: {
-        code: 'BAD_USER_INPUT',
-        field: 'input.userPoolId',
-        column: 45,
-        path: 'importBackendAuth',
-        message: 'input.userPoolId: must not contain "/"',
-      },
+      input: at('dev', { userPoolId: 'us-east-1/Zz99', webClientId: 'web', nativeClientId: 'native' }),
+      error: { ...refusedField('input.userPoolId', 'must not contain "/"'), path: 'importBackendAuth' },
     },
-  ];
-  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
-    const res = await mutate(mutation, input);
-    expect(res.errors).toStrictEqual(refusal(error));
-    expect(stack.calls()).toEqual({});
-  });
-
-  const create = (
-    patch: (config: ReturnType<typeof fullConfig>) => void,
-    resourceName = 'newauth',
-  ) => {
-    const config = fullConfig();
-    patch(config);
-    return mutate('createBackendAuth', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName,
-      config,
-    });
-  };
-
-  it('a new resourceName with a dash', async () => {
-    const res = await create(() => {}, 'my-auth');
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        field: 'input.resourceName',
-        column: 45,
-        path: 'createBackendAuth',
-        message: 'input.resourceName: must be 1 to 128 letters and digits (an Amplify resource name)',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  // Each change to a valid config, refused with exactly this one error before any upstream call.
-  const refusedChanges: { name: string; change: (c: ReturnType<typeof fullConfig>) => void; error: Refusal }[] = [
+    {
+      name: 'a new resourceName with a dash',
+      ...created(() => {}, 'my-auth'),
+      error: refusedField('input.resourceName', 'must be 1 to 128 letters and digits (an Amplify resource name)'),
+    },
+    // Each change to a valid config.
     {
       name: 'a password minimum length of 3',
-      change: (c) => {
-          c.userPoolConfigs.passwordPolicy.minimumLength = 3;
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            field: 'input.config.userPoolConfigs.passwordPolicy.minimumLength',
-            column: 45,
-            path: 'createBackendAuth',
-            message: 'input.config.userPoolConfigs.passwordPolicy.minimumLength: must be from 6 to 99',
-      },
+      ...created((c) => {
+        c.userPoolConfigs.passwordPolicy.minimumLength = 3;
+      }),
+      error: refusedField('input.config.userPoolConfigs.passwordPolicy.minimumLength', 'must be from 6 to 99'),
     },
     {
       name: 'a redirect URI that is not a URL',
-      change: (c) => {
-          c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            field: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1',
-            column: 45,
-            path: 'createBackendAuth',
-            message: 'input.config.userPoolConfigs.oAuth.redirectSignInURIs.1: must be absolute URLs',
-      },
+      ...created((c) => {
+        c.userPoolConfigs.oAuth.redirectSignInURIs = ['https://notes.example/signin', 'not a url'];
+      }),
+      error: refusedField('input.config.userPoolConfigs.oAuth.redirectSignInURIs.1', 'must be absolute URLs'),
     },
     {
       name: 'no redirect URI at all',
-      change: (c) => {
-          c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            field: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs',
-            column: 45,
-            path: 'createBackendAuth',
-            message: 'input.config.userPoolConfigs.oAuth.redirectSignOutURIs: must name at least one URL',
-      },
+      ...created((c) => {
+        c.userPoolConfigs.oAuth.redirectSignOutURIs = [];
+      }),
+      error: refusedField('input.config.userPoolConfigs.oAuth.redirectSignOutURIs', 'must name at least one URL'),
     },
     {
       name: 'an empty client secret',
-      change: (c) => {
-          c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            field: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret',
-            column: 45,
-            path: 'createBackendAuth',
-            message: 'input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret: must not be empty',
-      },
+      ...created((c) => {
+        c.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret = '';
+      }),
+      error: refusedField('input.config.userPoolConfigs.oAuth.socialProviderSettings.facebook.clientSecret', 'must not be empty'),
     },
     {
       name: 'a sign-in method that does not exist',
-      change: (c) => {
-          c.userPoolConfigs.signInMethod = 'FACEBOOK';
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            column: 10,
-            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.',
-      },
+      ...created((c) => {
+        c.userPoolConfigs.signInMethod = 'FACEBOOK';
+      }),
+      error: invalidVariable('Variable "$input" got invalid value at "input.config.userPoolConfigs.signInMethod"; Value "FACEBOOK" does not exist in "SignInMethod" enum.'),
     },
     {
       name: 'a user pool without its required name',
-      change: (c) => {
-          delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            column: 10,
-            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.',
-      },
+      ...created((c) => {
+        delete (c.userPoolConfigs as Partial<typeof c.userPoolConfigs>).userPoolName;
+      }),
+      error: invalidVariable('Variable "$input" got invalid value at "input.config.userPoolConfigs"; Field "userPoolName" of required type "String!" was not provided.'),
     },
     {
       name: 'a social provider without its client id: the error does not echo the secret',
-      change: (c) => {
-          delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string })
-            .clientId;
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            column: 10,
-            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.',
-      },
+      ...created((c) => {
+        delete (c.userPoolConfigs.oAuth.socialProviderSettings.google as { clientId?: string }).clientId;
+      }),
+      error: invalidVariable('Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.google"; Field "clientId" of required type "String!" was not provided.'),
     },
     {
       name: 'Sign in with Apple with an unknown member: the error does not echo the key',
-      change: (c) => {
-          Object.assign(c.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple, {
-            keyPassword: 'x',
-          });
-      },
-      error: {
-            code: 'BAD_USER_INPUT',
-            column: 10,
-            message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".',
-      },
+      ...created((c) => {
+        Object.assign(c.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple, { keyPassword: 'x' });
+      }),
+      error: invalidVariable('Variable "$input" got invalid value at "input.config.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple"; Field "keyPassword" is not defined by type "AppleProviderConfigInput".'),
     },
-  ];
-  it.each(refusedChanges.map((row) => [row.name, row] as const))('%s', async (_, { change, error }) => {
-    const res = await create(change);
-    expect(res.errors).toStrictEqual(refusal(error));
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an MFA type that does not exist, written inline', async () => {
-    const res = await graphql(`mutation {
+    {
+      name: 'an MFA type that does not exist, written inline',
+      query: `mutation {
       updateBackendAuth(input: {
         appId: "${APP}", environmentName: "dev", resourceName: "todoappauth"
         config: {
@@ -879,31 +625,17 @@ describe('inputs are checked before any upstream call', () => {
           userPoolConfigs: { mfa: { settings: { mfaTypes: [EMAIL] } } }
         }
       }) { job { jobId } }
-    }`);
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'GRAPHQL_VALIDATION_FAILED',
-        column: 60,
-        line: 6,
-        message: 'Value "EMAIL" does not exist in "MfaType" enum.',
+    }`,
+      error: { code: 'GRAPHQL_VALIDATION_FAILED', column: 60, line: 6, message: 'Value "EMAIL" does not exist in "MfaType" enum.' },
+    },
+    {
+      name: 'a password minimum length that is not a whole number',
+      ...created((c) => {
+        c.userPoolConfigs.passwordPolicy.minimumLength = 8.5;
       }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a password minimum length that is not a whole number', async () => {
-    const res = await create((c) => {
-      c.userPoolConfigs.passwordPolicy.minimumLength = 8.5;
-    });
-    expect(res.errors).toStrictEqual([
-      graphqlError({
-        code: 'BAD_USER_INPUT',
-        column: 10,
-        message: 'Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
+      error: invalidVariable('Variable "$input" got invalid value at "input.config.userPoolConfigs.passwordPolicy.minimumLength"; Int cannot represent non-integer value: 8.5'),
+    },
+  ]);
 });
 
 describe('secrets are write-only', () => {
@@ -980,12 +712,7 @@ describe('secrets are write-only', () => {
     await environmentView(env);
     const broken = fullConfig() as any;
     delete broken.userPoolConfigs.oAuth.socialProviderSettings.signInWithApple.teamId;
-    await mutate('createBackendAuth', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'x',
-      config: broken,
-    });
+    await mutate('createBackendAuth', at(env, { resourceName: 'x', config: broken }));
     const own = bodies.slice(from);
     expect(own.length).toBeGreaterThanOrEqual(5);
     expect(leaksIn(own)).toEqual([]);

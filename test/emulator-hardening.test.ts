@@ -17,7 +17,7 @@ import { loadConfig } from '../src/config.js';
 import { startEmulator } from '../src/emulator/server.js';
 import { createGateway } from '../src/server.js';
 import { rawHttp, prototypeKeys, stateOf, usingEmulator } from './helpers-emulator.js';
-import { sdkClient } from './helpers.js';
+import { scoped, sdkClient } from './helpers.js';
 
 const GALLERY = 'd2gallery00002';
 const TODO = 'd1todoapp00001';
@@ -217,12 +217,8 @@ describe('the embedded emulator listens on loopback only (finding 8)', () => {
     });
     expect(config.host).toBe('0.0.0.0');
     // The gateway is built but never listens: only its emulator starts.
-    const gateway = await createGateway(config);
-    try {
-      expect(gateway.emulator?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    } finally {
-      await gateway.stop();
-    }
+    await using gateway = scoped(await createGateway(config), (g) => g.stop());
+    expect(gateway.emulator?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 });
 

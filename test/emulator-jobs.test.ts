@@ -14,9 +14,10 @@ import {
   type AmplifyBackendClient,
   type BackendJobRespObj,
 } from '@aws-sdk/client-amplifybackend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { authConfig } from './helpers.js';
+import { rejection, useEmulatorClient } from './helpers-emulator.js';
 
 const JOB_MS = 3000;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -25,27 +26,14 @@ let emulator: Emulator;
 let client: AmplifyBackendClient;
 let appCount = 0;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  client = sdkClient(emulator.url);
-});
-
-afterAll(async () => {
-  await emulator?.stop();
+useEmulatorClient((started, sdk) => {
+  [emulator, client] = [started, sdk];
 });
 
 beforeEach(() => {
   emulator.faults.clear();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 /** A fresh app id per test, so tests never share jobs. */
 const newAppId = () => `jobsapp${String(++appCount).padStart(4, '0')}`;

@@ -3,9 +3,9 @@
 // jsonNames, http labels) is enforced with a 400 BadRequestException that names it.
 import * as sdk from '@aws-sdk/client-amplifybackend';
 import { BadRequestException, type AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { sdkClient, startTestEmulator } from './helpers.js';
+import { useEmulatorClient } from './helpers-emulator.js';
 
 // --- The SDK's operation schemas ---------------------------------------------------------------
 //
@@ -168,10 +168,7 @@ const fullAuthConfig: sdk.CreateBackendAuthResourceConfig = {
 };
 
 const fixtures: Record<string, Fixture> = {
-  CloneBackend: async (): Promise<sdk.CloneBackendRequest> => ({
-    ...todoDev,
-    TargetEnvironmentName: 'test',
-  }),
+  CloneBackend: async (): Promise<sdk.CloneBackendRequest> => ({ ...todoDev, TargetEnvironmentName: 'test' }),
   CreateBackend: async (): Promise<sdk.CreateBackendRequest> => ({
     AppId: 'newapp0001',
     AppName: 'new-app',
@@ -213,53 +210,26 @@ const fixtures: Record<string, Fixture> = {
     },
   }),
   CreateToken: async (): Promise<sdk.CreateTokenRequest> => ({ AppId: APP }),
-  DeleteBackend: async (): Promise<sdk.DeleteBackendRequest> => ({
-    AppId: APP,
-    BackendEnvironmentName: 'prod',
-  }),
-  DeleteBackendAPI: async (): Promise<sdk.DeleteBackendAPIRequest> => ({
-    ...todoDev,
-    ResourceName: API,
-  }),
-  DeleteBackendAuth: async (): Promise<sdk.DeleteBackendAuthRequest> => ({
-    ...todoDev,
-    ResourceName: AUTH,
-  }),
+  DeleteBackend: async (): Promise<sdk.DeleteBackendRequest> => ({ AppId: APP, BackendEnvironmentName: 'prod' }),
+  DeleteBackendAPI: async (): Promise<sdk.DeleteBackendAPIRequest> => ({ ...todoDev, ResourceName: API }),
+  DeleteBackendAuth: async (): Promise<sdk.DeleteBackendAuthRequest> => ({ ...todoDev, ResourceName: AUTH }),
   DeleteBackendStorage: async (): Promise<sdk.DeleteBackendStorageRequest> => ({
     ...todoDev,
     ResourceName: STORAGE,
     ServiceName: 'S3',
   }),
-  DeleteToken: async (ctx): Promise<sdk.DeleteTokenRequest> => ({
-    AppId: APP,
-    SessionId: await ctx.sessionId(),
-  }),
+  DeleteToken: async (ctx): Promise<sdk.DeleteTokenRequest> => ({ AppId: APP, SessionId: await ctx.sessionId() }),
   GenerateBackendAPIModels: async (): Promise<sdk.GenerateBackendAPIModelsRequest> => ({
     ...todoDev,
     ResourceName: API,
   }),
   GetBackend: async (): Promise<sdk.GetBackendRequest> => ({ ...todoDev }),
   GetBackendAPI: async (): Promise<sdk.GetBackendAPIRequest> => ({ ...todoDev, ResourceName: API }),
-  GetBackendAPIModels: async (): Promise<sdk.GetBackendAPIModelsRequest> => ({
-    ...todoDev,
-    ResourceName: API,
-  }),
-  GetBackendAuth: async (): Promise<sdk.GetBackendAuthRequest> => ({
-    ...todoDev,
-    ResourceName: AUTH,
-  }),
-  GetBackendJob: async (ctx): Promise<sdk.GetBackendJobRequest> => ({
-    ...todoDev,
-    JobId: await ctx.jobId(),
-  }),
-  GetBackendStorage: async (): Promise<sdk.GetBackendStorageRequest> => ({
-    ...todoDev,
-    ResourceName: STORAGE,
-  }),
-  GetToken: async (ctx): Promise<sdk.GetTokenRequest> => ({
-    AppId: APP,
-    SessionId: await ctx.sessionId(),
-  }),
+  GetBackendAPIModels: async (): Promise<sdk.GetBackendAPIModelsRequest> => ({ ...todoDev, ResourceName: API }),
+  GetBackendAuth: async (): Promise<sdk.GetBackendAuthRequest> => ({ ...todoDev, ResourceName: AUTH }),
+  GetBackendJob: async (ctx): Promise<sdk.GetBackendJobRequest> => ({ ...todoDev, JobId: await ctx.jobId() }),
+  GetBackendStorage: async (): Promise<sdk.GetBackendStorageRequest> => ({ ...todoDev, ResourceName: STORAGE }),
+  GetToken: async (ctx): Promise<sdk.GetTokenRequest> => ({ AppId: APP, SessionId: await ctx.sessionId() }),
   ImportBackendAuth: async (ctx): Promise<sdk.ImportBackendAuthRequest> => ({
     ...(await ctx.emptyEnvironment()),
     UserPoolId: 'us-east-1_AbC123',
@@ -279,10 +249,7 @@ const fixtures: Record<string, Fixture> = {
     Status: 'COMPLETED',
   }),
   ListS3Buckets: async (): Promise<sdk.ListS3BucketsRequest> => ({}),
-  RemoveAllBackends: async (): Promise<sdk.RemoveAllBackendsRequest> => ({
-    AppId: APP,
-    CleanAmplifyApp: false,
-  }),
+  RemoveAllBackends: async (): Promise<sdk.RemoveAllBackendsRequest> => ({ AppId: APP, CleanAmplifyApp: false }),
   RemoveBackendConfig: async (ctx): Promise<sdk.RemoveBackendConfigRequest> => {
     await ctx.backendConfig();
     return { AppId: APP };
@@ -336,15 +303,12 @@ const fixtures: Record<string, Fixture> = {
 let emulator: Emulator;
 let client: AmplifyBackendClient;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ seed: 'demo' });
-  client = sdkClient(emulator.url);
-});
-
-afterAll(async () => {
-  client.destroy();
-  await emulator.stop();
-});
+useEmulatorClient(
+  (started, sdk) => {
+    [emulator, client] = [started, sdk];
+  },
+  { seed: 'demo' },
+);
 
 beforeEach(() => emulator.reset());
 

@@ -38,9 +38,10 @@ import {
   UpdateBackendStorageCommand,
   type CreateBackendAuthResourceConfig,
 } from '@aws-sdk/client-amplifybackend';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
-import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { authConfig } from './helpers.js';
+import { rejection, useEmulatorClient } from './helpers-emulator.js';
 
 const APP = 'app0000001';
 const ENV = 'dev';
@@ -101,17 +102,18 @@ async function amplifyMeta(environmentName = ENV, appId = APP): Promise<AmplifyM
   return JSON.parse(backend.AmplifyMetaConfig ?? 'null');
 }
 
-async function rejectionOf(request: Promise<unknown>): Promise<unknown> {
-  return request.then(
-    () => expect.unreachable('the request should have failed'),
-    (error: unknown) => error,
-  );
-}
-
 async function expectNotFound(request: Promise<unknown>, resourceType: string) {
-  const error = await rejectionOf(request);
+  const error = await rejection(request);
   expect(error).toBeInstanceOf(NotFoundException);
   expect(error).toMatchObject({ resourceType, $metadata: { httpStatusCode: 404 } });
+}
+
+/** A delete answers `job`; once jobs finish, `get` is NotFound and amplify-meta has no `kind` left. */
+async function expectRemoved(deleting: Promise<unknown>, job: object, get: () => Promise<unknown>, kind: 'api' | 'auth' | 'storage') {
+  expect(await deleting).toMatchObject(job);
+  await finishJobs();
+  await expectNotFound(get(), kind);
+  expect((await amplifyMeta())[kind]).toEqual({});
 }
 
 const todoSchema = 'type Todo @model {\n  id: ID!\n  name: String!\n}\n';
@@ -151,15 +153,12 @@ async function createStorage(resourceName: string) {
 }
 
 describe('on an empty emulator', () => {
-  beforeEach(async () => {
-    emulator = await startTestEmulator();
-    client = sdkClient(emulator.url);
-  });
-
-  afterEach(async () => {
-    client.destroy();
-    await emulator.stop();
-  });
+  useEmulatorClient(
+    (started, sdk) => {
+      [emulator, client] = [started, sdk];
+    },
+    { each: true },
+  );
 
   describe('apps and environments', () => {
     it('CreateBackend starts a job; the environment appears when it completes', async () => {
@@ -472,14 +471,8 @@ describe('on an empty emulator', () => {
       await createApi();
       expect(Object.keys((await amplifyMeta()).api)).toEqual(['todoapi']);
 
-      const deleted = await client.send(
-        new DeleteBackendAPICommand({ ...at, ResourceName: 'todoapi' }),
-      );
-      expect(deleted).toMatchObject(startedJob('DeleteBackendAPI'));
-      await finishJobs();
-
-      await expectNotFound(getApi(), 'api');
-      expect((await amplifyMeta()).api).toEqual({});
+      const deleting = client.send(new DeleteBackendAPICommand({ ...at, ResourceName: 'todoapi' }));
+      await expectRemoved(deleting, startedJob('DeleteBackendAPI'), getApi, 'api');
     });
   });
 
@@ -625,14 +618,8 @@ describe('on an empty emulator', () => {
 
     it('DeleteBackendAuth removes the auth from GetBackendAuth and amplify-meta', async () => {
       await createAuth();
-      const deleted = await client.send(
-        new DeleteBackendAuthCommand({ ...at, ResourceName: 'userauth' }),
-      );
-      expect(deleted).toMatchObject(startedJob('DeleteBackendAuth'));
-      await finishJobs();
-
-      await expectNotFound(getAuth(), 'auth');
-      expect((await amplifyMeta()).auth).toEqual({});
+      const deleting = client.send(new DeleteBackendAuthCommand({ ...at, ResourceName: 'userauth' }));
+      await expectRemoved(deleting, startedJob('DeleteBackendAuth'), getAuth, 'auth');
     });
   });
 
@@ -740,14 +727,8 @@ describe('on an empty emulator', () => {
 
     it('DeleteBackendStorage removes it from GetBackendStorage and amplify-meta', async () => {
       await createStorage('photos');
-      const deleted = await client.send(
-        new DeleteBackendStorageCommand({ ...at, ResourceName: 'photos', ServiceName: 'S3' }),
-      );
-      expect(deleted).toMatchObject(startedStorageJob());
-      await finishJobs();
-
-      await expectNotFound(getStorage('photos'), 'storage');
-      expect((await amplifyMeta()).storage).toEqual({});
+      const deleting = client.send(new DeleteBackendStorageCommand({ ...at, ResourceName: 'photos', ServiceName: 'S3' }));
+      await expectRemoved(deleting, startedStorageJob(), () => getStorage('photos'), 'storage');
     });
 
     it('ListS3Buckets pages to the end with NextToken, absent on the last page', async () => {
@@ -768,7 +749,7 @@ describe('on an empty emulator', () => {
 
     it('ListS3Buckets rejects a NextToken it did not issue', async () => {
       const listing = client.send(new ListS3BucketsCommand({ NextToken: 'bogus' }));
-      expect(await rejectionOf(listing)).toBeInstanceOf(BadRequestException);
+      expect(await rejection(listing)).toBeInstanceOf(BadRequestException);
     });
   });
 
@@ -896,15 +877,12 @@ describe('on the demo seed', () => {
   const TODO_APP = 'd1todoapp00001';
   const todoDev = { AppId: TODO_APP, BackendEnvironmentName: 'dev' };
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator({ seed: 'demo' });
-    client = sdkClient(emulator.url);
-  });
-
-  afterAll(async () => {
-    client.destroy();
-    await emulator.stop();
-  });
+  useEmulatorClient(
+    (started, sdk) => {
+      [emulator, client] = [started, sdk];
+    },
+    { seed: 'demo' },
+  );
 
   it('serves the demo apps with their resources, generated models, jobs and buckets', async () => {
     expect(await client.send(new GetBackendCommand({ AppId: TODO_APP }))).toMatchObject({

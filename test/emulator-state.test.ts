@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../src/emulator/clock.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { authConfig, sdkClient, startTestEmulator } from './helpers.js';
+import { rejection } from './helpers-emulator.js';
 
 const JOB_MS = 3000;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -54,14 +55,6 @@ async function stop(emulator: Emulator) {
   running.delete(emulator);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 describe('a state file', () => {
   it('brings back apps, resources and jobs after a restart', async () => {
@@ -119,13 +112,7 @@ describe('a state file', () => {
     const clock = createManualClock();
     const first = await start({ stateFile, clock });
     const client = sdkClient(first.url);
-    await client.send(
-      new CreateBackendCommand({
-        AppId: 'stateapp02',
-        AppName: 'pending',
-        BackendEnvironmentName: 'dev',
-      }),
-    );
+    await client.send(new CreateBackendCommand({ AppId: 'stateapp02', AppName: 'pending', BackendEnvironmentName: 'dev' }));
     await first.advance(JOB_MS);
     const pending = await client.send(
       new CreateBackendStorageCommand({
@@ -259,13 +246,7 @@ describe('the standalone CLI', () => {
     const stateFile = newStateFile();
     const first = await startCli(stateFile);
     const client = sdkClient(first.url);
-    await client.send(
-      new CreateBackendCommand({
-        AppId: 'cliapp0001',
-        AppName: 'from-cli',
-        BackendEnvironmentName: 'dev',
-      }),
-    );
+    await client.send(new CreateBackendCommand({ AppId: 'cliapp0001', AppName: 'from-cli', BackendEnvironmentName: 'dev' }));
     // The CLI runs on the wall clock; move it past the job instead of waiting.
     const moved = await fetch(`${first.url}/_emulator/clock`, {
       method: 'POST',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultFeatureFlags } from '../src/emulator/store/new-environment.js';
 import { startStack, type Stack } from './helpers.js';
+import { demoStorage } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
@@ -128,20 +129,7 @@ describe('resources of an environment', () => {
         },
       },
     });
-    expect(env.storages).toEqual([
-      {
-        resourceName: 'todoappstorage',
-        config: {
-          bucketName: 'todoappstorage-d1todoapp00001-dev',
-          imported: false,
-          serviceName: 'S3',
-          permissions: {
-            authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-            unAuthenticated: ['READ'],
-          },
-        },
-      },
-    ]);
+    expect(env.storages).toEqual([demoStorage('dev')]);
   });
 
   it('finds api(resourceName) and storage(resourceName), and gives null for unknown names', async () => {

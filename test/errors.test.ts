@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { deferred, startStack, type Stack } from './helpers.js';
 import { maskError } from '../src/errors.js';
-import { graphqlError, upstreamError } from './helpers-errors.js';
+import { graphqlError, unansweredError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
 
 // Every error code, produced by real upstream answers (the emulator, through the real SDK).
@@ -16,6 +16,8 @@ useFileStack((started) => (stack = started), { clearFaults: true });
 const REQUEST_ID = { extensions: { requestId: expect.any(String) } };
 
 const APP = `query ($appId: ID!) { app(appId: $appId) { appId appName } }`;
+/** Where in APP an error of its `app` field is. */
+const inApp = { column: 23, path: 'app' };
 
 describe('NOT_FOUND', () => {
   it('on a mutation: deleteBackend of an unknown environment', async () => {
@@ -23,35 +25,9 @@ describe('NOT_FOUND', () => {
       deleteBackend(input: { appId: "${TODO}", environmentName: "qa" }) { job { jobId } }
     }`);
     expect(res.data).toBeNull();
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "DeleteBackend",
-              "requestId": Any<String>,
-              "resourceType": "environment",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "Environment qa not found in app d1todoapp00001",
-            "path": [
-              "deleteBackend",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('DeleteBackend', 'environment', { column: 7, line: 2, path: 'deleteBackend', message: 'Environment qa not found in app d1todoapp00001' }),
+    ]);
     expect(stack.calls()).toEqual({ DeleteBackend: 1 });
   });
 
@@ -59,35 +35,14 @@ describe('NOT_FOUND', () => {
     const res = await stack.graphql(`mutation {
       updateBackendConfig(input: { appId: "${GALLERY}" }) { config { appId } }
     }`);
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [REQUEST_ID] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendConfig",
-              "requestId": Any<String>,
-              "resourceType": "config",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "App d2gallery00002 has no backend config; call CreateBackendConfig first",
-            "path": [
-              "updateBackendConfig",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendConfig', 'config', {
+        column: 7,
+        line: 2,
+        path: 'updateBackendConfig',
+        message: 'App d2gallery00002 has no backend config; call CreateBackendConfig first',
+      }),
+    ]);
   });
 
   it('a nullable lookup of something unknown is null, without an error', async () => {
@@ -109,19 +64,9 @@ describe('BAD_USER_INPUT', () => {
       createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "dev" }) { job { jobId } }
     }`);
     expect(res.data).toBeNull();
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackend',
-          column: 7,
-          line: 2,
-          path: 'createBackend',
-          message: 'Environment dev already exists in app d1todoapp00001',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackend', { column: 7, line: 2, path: 'createBackend', message: 'Environment dev already exists in app d1todoapp00001' }),
+    ]);
   });
 
   it('from an upstream BadRequest: creating a resource that exists', async () => {
@@ -131,19 +76,9 @@ describe('BAD_USER_INPUT', () => {
         config: { permissions: { authenticated: [READ] } }
       }) { job { jobId } }
     }`);
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendStorage',
-          column: 7,
-          line: 2,
-          path: 'createBackendStorage',
-          message: 'storage resource todoappstorage already exists in environment dev',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendStorage', { column: 7, line: 2, path: 'createBackendStorage', message: 'storage resource todoappstorage already exists in environment dev' }),
+    ]);
   });
 
   it('from the refusal of a second pending job (ValidationException)', async () => {
@@ -217,25 +152,11 @@ describe('BAD_USER_INPUT', () => {
 
 
 // What a throttled `app` lookup answers once the SDK gives up.
-const throttledApp = upstreamError({
-  code: 'RATE_LIMITED',
-  awsErrorName: 'TooManyRequestsException',
-  operation: 'GetBackend',
-  column: 23,
-  path: 'app',
-  message: 'Rate exceeded',
-});
+const throttledApp = upstreamError({ code: 'RATE_LIMITED', awsErrorName: 'TooManyRequestsException', operation: 'GetBackend', ...inApp, message: 'Rate exceeded' });
 
 describe('RATE_LIMITED', () => {
   let retrying: Stack;
-  beforeAll(async () => {
-    retrying = await startStack({ gateway: { upstreamMaxAttempts: 3 } });
-  });
-  afterAll(() => retrying.stop());
-  beforeEach(() => {
-    retrying.emulator.faults.clear();
-    retrying.resetCalls();
-  });
+  useFileStack((started) => (retrying = started), { start: { gateway: { upstreamMaxAttempts: 3 } }, clearFaults: true });
 
   it('after the SDK has retried: exactly 3 GetBackend calls', async () => {
     retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
@@ -278,18 +199,9 @@ describe('UPSTREAM_TIMEOUT', () => {
       `{ backendEnvironment(appId: "${TODO}", name: "dev") { name } }`,
     );
     expect(res.data).toEqual({ backendEnvironment: null });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'UPSTREAM_TIMEOUT',
-          awsErrorName: 'GatewayTimeoutException',
-          operation: 'GetBackend',
-          column: 3,
-          path: 'backendEnvironment',
-          message: 'Endpoint request timed out',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamError({ code: 'UPSTREAM_TIMEOUT', awsErrorName: 'GatewayTimeoutException', operation: 'GetBackend', column: 3, path: 'backendEnvironment', message: 'Endpoint request timed out' }),
+    ]);
   });
 
   it('when the upstream does not answer within upstreamTimeoutMs', async () => {
@@ -297,28 +209,9 @@ describe('UPSTREAM_TIMEOUT', () => {
     slow.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
     const res = await slow.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "awsErrorName": "TimeoutError",
-            "code": "UPSTREAM_TIMEOUT",
-            "operation": "GetBackend",
-            "serviceName": "AmplifyBackend",
-          },
-          "locations": [
-            {
-              "column": 23,
-              "line": 1,
-            },
-          ],
-          "message": "AmplifyBackend did not answer in time (GetBackend)",
-          "path": [
-            "app",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      unansweredError({ code: 'UPSTREAM_TIMEOUT', awsErrorName: 'TimeoutError', operation: 'GetBackend', ...inApp, message: 'AmplifyBackend did not answer in time (GetBackend)' }),
+    ]);
   });
 });
 
@@ -327,46 +220,18 @@ describe('UPSTREAM_ERROR', () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'internal' });
     const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'UPSTREAM_ERROR',
-          awsErrorName: 'InternalServiceException',
-          operation: 'GetBackend',
-          column: 23,
-          path: 'app',
-          message: 'Internal service error (injected)',
-        }),
-      ],
-    });
+    expect(res.errors).toStrictEqual([
+      upstreamError({ code: 'UPSTREAM_ERROR', awsErrorName: 'InternalServiceException', operation: 'GetBackend', ...inApp, message: 'Internal service error (injected)' }),
+    ]);
   });
 
   it('from a dropped connection', async () => {
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop' });
     const res = await stack.graphql(APP, { appId: TODO });
     expect(res.data).toEqual({ app: null });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "awsErrorName": "ECONNRESET",
-            "code": "UPSTREAM_ERROR",
-            "operation": "GetBackend",
-            "serviceName": "AmplifyBackend",
-          },
-          "locations": [
-            {
-              "column": 23,
-              "line": 1,
-            },
-          ],
-          "message": "AmplifyBackend could not be reached (GetBackend): socket hang up",
-          "path": [
-            "app",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual([
+      unansweredError({ code: 'UPSTREAM_ERROR', awsErrorName: 'ECONNRESET', operation: 'GetBackend', ...inApp, message: 'AmplifyBackend could not be reached (GetBackend): socket hang up' }),
+    ]);
     expect(stack.calls()).toEqual({ GetBackend: 1 });
   });
 
@@ -459,69 +324,67 @@ describe('partial failures', () => {
 });
 
 describe('answers that break the contract', () => {
-  /** Makes GetBackend answer `patch` over what it would say, for one test. */
-  async function withGetBackendPatched(patch: Record<string, unknown>, test: () => Promise<void>) {
+  /** Makes GetBackend answer `patch` over what it would say, until the `using` scope ends. */
+  function patchGetBackend(patch: Record<string, unknown>) {
     const store = stack.emulator.store;
     const original = store.getBackend;
     store.getBackend = ((...args: Parameters<typeof original>) => ({
       ...original(...args),
       ...patch,
     })) as typeof original;
-    try {
-      await test();
-    } finally {
+    return deferred(() => {
       store.getBackend = original;
-    }
+    });
   }
 
-  it('an amplifyMetaConfig that is not JSON is a clear UPSTREAM_ERROR; the raw string still reads', () =>
-    withGetBackendPatched({ amplifyMetaConfig: '{not json' }, async () => {
-      const res = await stack.graphql(`{
+  it('an amplifyMetaConfig that is not JSON is a clear UPSTREAM_ERROR; the raw string still reads', async () => {
+    await using _patched = patchGetBackend({ amplifyMetaConfig: '{not json' });
+    const res = await stack.graphql(`{
         backendEnvironment(appId: "${TODO}", name: "dev") { name amplifyMetaConfigRaw amplifyMetaConfig }
       }`);
-      expect(res.data).toEqual({
-        backendEnvironment: {
-          name: 'dev',
-          amplifyMetaConfigRaw: '{not json',
-          amplifyMetaConfig: null,
-        },
-      });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "code": "UPSTREAM_ERROR",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 94,
-                "line": 2,
-              },
-            ],
-            "message": "AmplifyBackend returned an amplifyMetaConfig that is not a JSON object",
-            "path": [
-              "backendEnvironment",
-              "amplifyMetaConfig",
-            ],
+    expect(res.data).toEqual({
+      backendEnvironment: {
+        name: 'dev',
+        amplifyMetaConfigRaw: '{not json',
+        amplifyMetaConfig: null,
+      },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "UPSTREAM_ERROR",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    }));
+          "locations": [
+            {
+              "column": 94,
+              "line": 2,
+            },
+          ],
+          "message": "AmplifyBackend returned an amplifyMetaConfig that is not a JSON object",
+          "path": [
+            "backendEnvironment",
+            "amplifyMetaConfig",
+          ],
+        },
+      ]
+    `);
+  });
 
-  it('feature flags that are JSON but not an object are a clear UPSTREAM_ERROR', () =>
-    withGetBackendPatched({ amplifyFeatureFlags: '["not", "an", "object"]' }, async () => {
-      const res = await stack.graphql(
-        `{ backendEnvironment(appId: "${TODO}", name: "dev") { featureFlags } }`,
-      );
-      expect(res.data).toEqual({ backendEnvironment: { featureFlags: null } });
-      expect(res.errors?.map((e) => [e.message, e.extensions])).toEqual([
-        [
-          'AmplifyBackend returned amplifyFeatureFlags that is not a JSON object',
-          { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
-        ],
-      ]);
-    }));
+  it('feature flags that are JSON but not an object are a clear UPSTREAM_ERROR', async () => {
+    await using _patched = patchGetBackend({ amplifyFeatureFlags: '["not", "an", "object"]' });
+    const res = await stack.graphql(
+      `{ backendEnvironment(appId: "${TODO}", name: "dev") { featureFlags } }`,
+    );
+    expect(res.data).toEqual({ backendEnvironment: { featureFlags: null } });
+    expect(res.errors?.map((e) => [e.message, e.extensions])).toEqual([
+      [
+        'AmplifyBackend returned amplifyFeatureFlags that is not a JSON object',
+        { code: 'UPSTREAM_ERROR', serviceName: 'AmplifyBackend' },
+      ],
+    ]);
+  });
 
   it('anything unexpected is masked as "Unexpected error."', () => {
     const masked = maskError(new Error('connection string postgres://secret'), 'Unexpected error.');
@@ -536,47 +399,44 @@ describe('answers that break the contract', () => {
     const auth = changed.apps[GALLERY].environments.staging.auth.photogalleryauth;
     (auth.resourceConfig.userPoolConfigs as Record<string, unknown>).signInMethod = 'PASSKEY';
     store.replace(changed);
-    try {
-      const res = await stack.graphql(`{
+    await using _restored = deferred(() => store.replace(saved));
+    const res = await stack.graphql(`{
         backendEnvironment(appId: "${GALLERY}", name: "staging") {
           auth { config { userPoolConfigs { userPoolName signInMethod } } }
         }
       }`);
-      expect(res.data).toEqual({
-        backendEnvironment: {
-          auth: {
-            config: {
-              userPoolConfigs: { userPoolName: 'photogallery_userpool', signInMethod: null },
-            },
+    expect(res.data).toEqual({
+      backendEnvironment: {
+        auth: {
+          config: {
+            userPoolConfigs: { userPoolName: 'photogallery_userpool', signInMethod: null },
           },
         },
-      });
-      expect(res.errors).toMatchInlineSnapshot(`
-        [
-          {
-            "extensions": {
-              "code": "UPSTREAM_ERROR",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 58,
-                "line": 3,
-              },
-            ],
-            "message": "AmplifyBackend answered a SignInMethod this gateway does not know: "PASSKEY"",
-            "path": [
-              "backendEnvironment",
-              "auth",
-              "config",
-              "userPoolConfigs",
-              "signInMethod",
-            ],
+      },
+    });
+    expect(res.errors).toMatchInlineSnapshot(`
+      [
+        {
+          "extensions": {
+            "code": "UPSTREAM_ERROR",
+            "serviceName": "AmplifyBackend",
           },
-        ]
-      `);
-    } finally {
-      store.replace(saved);
-    }
+          "locations": [
+            {
+              "column": 58,
+              "line": 3,
+            },
+          ],
+          "message": "AmplifyBackend answered a SignInMethod this gateway does not know: "PASSKEY"",
+          "path": [
+            "backendEnvironment",
+            "auth",
+            "config",
+            "userPoolConfigs",
+            "signInMethod",
+          ],
+        },
+      ]
+    `);
   });
 });

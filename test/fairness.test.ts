@@ -256,14 +256,14 @@ describe('the fair queue', () => {
   function harness(options: { concurrency: number; maxWaiting: number; maxWaitingPerClient: number }) {
     const queue = createFairQueue(options);
     const started: string[] = [];
-    const finishers: (() => void)[] = [];
+    const finishers: { name: string; finish: () => void }[] = [];
     const results = new Map<string, Promise<string>>();
     const run = (client: string, name: string, onWaiting?: Parameters<typeof queue.run>[2]) => {
       const result = queue.run(
         client,
         () => {
           started.push(name);
-          return new Promise<string>((resolve) => finishers.push(() => resolve(name)));
+          return new Promise<string>((resolve) => finishers.push({ name, finish: () => resolve(name) }));
         },
         onWaiting,
       );
@@ -271,10 +271,11 @@ describe('the fair queue', () => {
       results.set(name, result);
       return result;
     };
-    /** Finishes the oldest running task and lets the next start. */
+    /** Finishes the oldest running task; once its caller has the answer, the next has started. */
     const finishOne = async () => {
-      finishers.shift()?.();
-      await new Promise((resolve) => setImmediate(resolve));
+      const oldest = finishers.shift();
+      oldest?.finish();
+      await results.get(oldest?.name ?? '');
     };
     return { queue, started, run, results, finishOne };
   }
@@ -332,7 +333,8 @@ describe('the fair queue', () => {
         async (concurrency, steps) => {
           const queue = createFairQueue({ concurrency, maxWaiting: 8, maxWaitingPerClient: 5 });
           let running = 0;
-          const finishers: (() => void)[] = [];
+          const finishers: { finish: () => void; name: string }[] = [];
+          const answers = new Map<string, Promise<unknown>>();
           const starts: string[] = [];
           // For each call waiting: its client, its place in its own queue, and what started since.
           const watched: { client: string; ahead: number; since: number; name: string }[] = [];
@@ -342,12 +344,12 @@ describe('the fair queue', () => {
             const ahead = queue.waitingByClient().get(client) ?? 0;
             const wasFull = queue.active() >= concurrency;
             if (wasFull) watched.push({ client, ahead, since: starts.length, name });
-            void queue
+            const answered = queue
               .run(client, async () => {
                 expect(++running).toBeLessThanOrEqual(concurrency);
                 expect(starts).not.toContain(name);
                 starts.push(name);
-                await new Promise<void>((resolve) => finishers.push(resolve));
+                await new Promise<void>((resolve) => finishers.push({ finish: resolve, name }));
                 running--;
               })
               .catch((error) => {
@@ -355,17 +357,20 @@ describe('the fair queue', () => {
                 const i = watched.findIndex((w) => w.name === name);
                 if (i >= 0) watched.splice(i, 1);
               });
+            answers.set(name, answered);
           };
-          const settle = () => new Promise((resolve) => setImmediate(resolve));
+          // A call starts or waits as it is made; once a finished call is answered, its slot has
+          // gone to the next.
+          const finishOldest = async () => {
+            const oldest = finishers.shift();
+            oldest?.finish();
+            await answers.get(oldest?.name ?? '');
+          };
           for (const step of steps) {
-            if (step === 'finish') finishers.shift()?.();
+            if (step === 'finish') await finishOldest();
             else runCall(step);
-            await settle();
           }
-          while (finishers.length > 0) {
-            finishers.shift()!();
-            await settle();
-          }
+          while (finishers.length > 0) await finishOldest();
           // Round-robin: before a waiting call starts, no other client starts more than one call
           // per call that was ahead of it in its own queue, plus one.
           for (const w of watched) {
@@ -389,21 +394,21 @@ describe('calls without a client', () => {
   it("are the gateway's own (job pollers, the readiness probe): a client's turn of their own, not the last one's", async () => {
     const resilience = createResilience({ maxConcurrency: 1 });
     const started: string[] = [];
-    const finishers: (() => void)[] = [];
+    const running: { name: string; finish: () => void }[] = [];
     const call = (name: string) => () => {
       started.push(name);
-      return new Promise<void>((resolve) => finishers.push(resolve));
+      return new Promise<void>((resolve) => running.push({ name, finish: resolve }));
     };
-    const done = [
-      ...['a0', 'a1', 'a2', 'a3'].map((name) => resilience.run('GetBackend', call(name), { client: 'apikey:1' })),
-      resilience.run('ListBackendJobs', call('poller')),
-    ];
-    while (started.length < 5) {
-      finishers.shift()!();
-      await new Promise((resolve) => setImmediate(resolve));
+    const answered = new Map([
+      ...['a0', 'a1', 'a2', 'a3'].map((name) => [name, resilience.run('GetBackend', call(name), { client: 'apikey:1' })] as const),
+      ['poller', resilience.run('ListBackendJobs', call('poller'))] as const,
+    ]);
+    // One at a time, in the order they started: once a call is answered, the next has started.
+    while (running.length > 0) {
+      const { name, finish } = running.shift()!;
+      finish();
+      await answered.get(name);
     }
-    finishers.shift()!();
-    await Promise.all(done);
     expect(started).toEqual(['a0', 'a1', 'poller', 'a2', 'a3']);
     resilience.shutdown();
   });

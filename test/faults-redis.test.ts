@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
 import type { Gateway } from '../src/server.js';
-import { CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import pino from 'pino';
 import { createEventBus, type JobEvent } from '../src/jobs/events.js';
 import { connectRedis, closeRedis } from '../src/redis.js';
-import { sdkClient, until } from './helpers.js';
+import { startStorageJobUpstream, until } from './helpers.js';
 import { eventually, startRedisInstances, startRedisServer, type LogLine, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on a redis-server of the test's own, which the test kills and restarts.
@@ -52,22 +51,7 @@ const createStorage = (resourceName: string, appId = APP, environmentName = 'dev
 const environmentQuery = `{ backendEnvironment(appId: "${APP}", name: "dev") { name } }`;
 
 /** Starts a job behind the gateways' backs (no kick): only polling can find it. */
-async function startJobUpstream(resourceName: string) {
-  const sdk = sdkClient(emulator.url);
-  try {
-    const started = await sdk.send(
-      new CreateBackendStorageCommand({
-        AppId: APP,
-        BackendEnvironmentName: 'dev',
-        ResourceName: resourceName,
-        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
-      }),
-    );
-    return started.JobId!;
-  } finally {
-    sdk.destroy();
-  }
-}
+const startJobUpstream = (resourceName: string) => startStorageJobUpstream(emulator.url, resourceName);
 
 describe('gateway instances when their Redis dies', () => {
   it('keep serving queries, mutations and subscriptions, and log the outage once', async () => {
@@ -123,16 +107,14 @@ describe('gateway instances when their Redis dies', () => {
     const onB = b.client.iterate({ query });
     expect((await onB.next()).value?.data?.backendJob.state).toBe('IN_PROGRESS');
 
-    redis.pause();
-    try {
+    {
+      await using _paused = redis.pause();
       // Rate limits wait at most 250 ms for Redis, then are kept per instance.
       expect((await graphql(b.gateway, environmentQuery)).data).toEqual({ backendEnvironment: { name: 'dev' } });
       await emulator.advance(3000);
       expect((await onA.next()).value?.data?.backendJob.state).toBe('COMPLETED');
       expect((await onB.next()).value?.data?.backendJob.state).toBe('COMPLETED');
       expect(outageLines(b.logs)).toHaveLength(1);
-    } finally {
-      redis.resume();
     }
     await graphql(b.gateway, environmentQuery);
     await eventually(() => b.logs.some((l) => /Redis answers again/.test(l.msg)), 'the recovery to be logged');
@@ -175,14 +157,12 @@ describe('gateway instances when their Redis dies', () => {
     await redis.restart();
     await eventually(async () => (await a.ready()).status === 200 && (await b.ready()).status === 200, 'both instances ready');
     // Leases re-taken: one poller between the two, its lease in the new Redis.
-    const look = redis.client();
-    try {
+    {
+      await using look = redis.client();
       await eventually(async () => {
         const pollers = a.gateway.jobs.stats().pollers + b.gateway.jobs.stats().pollers;
         return pollers === 1 && (await look.keys(`${prefix}lease:*`)).length === 1;
       }, 'one lease in the restarted Redis');
-    } finally {
-      look.disconnect();
     }
     const [poller, other] = a.gateway.jobs.stats().pollers === 1 ? [a, b] : [b, a];
     const otherPolls = other.gateway.jobs.stats().polls;
@@ -232,11 +212,9 @@ describe('the job event bus on Redis', () => {
     const prefix = `abg-bus:${randomUUID()}:`;
     await using a = await bus(redis, prefix);
     await using b = await bus(redis, prefix);
-    const look = redis.client();
-    try {
+    {
+      await using look = redis.client();
       await eventually(async () => Number(((await look.pubsub('NUMSUB', `${prefix}job:env`)) as [string, number])[1]) === 2, 'both subscribed');
-    } finally {
-      look.disconnect();
     }
 
     a.events.publish('env', kick('one'));
@@ -261,12 +239,10 @@ describe('the job event bus on Redis', () => {
     await eventually(() => a.logs.some((l) => l.includes('Redis unavailable')), 'the outage to be logged');
 
     await redis.restart();
-    const look = redis.client();
-    try {
+    {
+      await using look = redis.client();
       // The channels are subscribed again by the bus itself (ioredis's own resubscription is off).
       await eventually(async () => Number(((await look.pubsub('NUMSUB', `${prefix}job:env`)) as [string, number])[1]) === 2, 'both subscribed again');
-    } finally {
-      look.disconnect();
     }
     await eventually(() => a.logs.some((l) => l.includes('Redis answers again')), 'the recovery to be logged');
     a.events.publish('env', kick('back'));

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { composeSupergraph } from '../scripts/compose-supergraph.js';
 import { printSubgraph } from '../src/schema/index.js';
 import { startStack, type Stack } from './helpers.js';
+import { createCrashGuard } from './helpers-adversarial.js';
 
 const APP = 'd1todoapp00001';
 
@@ -21,15 +22,9 @@ beforeEach(() => stack.resetCalls());
 const committed = () => readFileSync(new URL('../subgraph.graphql', import.meta.url), 'utf8');
 
 // A rejection nobody handles ends the gateway's process: none may follow from any request here.
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeAll(() => void process.on('unhandledRejection', onUnhandled));
-afterAll(() => void process.off('unhandledRejection', onUnhandled));
-afterEach(async () => {
-  // Node reports them once the microtask queue has drained.
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(unhandled.splice(0)).toEqual([]);
-});
+const guard = createCrashGuard();
+afterAll(() => guard.dispose());
+afterEach(() => guard.check());
 
 function entities(representations: unknown[], selection: string) {
   return stack.graphql(
@@ -215,8 +210,7 @@ describe('_entities', () => {
       [{ __typename: 'App' }, { __typename: 'Nope', appId: 'x' }, { __typename: 'App', appId: APP }],
       '... on App { appId }',
     );
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(unhandled).toEqual([]);
+    await guard.check();
     expect(res.data._entities).toEqual([null, null, { __typename: 'App', appId: APP }]);
     const errors = res.errors?.toSorted((a, b) => Number(a.path?.[1]) - Number(b.path?.[1]));
     expect(errors).toMatchObject([
@@ -295,8 +289,7 @@ describe('_entities', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(representation, { maxLength: 8 }), async (representations) => {
         const res = await entities(representations, '');
-        await new Promise((resolve) => setImmediate(resolve));
-        expect(unhandled).toEqual([]);
+        await guard.check();
         const slots = res.data?._entities as unknown[];
         expect(slots).toHaveLength(representations.length);
         for (const error of res.errors ?? []) {

@@ -79,6 +79,19 @@ export function createCrashGuard() {
   };
 }
 
+/** The data of each `next` event of an event stream's text, as JSON text. */
+export const nextEventData = (stream: string) =>
+  stream
+    .split('\n\n')
+    .filter((block) => /^event: next/m.test(block))
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5))
+        .join('\n'),
+    );
+
 export interface Answer {
   status: number;
   contentType: string;

@@ -1,12 +1,46 @@
 import { request } from 'node:http';
-import type { EmulatorOptions } from '../src/emulator/server.js';
+import type { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { Emulator, EmulatorOptions } from '../src/emulator/server.js';
 import type { Member, Operation, Shape } from '../src/emulator/wire-model.js';
-import { startTestEmulator } from './helpers.js';
+import { sdkClient, startTestEmulator } from './helpers.js';
 
 /** A test emulator that stops when its `await using` scope ends. */
 export async function usingEmulator(options: EmulatorOptions = {}) {
   const emulator = await startTestEmulator(options);
   return Object.assign(emulator, { [Symbol.asyncDispose]: () => emulator.stop() });
+}
+
+/**
+ * An emulator and the real SDK client on it, for the enclosing file or describe: started before
+ * its tests (`each`: before each test), handed to `assign`, stopped after them.
+ */
+export function useEmulatorClient(
+  assign: (emulator: Emulator, client: AmplifyBackendClient) => void | Promise<void>,
+  options: EmulatorOptions & { each?: boolean } = {},
+) {
+  const { each, ...emulatorOptions } = options;
+  let started: { emulator: Emulator; client: AmplifyBackendClient } | undefined;
+  (each ? beforeEach : beforeAll)(async () => {
+    const emulator = await startTestEmulator(emulatorOptions);
+    started = { emulator, client: sdkClient(emulator.url) };
+    await assign(started.emulator, started.client);
+  });
+  (each ? afterEach : afterAll)(async () => {
+    started?.client.destroy();
+    await started?.emulator.stop();
+    started = undefined;
+  });
+}
+
+/** What a promise rejected with; fails the test if it resolved. */
+export async function rejection(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
 }
 
 export interface RawResponse {

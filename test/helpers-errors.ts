@@ -9,8 +9,8 @@ export interface Refusal {
   /** Where in the operation's text: GraphQL's `locations`, line 1 unless given. */
   column: number;
   line?: number;
-  /** The mutation field, for refusals in its resolver. */
-  path?: string;
+  /** The field, for errors in its resolver: a root field, or the path to a nested one. */
+  path?: string | string[];
 }
 
 /** One GraphQL error exactly as the gateway answers it: a code (and field), one location, a message, a path. */
@@ -19,9 +19,15 @@ export function graphqlError(r: Refusal) {
     extensions: { code: r.code, ...(r.field === undefined ? {} : { field: r.field }) },
     locations: [{ column: r.column, line: r.line ?? 1 }],
     message: r.message,
-    ...(r.path === undefined ? {} : { path: [r.path] }),
+    ...(r.path === undefined ? {} : { path: typeof r.path === 'string' ? [r.path] : r.path }),
   };
 }
+
+/** An error without a location: a request refused before GraphQL runs, or a rule over the whole document. */
+export const requestError = (code: string, message: string, extensions: Record<string, unknown> = {}) => ({
+  extensions: { code, ...extensions },
+  message,
+});
 
 /** The `errors` of a response that refuses an input with exactly this one error. */
 export const refusal = (r: Refusal) => [graphqlError(r)];
@@ -30,11 +36,36 @@ export const refusal = (r: Refusal) => [graphqlError(r)];
  * One GraphQL error for an error AmplifyBackend answered, as the gateway passes it on: the
  * service's error name, the operation, and a request id of its own for each call.
  */
-export function upstreamError(r: Refusal & { awsErrorName: string; operation: string }) {
-  const { awsErrorName, operation, ...rest } = r;
+export function upstreamError(r: Refusal & { awsErrorName: string; operation: string; resourceType?: string }) {
+  const { awsErrorName, operation, resourceType, ...rest } = r;
   const error = graphqlError(rest);
   return {
     ...error,
-    extensions: { ...error.extensions, awsErrorName, operation, requestId: expect.any(String), serviceName: 'AmplifyBackend' },
+    extensions: {
+      ...error.extensions,
+      awsErrorName,
+      operation,
+      requestId: expect.any(String),
+      // What a NotFoundException says was missing.
+      ...(resourceType === undefined ? {} : { resourceType }),
+      serviceName: 'AmplifyBackend',
+    },
   };
 }
+
+/** An upstream call that got no answer (it timed out, its connection dropped): no request id. */
+export function unansweredError(r: Refusal & { awsErrorName: string; operation: string }) {
+  const error = upstreamError(r);
+  const { requestId: _none, ...extensions } = error.extensions;
+  return { ...error, extensions };
+}
+
+type Where = Omit<Refusal, 'code' | 'field'>;
+
+/** AmplifyBackend's BadRequestException for `operation`, answered as BAD_USER_INPUT. */
+export const upstreamBadRequest = (operation: string, where: Where) =>
+  upstreamError({ code: 'BAD_USER_INPUT', awsErrorName: 'BadRequestException', operation, ...where });
+
+/** AmplifyBackend's NotFoundException for `operation`, of a `resourceType`, answered as NOT_FOUND. */
+export const upstreamNotFound = (operation: string, resourceType: string, where: Where) =>
+  upstreamError({ code: 'NOT_FOUND', awsErrorName: 'NotFoundException', operation, resourceType, ...where });

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { defineConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/server.js';
-import { fakeCredentials, startTestEmulator } from './helpers.js';
+import { fakeCredentials, scoped, startTestEmulator } from './helpers.js';
 
 /** A port nobody listens on right now (the kernel's pick). */
 export async function freePort(): Promise<number> {
@@ -44,13 +44,12 @@ async function spawnRedis(port: number, args: string[] = []): Promise<ChildProce
   child.stdout!.resume();
   child.stderr!.resume();
   const password = args.includes('--requirepass') ? args[args.indexOf('--requirepass') + 1] : undefined;
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, password });
-  try {
-    await client.connect();
-    if ((await client.ping()) !== 'PONG') throw new Error(`redis-server on port ${port} does not answer PING`);
-  } finally {
-    client.disconnect();
-  }
+  await using client = scoped(
+    new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, password }),
+    (c) => c.disconnect(),
+  );
+  await client.connect();
+  if ((await client.ping()) !== 'PONG') throw new Error(`redis-server on port ${port} does not answer PING`);
   return child;
 }
 
@@ -88,17 +87,23 @@ export async function startRedisServer(options: { args?: string[] } = {}) {
         await exited;
       }
     },
-    /** SIGSTOP: connections stay open but nothing answers, as with a hung server. */
-    pause: () => void child?.kill('SIGSTOP'),
-    resume: () => void child?.kill('SIGCONT'),
+    /**
+     * SIGSTOP: connections stay open but nothing answers, as with a hung server, until SIGCONT
+     * when the `await using` scope of what it answers ends.
+     */
+    pause() {
+      const paused = child;
+      paused?.kill('SIGSTOP');
+      return { [Symbol.asyncDispose]: async () => void paused?.kill('SIGCONT') };
+    },
     /** Starts it again on the same port, empty (nothing is saved); `args` replace the first start's. */
     async restart(restartArgs: string[] = args) {
       await server.kill();
       args = restartArgs;
       child = await spawnRedis(port, args);
     },
-    /** A client of the test's own, for looking at keys. */
-    client: () => new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 }),
+    /** A client of the test's own, for looking at keys; disconnected when its `await using` scope ends. */
+    client: () => scoped(new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 }), (c) => c.disconnect()),
     async [Symbol.asyncDispose]() {
       await server.kill();
     },
@@ -181,6 +186,9 @@ export async function startRedisInstances(options: {
       await Promise.all(clients.map((c) => c.dispose()));
       await Promise.all(gateways.map((g) => g.stop()));
       await emulator.stop();
+    },
+    async [Symbol.asyncDispose]() {
+      await this.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createClient, validateMessage, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Gateway } from '../src/server.js';
-import { readEvents, type GraphQLResponse } from './helpers.js';
+import { readEvents, scoped, type GraphQLResponse } from './helpers.js';
 
 /** The transports an operation can take to the gateway. */
 export const transports = ['http', 'sse', 'ws'] as const;
@@ -118,14 +118,11 @@ async function overSse(url: string, operation: Operation, options: TransportOpti
     return { status: res.status, results: await parsed(res) };
   }
   const results: GraphQLResponse[] = [];
-  const events = readEvents(res);
-  try {
-    for await (const event of events) {
-      results.push(event as GraphQLResponse);
-      if (options.take !== undefined && results.length >= options.take) break;
-    }
-  } finally {
-    abort.abort();
+  // However the reading ends, the stream is let go.
+  await using _aborted = scoped(abort, (a) => a.abort());
+  for await (const event of readEvents(res)) {
+    results.push(event as GraphQLResponse);
+    if (options.take !== undefined && results.length >= options.take) break;
   }
   return { status: res.status, results };
 }
@@ -150,22 +147,23 @@ async function overWs(url: string, operation: Operation, options: TransportOptio
     }
   }
   let closed: TransportAnswer['closed'];
-  const client = createClient({
-    url,
-    webSocketImpl: options.headers ? WithHeaders : WebSocket,
-    connectionParams: options.connectionParams,
-    retryAttempts: 0,
-    lazy: true,
-    on: {
-      closed: (event) => {
-        const { code, reason } = event as { code: number; reason: string };
-        // 1000 is the client's own goodbye after the last operation completes.
-        if (code !== 1000) closed = { code, reason };
-      },
-    },
-  });
   const results: GraphQLResponse[] = [];
-  try {
+  // Disposed (its socket closed) before `closed` is read.
+  {
+    await using client = scoped(createClient({
+      url,
+      webSocketImpl: options.headers ? WithHeaders : WebSocket,
+      connectionParams: options.connectionParams,
+      retryAttempts: 0,
+      lazy: true,
+      on: {
+        closed: (event) => {
+          const { code, reason } = event as { code: number; reason: string };
+          // 1000 is the client's own goodbye after the last operation completes.
+          if (code !== 1000) closed = { code, reason };
+        },
+      },
+    }), (c) => c.dispose());
     await new Promise<void>((resolve) => {
       const unsubscribe = client.subscribe(payload as SubscribePayload, {
         next: (result) => {
@@ -183,27 +181,21 @@ async function overWs(url: string, operation: Operation, options: TransportOptio
         complete: resolve,
       });
     });
-  } finally {
-    await client.dispose();
   }
   return { status: closed ? closed.code : 200, results, ...(closed ? { closed } : {}) };
 }
 
 /** Params graphql-ws's client refuses to send, sent by hand on a socket of their own. */
 async function overRawWs(url: string, operation: Operation, options: TransportOptions): Promise<TransportAnswer> {
-  const raw = await rawGraphQLWs(url, options.headers);
-  try {
-    await raw.init(options.connectionParams);
-    raw.send({ id: '1', type: 'subscribe', payload: operation });
-    const messages = await raw.finished('1', options.take);
-    const results = messages.flatMap((m): GraphQLResponse[] =>
-      m.type === 'next' ? [m.payload] : m.type === 'error' ? [{ errors: m.payload }] : [],
-    );
-    const closed = raw.socket.readyState === WebSocket.CLOSED ? await raw.closed : undefined;
-    return { status: closed ? closed.code : 200, results, ...(closed ? { closed } : {}) };
-  } finally {
-    raw.close();
-  }
+  await using raw = scoped(await rawGraphQLWs(url, options.headers), (r) => r.close());
+  await raw.init(options.connectionParams);
+  raw.send({ id: '1', type: 'subscribe', payload: operation });
+  const messages = await raw.finished('1', options.take);
+  const results = messages.flatMap((m): GraphQLResponse[] =>
+    m.type === 'next' ? [m.payload] : m.type === 'error' ? [{ errors: m.payload }] : [],
+  );
+  const closed = raw.socket.readyState === WebSocket.CLOSED ? await raw.closed : undefined;
+  return { status: closed ? closed.code : 200, results, ...(closed ? { closed } : {}) };
 }
 
 /**

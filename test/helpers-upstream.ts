@@ -12,6 +12,8 @@ export interface UpstreamProbe {
   answered(): number;
   /** Runs on each call's arrival, before it goes on to the emulator: to see the gateway's state then. */
   onArrival(listener: () => void): void;
+  /** Resolves once `count` calls in all have arrived (at once if they have). */
+  arrived(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,8 +26,10 @@ export async function startUpstreamProbe(target: () => string): Promise<Upstream
   let inFlight = 0;
   let maxInFlight = 0;
   let answered = 0;
+  let arrivals = 0;
   const listeners: (() => void)[] = [];
   const server = createServer((req, res) => {
+    arrivals++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     for (const listener of listeners) listener();
@@ -60,6 +64,16 @@ export async function startUpstreamProbe(target: () => string): Promise<Upstream
     maxInFlight: () => maxInFlight,
     answered: () => answered,
     onArrival: (listener) => listeners.push(listener),
+    arrived: (count) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (arrivals < count) return;
+          listeners.splice(listeners.indexOf(check), 1);
+          resolve();
+        };
+        listeners.push(check);
+        check();
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

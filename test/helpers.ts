@@ -1,4 +1,4 @@
-import { AmplifyBackendClient } from '@aws-sdk/client-amplifybackend';
+import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createClient, type Client } from 'graphql-ws';
 import type { DestinationStream } from 'pino';
@@ -10,19 +10,42 @@ import { createGateway } from '../src/server.js';
 
 export const fakeCredentials = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' };
 
+/**
+ * `await using x = scoped(value, (v) => v.stop())`: the value, cleaned up when the scope ends,
+ * however it ends, for what has no dispose of its own (a gateway, a client, a server, a patch).
+ */
+export function scoped<T extends object>(value: T, cleanup: (value: T) => unknown): T & AsyncDisposable {
+  return Object.assign(value, {
+    async [Symbol.asyncDispose]() {
+      await cleanup(value);
+    },
+  });
+}
+
+/** `await using _ = deferred(() => …)`: the clean-up runs when the scope ends, however it ends (state to restore). */
+export const deferred = (cleanup: () => unknown): AsyncDisposable => ({
+  async [Symbol.asyncDispose]() {
+    await cleanup();
+  },
+});
+
 /** An emulator on 127.0.0.1, port 0, on a manual clock. */
 export function startTestEmulator(options: EmulatorOptions = {}) {
   return startEmulator({ port: 0, host: '127.0.0.1', ...options });
 }
 
-/** The real SDK client pointed at an emulator, so its serializer and deserializer run. */
+/**
+ * The real SDK client pointed at an emulator, so its serializer and deserializer run;
+ * `using sdk = sdkClient(url)` destroys it when the scope ends.
+ */
 export function sdkClient(url: string, maxAttempts = 1) {
-  return new AmplifyBackendClient({
+  const client = new AmplifyBackendClient({
     endpoint: url,
     region: 'us-east-1',
     credentials: fakeCredentials,
     maxAttempts,
   });
+  return Object.assign(client, { [Symbol.dispose]: () => client.destroy() });
 }
 
 /** A minimal valid CreateBackendAuth resource config. */
@@ -124,6 +147,23 @@ export async function startStorageJob(stack: Pick<Stack, 'graphql'>, resourceNam
   }`);
   if (res.errors) throw new Error(`createBackendStorage failed: ${JSON.stringify(res.errors)}`);
   return res.data.createBackendStorage.job.jobId as string;
+}
+
+/**
+ * Starts a CreateBackendStorage job on the emulator itself, behind the gateway's back (nothing
+ * tells its pollers): only polling can find it. Its id.
+ */
+export async function startStorageJobUpstream(emulatorUrl: string, resourceName: string, environmentName = 'dev', appId = 'd1todoapp00001') {
+  using sdk = sdkClient(emulatorUrl);
+  const { JobId } = await sdk.send(
+    new CreateBackendStorageCommand({
+      AppId: appId,
+      BackendEnvironmentName: environmentName,
+      ResourceName: resourceName,
+      ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
+    }),
+  );
+  return JobId!;
 }
 
 export interface GraphQLResponse<T = any> {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createJobDurations, defaultDurationBounds, type DurationBounds } from '../src/jobs/durations.js';
 import { END_MARGIN_MS, pacedDelay } from '../src/jobs/pacing.js';
-import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type Stack } from './helpers.js';
+import { startStorageJob, until, type Stack } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 
 describe('learned job durations', () => {
   const bounds: DurationBounds = { maxOperations: 3, samplesPerOperation: 5, minMs: 100, maxMs: 60_000 };
@@ -122,13 +123,13 @@ describe('a job reported right after its expected end, once learned', () => {
   const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
   const STEP_MS = 50;
   let stack: Stack;
-  let scheduler: ReturnType<typeof createManualScheduler>;
-  const ws = createWsClients();
-
-  afterEach(async () => {
-    await ws.disposeAll();
-    await stack?.stop();
-  });
+  let scheduler: ManualScheduler;
+  const stacks = useScheduledStack();
+  async function start() {
+    const started = await stacks.start({ gateway: { jobPolling: polling } });
+    ({ stack, scheduler } = started);
+    return started;
+  }
 
   /**
    * Starts a job, subscribes to it, and moves the emulator's clock and the pollers' together until
@@ -139,7 +140,7 @@ describe('a job reported right after its expected end, once learned', () => {
     const jobId = await startStorageJob(stack, name);
     stack.resetCalls();
     const done: number[] = [];
-    const client = ws.connect(url);
+    const client = stacks.ws.connect(url);
     const started = scheduler.now();
     const finished = (async () => {
       for await (const event of client.iterate({ query: subscription(jobId) })) {
@@ -167,9 +168,7 @@ describe('a job reported right after its expected end, once learned', () => {
   const sawDone = (jobId: string) => stack.gateway.jobs.polledJobs().some((job) => job.jobId === jobId && job.status !== 'IN_PROGRESS');
 
   it('by backendJob: the first job at the backoff, the next just after the learned duration, with fewer polls', async () => {
-    scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-    const url = (await stack.gateway.start(0)).replace('http://', 'ws://');
+    const { url } = await start();
     const subscription = (jobId: string) =>
       `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { jobId isDone } }`;
 
@@ -181,9 +180,7 @@ describe('a job reported right after its expected end, once learned', () => {
   });
 
   it('by backendJobs: an environment watch learns and paces itself the same way', async () => {
-    scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-    const url = (await stack.gateway.start(0)).replace('http://', 'ws://');
+    const { url } = await start();
     const subscription = () => `subscription { backendJobs(appId: "${APP}", environmentName: "dev") { jobId isDone } }`;
 
     expect(await followJob(url, 'first', subscription, 'ListBackendJobs')).toEqual({ at: 4750, reads: 4 });

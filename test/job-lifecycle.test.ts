@@ -122,9 +122,10 @@ describe('a job ended by a cancellation', () => {
     const jobId = await startStorageJob(stack, 'photos');
     const { answer } = await subscribe('ws', jobId);
 
-    const sdk = sdkClient(stack.emulator.url);
-    await sdk.send(new UpdateBackendJobCommand({ AppId: APP, BackendEnvironmentName: 'dev', JobId: jobId, Status: 'CANCELED' }));
-    sdk.destroy();
+    {
+      using sdk = sdkClient(stack.emulator.url);
+      await sdk.send(new UpdateBackendJobCommand({ AppId: APP, BackendEnvironmentName: 'dev', JobId: jobId, Status: 'CANCELED' }));
+    }
     // Nobody told the gateway: its poller finds out at its next poll.
     await scheduler.advance(polling.maxIntervalMs);
     await expectNoMorePolling();
@@ -159,9 +160,10 @@ describe('a job ended by a cancellation', () => {
     expect(stack.calls()).toEqual({});
 
     const { answer } = await subscribe('ws', jobId);
-    const sdk = sdkClient(stack.emulator.url);
-    await sdk.send(new UpdateBackendJobCommand({ AppId: APP, BackendEnvironmentName: 'dev', JobId: jobId, Status: 'CANCELLED' }));
-    sdk.destroy();
+    {
+      using sdk = sdkClient(stack.emulator.url);
+      await sdk.send(new UpdateBackendJobCommand({ AppId: APP, BackendEnvironmentName: 'dev', JobId: jobId, Status: 'CANCELLED' }));
+    }
     await scheduler.advance(polling.maxIntervalMs);
     await until(() => watchers().watches === 0, 'the subscription to complete');
     await answer;

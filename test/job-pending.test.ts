@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ENVIRONMENTS_SEARCHED } from '../src/blocking-job.js';
-import { createManualScheduler, createWsClients, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, createWsClients, scoped, startStack, until, type Stack } from './helpers.js';
 
 const JOB_MS = 3000;
 
@@ -248,35 +248,31 @@ describe('what a frontend does with blockingJob', () => {
   it('subscribes to it over graphql-ws, and writes again once it completes', async () => {
     const scheduler = createManualScheduler();
     const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
-    const own = await startStack({ emulator: { seed: 'empty' }, scheduler, gateway: { jobPolling: polling } });
-    const ws = createWsClients();
-    try {
-      own.emulator.store.createBackend('frontend0001', 'frontend', 'dev');
-      await own.emulator.advance(JOB_MS);
-      const input = (resourceName: string) => ({ input: { appId: 'frontend0001', environmentName: 'dev', resourceName, config: {} } });
-      expect((await own.graphql(CREATE_API, input('first'))).errors).toBeUndefined();
-      const refused = await own.graphql(CREATE_API, input('second'));
-      const { jobId, environmentName } = refused.errors![0].extensions!.blockingJob;
+    await using own = await startStack({ emulator: { seed: 'empty' }, scheduler, gateway: { jobPolling: polling } });
+    // Disposed first: its clients go before the stack stops.
+    await using ws = scoped(createWsClients(), (clients) => clients.disposeAll());
+    own.emulator.store.createBackend('frontend0001', 'frontend', 'dev');
+    await own.emulator.advance(JOB_MS);
+    const input = (resourceName: string) => ({ input: { appId: 'frontend0001', environmentName: 'dev', resourceName, config: {} } });
+    expect((await own.graphql(CREATE_API, input('first'))).errors).toBeUndefined();
+    const refused = await own.graphql(CREATE_API, input('second'));
+    const { jobId, environmentName } = refused.errors![0].extensions!.blockingJob;
 
-      const url = (await own.gateway.start(0)).replace('http://', 'ws://');
-      const events = ws.connect(url).iterate({
-        query: `subscription ($jobId: ID!, $environmentName: String!) {
+    const url = (await own.gateway.start(0)).replace('http://', 'ws://');
+    const events = ws.connect(url).iterate({
+      query: `subscription ($jobId: ID!, $environmentName: String!) {
           backendJob(appId: "frontend0001", environmentName: $environmentName, jobId: $jobId) { jobId state }
         }`,
-        variables: { jobId, environmentName },
-      });
-      await until(() => own.gateway.jobs.stats().subscribers === 1, 'the subscription');
-      await scheduler.advance(0);
-      expect((await events.next()).value).toEqual({ data: { backendJob: { jobId, state: 'IN_PROGRESS' } } });
-      await own.emulator.advance(JOB_MS);
-      await scheduler.advance(polling.maxIntervalMs);
-      expect((await events.next()).value).toEqual({ data: { backendJob: { jobId, state: 'COMPLETED' } } });
-      expect((await events.next()).done).toBe(true);
+      variables: { jobId, environmentName },
+    });
+    await until(() => own.gateway.jobs.stats().subscribers === 1, 'the subscription');
+    await scheduler.advance(0);
+    expect((await events.next()).value).toEqual({ data: { backendJob: { jobId, state: 'IN_PROGRESS' } } });
+    await own.emulator.advance(JOB_MS);
+    await scheduler.advance(polling.maxIntervalMs);
+    expect((await events.next()).value).toEqual({ data: { backendJob: { jobId, state: 'COMPLETED' } } });
+    expect((await events.next()).done).toBe(true);
 
-      expect((await own.graphql(CREATE_API, input('second'))).errors).toBeUndefined();
-    } finally {
-      await ws.disposeAll();
-      await own.stop();
-    }
+    expect((await own.graphql(CREATE_API, input('second'))).errors).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobVersion } from '../src/jobs/lifecycle.js';
 import { diffJobs } from '../src/jobs/poll.js';
 import { markStuck } from '../src/jobs/stuck.js';
 import type { Gateway } from '../src/server.js';
-import { createManualScheduler, createWsClients, startStack, startStorageJob, until, type Stack } from './helpers.js';
+import { startStorageJob, until, type Stack } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 import { startRedisInstances, startRedisServer, type RedisServer } from './helpers-redis.js';
 
 // A job that runs past JOB_STUCK_AFTER_SECONDS is sent once more to its subscribers, marked stuck
@@ -16,22 +17,16 @@ const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
 const fields = 'jobId status stuck';
 
 let stack: Stack;
-let scheduler: ReturnType<typeof createManualScheduler>;
-const ws = createWsClients();
-afterEach(async () => {
-  await ws.disposeAll();
-  await stack?.stop();
-});
+let scheduler: ManualScheduler;
+const stacks = useScheduledStack();
 
 async function start(jobSeconds: number, stuckAfterSeconds = STUCK_AFTER) {
-  scheduler = createManualScheduler();
-  stack = await startStack({
-    scheduler,
+  const started = await stacks.start({
     emulator: { jobDurationMs: jobSeconds * 1000 },
     gateway: { jobPolling: polling, jobStuckAfterSeconds: stuckAfterSeconds },
   });
-  const url = await stack.gateway.start(0);
-  return ws.connect(url.replace('http://', 'ws://'));
+  ({ stack, scheduler } = started);
+  return stacks.ws.connect(started.url);
 }
 
 async function startJob(resourceName: string) {
@@ -113,7 +108,7 @@ describe('a job running past JOB_STUCK_AFTER_SECONDS', () => {
 
   it('costs no extra upstream poll: as many ListBackendJobs as with a threshold never reached', async () => {
     const withFeature = await watchThrough(2 * STUCK_AFTER);
-    await ws.disposeAll();
+    await stacks.ws.disposeAll();
     await stack.stop();
     const never = await watchThrough(2 * STUCK_AFTER, 604_800);
     expect(never.events.map((e) => e.stuck)).toEqual([false, false]);
@@ -171,35 +166,31 @@ describe('two gateway instances on one Redis', () => {
   afterAll(() => redis.kill());
 
   it('send the stuck job once to subscribers on both, the lease holder deciding', async () => {
-    const cluster = await startRedisInstances({ leaseMs: 1000, prefix: 'abg-stuck', stuckAfterSeconds: STUCK_AFTER, jobDurationMs: 3_600_000 });
-    try {
-      const a = await cluster.instance(redis.url);
-      const b = await cluster.instance(redis.url);
-      const res = await a.gateway.yoga.fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query: `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "shared"
-            config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
-        }),
-      });
-      const jobId = ((await res.json()) as any).data.createBackendStorage.job.jobId as string;
-      const onA = a.client.iterate({ query: envSubscription });
-      const onB = b.client.iterate({ query: envSubscription });
-      const next = async (stream: AsyncIterator<any>) => (await stream.next()).value?.data?.backendJobs;
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: false });
-      const polling = (g: Gateway) => g.jobs.stats().pollers;
-      await until(() => polling(a.gateway) + polling(b.gateway) === 1, 'one poller', 100_000);
+    await using cluster = await startRedisInstances({ leaseMs: 1000, prefix: 'abg-stuck', stuckAfterSeconds: STUCK_AFTER, jobDurationMs: 3_600_000 });
+    const a = await cluster.instance(redis.url);
+    const b = await cluster.instance(redis.url);
+    const res = await a.gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation { createBackendStorage(input: { appId: "${APP}", environmentName: "dev", resourceName: "shared"
+          config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+      }),
+    });
+    const jobId = ((await res.json()) as any).data.createBackendStorage.job.jobId as string;
+    const onA = a.client.iterate({ query: envSubscription });
+    const onB = b.client.iterate({ query: envSubscription });
+    const next = async (stream: AsyncIterator<any>) => (await stream.next()).value?.data?.backendJobs;
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: false });
+    const polling = (g: Gateway) => g.jobs.stats().pollers;
+    await until(() => polling(a.gateway) + polling(b.gateway) === 1, 'one poller', 100_000);
 
-      await cluster.emulator.advance((STUCK_AFTER + 1) * 1000);
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: true });
-      // Nothing more of it until it completes: the next event is its completion.
-      await cluster.emulator.advance(3_600_000);
-      for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'COMPLETED', stuck: false });
-      await onA.return?.();
-      await onB.return?.();
-    } finally {
-      await cluster.stop();
-    }
+    await cluster.emulator.advance((STUCK_AFTER + 1) * 1000);
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'IN_PROGRESS', stuck: true });
+    // Nothing more of it until it completes: the next event is its completion.
+    await cluster.emulator.advance(3_600_000);
+    for (const s of [onA, onB]) expect(await next(s)).toEqual({ jobId, status: 'COMPLETED', stuck: false });
+    await onA.return?.();
+    await onB.return?.();
   });
 });

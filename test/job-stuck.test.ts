@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { isStuck, runningForSeconds } from '../src/jobs/stuck.js';
 import { createGateway } from '../src/server.js';
-import { createManualScheduler, createWsClients, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, createWsClients, scoped, startStack, until, type Stack } from './helpers.js';
 
 // Stuck jobs, measured on the emulator's manual clock: the gateway's `now` is that clock
 // (startStack), so moving it moves both the job's createTime baseline and the gateway's answer.
@@ -116,32 +116,29 @@ describe('BackendJob.runningForSeconds and stuck', () => {
 
 describe('the gateway on its embedded emulator', () => {
   it("measures on the emulator's clock, which its control endpoint may have moved past the wall clock", async () => {
-    const gateway = await createGateway(
-      loadConfig({ EMULATOR_PORT: '0', EMULATOR_JOB_SECONDS: '3600', JOB_STUCK_AFTER_SECONDS: '60', LOG_LEVEL: 'silent' }),
+    await using gateway = scoped(
+      await createGateway(loadConfig({ EMULATOR_PORT: '0', EMULATOR_JOB_SECONDS: '3600', JOB_STUCK_AFTER_SECONDS: '60', LOG_LEVEL: 'silent' })),
+      (g) => g.stop(),
     );
-    try {
-      const graphql = async (query: string) => {
-        const res = await gateway.yoga.fetch('http://yoga/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ query }),
-        });
-        return (await res.json()) as { data?: any; errors?: unknown[] };
-      };
-      const started = await graphql(
-        `mutation { generateBackendApiModels(input: { appId: "${APP}", environmentName: "dev", resourceName: "todoappapi" }) { job { jobId } } }`,
-      );
-      expect(started.errors).toBeUndefined();
-      const jobId = started.data.generateBackendApiModels.job.jobId;
-      await gateway.emulator!.advance(600_000);
-      const res = await graphql(`{ backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state runningForSeconds stuck } }`);
-      expect(res.data.backendJob).toMatchObject({ state: 'IN_PROGRESS', stuck: true });
-      // The emulator's clock runs on with the wall clock: 600 s, plus however long this test took.
-      expect(res.data.backendJob.runningForSeconds).toBeGreaterThanOrEqual(600);
-      expect(res.data.backendJob.runningForSeconds).toBeLessThan(660);
-    } finally {
-      await gateway.stop();
-    }
+    const graphql = async (query: string) => {
+      const res = await gateway.yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as { data?: any; errors?: unknown[] };
+    };
+    const started = await graphql(
+      `mutation { generateBackendApiModels(input: { appId: "${APP}", environmentName: "dev", resourceName: "todoappapi" }) { job { jobId } } }`,
+    );
+    expect(started.errors).toBeUndefined();
+    const jobId = started.data.generateBackendApiModels.job.jobId;
+    await gateway.emulator!.advance(600_000);
+    const res = await graphql(`{ backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state runningForSeconds stuck } }`);
+    expect(res.data.backendJob).toMatchObject({ state: 'IN_PROGRESS', stuck: true });
+    // The emulator's clock runs on with the wall clock: 600 s, plus however long this test took.
+    expect(res.data.backendJob.runningForSeconds).toBeGreaterThanOrEqual(600);
+    expect(res.data.backendJob.runningForSeconds).toBeLessThan(660);
   });
 });
 

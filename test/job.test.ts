@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeId, startStack, type Stack } from './helpers.js';
+import { refusal, upstreamNotFound } from './helpers-errors.js';
 
 const APP = 'd1todoapp00001';
 const API = 'todoappapi';
@@ -238,36 +239,17 @@ describe('updateBackendJob', () => {
 
   it('is NOT_FOUND for an unknown job', async () => {
     const res = await updateJob('no-such-job', { status: 'COMPLETED' });
-    expect(res).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendJob",
-              "requestId": Any<String>,
-              "resourceType": "job",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 7,
-                "line": 2,
-              },
-            ],
-            "message": "Job no-such-job not found in app d1todoapp00001, environment dev",
-            "path": [
-              "updateBackendJob",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    expect(res).toStrictEqual({
+      data: null,
+      errors: [
+        upstreamNotFound('UpdateBackendJob', 'job', {
+          column: 7,
+          line: 2,
+          path: 'updateBackendJob',
+          message: 'Job no-such-job not found in app d1todoapp00001, environment dev',
+        }),
+      ],
+    });
   });
 });
 
@@ -386,27 +368,9 @@ describe('jobs connection', () => {
       backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 101) { edges { cursor } } }
     }`);
     expect(res.data).toEqual({ backendEnvironment: null });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "first",
-          },
-          "locations": [
-            {
-              "column": 66,
-              "line": 2,
-            },
-          ],
-          "message": "first must be from 0 to 100, got 101",
-          "path": [
-            "backendEnvironment",
-            "jobs",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual(
+      refusal({ code: 'BAD_USER_INPUT', field: 'first', column: 66, line: 2, path: ['backendEnvironment', 'jobs'], message: 'first must be from 0 to 100, got 101' }),
+    );
   });
 
   it('is BAD_USER_INPUT for an invalid after cursor', async () => {
@@ -414,27 +378,9 @@ describe('jobs connection', () => {
       backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 5, after: "not-a-cursor") { edges { cursor } } }
     }`);
     expect(res.data).toEqual({ backendEnvironment: null });
-    expect(res.errors).toMatchInlineSnapshot(`
-      [
-        {
-          "extensions": {
-            "code": "BAD_USER_INPUT",
-            "field": "after",
-          },
-          "locations": [
-            {
-              "column": 66,
-              "line": 2,
-            },
-          ],
-          "message": "Invalid cursor "not-a-cursor"",
-          "path": [
-            "backendEnvironment",
-            "jobs",
-          ],
-        },
-      ]
-    `);
+    expect(res.errors).toStrictEqual(
+      refusal({ code: 'BAD_USER_INPUT', field: 'after', column: 66, line: 2, path: ['backendEnvironment', 'jobs'], message: 'Invalid cursor "not-a-cursor"' }),
+    );
   });
 
   it('costs one ListBackendJobs for a page of first: 5, and one for the next', async () => {

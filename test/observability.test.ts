@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, deferred, startStack, until, type Stack } from './helpers.js';
 import { startProbedStack, type UpstreamProbe } from './helpers-upstream.js';
 
 // /health, /ready, /metrics, request ids, JSON logs without secrets, and a graceful stop, all
@@ -17,10 +17,29 @@ type LogLine = Record<string, any>;
 /** A pino destination that keeps every line, parsed (a line that is no JSON fails the test). */
 function collectLogs() {
   const raw: string[] = [];
+  const lines = (): LogLine[] => raw.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((l) => JSON.parse(l));
+  const waiting = new Set<() => void>();
   return {
     raw,
-    lines: (): LogLine[] => raw.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((l) => JSON.parse(l)),
-    destination: { write: (chunk: string) => void raw.push(chunk) },
+    lines,
+    destination: {
+      write(chunk: string) {
+        raw.push(chunk);
+        for (const check of waiting) check();
+      },
+    },
+    /** Resolves once the lines written hold what `condition` looks for, checked on each write. */
+    written(condition: (lines: LogLine[]) => boolean) {
+      return new Promise<void>((resolve) => {
+        const check = () => {
+          if (!condition(lines())) return;
+          waiting.delete(check);
+          resolve();
+        };
+        waiting.add(check);
+        check();
+      });
+    },
   };
 }
 
@@ -148,7 +167,7 @@ describe('health, readiness, request ids', () => {
     );
     expect(bad.status).toBe(400);
     // The line is written once the response has closed.
-    await until(() => served.logs.lines().filter((l) => l.msg === 'request').length >= 2, 'the log lines');
+    await served.logs.written((lines) => lines.filter((l) => l.msg === 'request').length >= 2);
 
     const lines = served.logs.lines().slice(before).filter((l) => l.msg === 'request');
     expect(lines.find((l) => l.requestId === 'log-line-ok')).toMatchObject({
@@ -171,7 +190,7 @@ describe('health, readiness, request ids', () => {
       { 'x-request-id': 'log-line-unnamed' },
     );
     expect(res.body.errors).toBeUndefined();
-    await until(() => served.logs.lines().some((l) => l.requestId === 'log-line-unnamed'), 'the log line');
+    await served.logs.written((lines) => lines.some((l) => l.requestId === 'log-line-unnamed'));
     expect(served.logs.lines().find((l) => l.requestId === 'log-line-unnamed')).toMatchObject({
       status: 200,
       operationName: 'Unannounced',
@@ -186,7 +205,7 @@ describe('health, readiness, request ids', () => {
     });
     expect(res.status).toBe(200);
     await res.json();
-    await until(() => served.logs.lines().some((l) => l.requestId === 'log-line-get'), 'the log line');
+    await served.logs.written((lines) => lines.some((l) => l.requestId === 'log-line-get'));
     const line = served.logs.lines().find((l) => l.requestId === 'log-line-get')!;
     expect(line).toMatchObject({ method: 'GET', path: '/graphql', status: 200, operationName: 'AppById' });
     expect(JSON.stringify(line)).not.toContain(TODO);
@@ -437,7 +456,9 @@ describe('no secret in any log line or response', () => {
       bodies.push(res.text);
       return res;
     };
-    try {
+    // Stopped before its logs are read.
+    {
+      await using _stopped = deferred(() => served.stack.stop());
       // A fresh environment for the auth.
       const env = await post({
         query: `mutation { createBackend(input: { appId: "${TODO}", appName: "todo-app", environmentName: "obs" }) { app { appId } } }`,
@@ -454,32 +475,21 @@ describe('no secret in any log line or response', () => {
       expect(created.body.errors).toBeUndefined();
       await served.stack.emulator.advance(3000);
 
+      /** An update of obsauth's user pool providers. */
+      const providerUpdate = (socialProviderSettings: Record<string, unknown>) => ({
+        appId: TODO,
+        environmentName: 'obs',
+        resourceName: 'obsauth',
+        config: { authResources: 'USER_POOL_ONLY', service: 'COGNITO', userPoolConfigs: { oAuth: { socialProviderSettings } } },
+      });
       const updated = await post({
         query: UPDATE,
         operationName: 'UpdateAuth',
         variables: {
-          input: {
-            appId: TODO,
-            environmentName: 'obs',
-            resourceName: 'obsauth',
-            config: {
-              authResources: 'USER_POOL_ONLY',
-              service: 'COGNITO',
-              userPoolConfigs: {
-                oAuth: {
-                  socialProviderSettings: {
-                    google: { clientId: 'obs-google-2', clientSecret: secrets.rotated },
-                    signInWithApple: {
-                      clientId: 'obs.apple',
-                      keyId: 'KEYOBS0002',
-                      teamId: 'TEAMOBS001',
-                      privateKey: pem(secrets.rotatedApple),
-                    },
-                  },
-                },
-              },
-            },
-          },
+          input: providerUpdate({
+            google: { clientId: 'obs-google-2', clientSecret: secrets.rotated },
+            signInWithApple: { clientId: 'obs.apple', keyId: 'KEYOBS0002', teamId: 'TEAMOBS001', privateKey: pem(secrets.rotatedApple) },
+          }),
         },
       });
       expect(updated.body.errors).toBeUndefined();
@@ -533,20 +543,7 @@ describe('no secret in any log line or response', () => {
         served.stack.emulator.faults.inject({ operation: 'UpdateBackendAuth', type });
         const res = await post({
           query: UPDATE,
-          variables: {
-            input: {
-              appId: TODO,
-              environmentName: 'obs',
-              resourceName: 'obsauth',
-              config: {
-                authResources: 'USER_POOL_ONLY',
-                service: 'COGNITO',
-                userPoolConfigs: {
-                  oAuth: { socialProviderSettings: { google: { clientId: 'g', clientSecret: secrets.upstreamFail } } },
-                },
-              },
-            },
-          },
+          variables: { input: providerUpdate({ google: { clientId: 'g', clientSecret: secrets.upstreamFail } }) },
         });
         expect(res.body.errors[0].extensions.code).toBe('UPSTREAM_ERROR');
       }
@@ -556,8 +553,6 @@ describe('no secret in any log line or response', () => {
         { query: READ, variables: { env: 'dev' } },
       ]);
       expect(batch.body).toHaveLength(2);
-    } finally {
-      await served.stack.stop();
     }
 
     const lines = served.logs.lines();
@@ -586,6 +581,17 @@ describe('graceful stop', () => {
     socket.setEncoding('utf8');
     socket.on('data', (chunk) => (response += chunk));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    /** Resolves once what was received holds `condition`, or the socket is gone: on its events. */
+    const received = (condition: () => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!condition() && !socket.destroyed) return;
+          socket.off('data', check).off('close', check);
+          resolve();
+        };
+        socket.on('data', check).on('close', check);
+        check();
+      });
     socket.on('error', () => {});
     const opened = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     return {
@@ -595,8 +601,8 @@ describe('graceful stop', () => {
       },
       async finish(rest: string) {
         socket.write(rest);
-        await until(() => /\r\n\r\n/.test(response) || socket.destroyed, 'the response', 100_000);
-        await until(() => response.includes('}') || socket.destroyed, 'the response body', 100_000);
+        await received(() => /\r\n\r\n/.test(response));
+        await received(() => response.includes('}'));
         socket.end();
         await closed;
         return response;
@@ -605,13 +611,18 @@ describe('graceful stop', () => {
   }
 
   it('a request in flight completes with 200 while stop() runs; /ready says 503; new connections are refused', async () => {
-    await using served = await serve({ gateway: { logLevel: 'info', shutdownGraceMs: 5000 } });
+    let probe!: UpstreamProbe;
+    await using served = await serve({ gateway: { logLevel: 'info', shutdownGraceMs: 5000 } }, async (options) => {
+      const stack = await startProbedStack(options);
+      probe = stack.probe;
+      return stack;
+    });
     served.stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 300 });
     const order: string[] = [];
     const inFlight = served
       .post({ query: APP, variables: { appId: TODO }, operationName: 'AppById' })
       .finally(() => order.push('answered'));
-    await until(() => served.stack.gateway.aws.health().inFlight === 1, 'the upstream call', 100_000);
+    await probe.arrived(1);
 
     let accepted = 0;
     served.stack.gateway.server.on('connection', () => accepted++);
@@ -650,25 +661,21 @@ describe('graceful stop', () => {
 
   it('a request still running after shutdownGraceMs is cut off, and stop() returns', async () => {
     let probe!: UpstreamProbe;
-    const served = await serve({ gateway: { shutdownGraceMs: 100 } }, async (options) => {
+    await using served = await serve({ gateway: { shutdownGraceMs: 100 } }, async (options) => {
       const stack = await startProbedStack(options);
       probe = stack.probe;
       return stack;
     });
-    try {
-      served.stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 3000 });
-      const inFlight = served.post({ query: APP, variables: { appId: TODO } }).then(
-        () => 'answered',
-        () => 'cut off',
-      );
-      await until(() => served.stack.gateway.aws.health().inFlight === 1, 'the upstream call', 100_000);
-      await served.stack.gateway.stop();
-      // stop() did not wait for the upstream call: the emulator had not answered it.
-      expect(probe.answered()).toBe(0);
-      expect(served.stack.calls()).toEqual({ GetBackend: 1 });
-      expect(await inFlight).toBe('cut off');
-    } finally {
-      await served.stack.stop();
-    }
+    served.stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 3000 });
+    const inFlight = served.post({ query: APP, variables: { appId: TODO } }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
+    await probe.arrived(1);
+    await served.stack.gateway.stop();
+    // stop() did not wait for the upstream call: the emulator had not answered it.
+    expect(probe.answered()).toBe(0);
+    expect(served.stack.calls()).toEqual({ GetBackend: 1 });
+    expect(await inFlight).toBe('cut off');
   });
 });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAmplifyBackend, operationNames, type OperationName } from '../src/aws/client.js';
 import { pathLabels, segmentProblem } from '../src/aws/path-segment.js';
 import { operations } from '../src/emulator/wire-model.js';
-import { fakeCredentials, startStack, type Stack } from './helpers.js';
+import { fakeCredentials, scoped, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 
 // Every value that becomes a URI path segment is refused, before any upstream call, when it is
 // not one: a `..` once turned UpdateBackendJob into RemoveAllBackends (issue 12, finding 1).
@@ -109,21 +110,8 @@ const entries: {
 ];
 
 let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
-    gateway: {
-      access: {
-        apiKeys: [
-          { key: writeKey, scopes: ['read', 'write'] },
-          { key: adminKey, scopes: ['read', 'write', 'admin'] },
-        ],
-      },
-    },
-  });
-});
-afterAll(() => stack.stop());
-beforeEach(() => stack.resetCalls());
+const keys = [{ key: writeKey, scopes: ['read' as const, 'write' as const] }, { key: adminKey, scopes: ['read' as const, 'write' as const, 'admin' as const] }];
+useFileStack((started) => (stack = started), { start: { gateway: { access: { apiKeys: keys } } } });
 
 const asAdmin = async (query: string, variables: Record<string, unknown>) =>
   (await stack.request({ query, variables }, { authorization: `Bearer ${adminKey}` })).body;
@@ -169,33 +157,29 @@ describe('the AWS client refuses what the graph let through', () => {
   });
 
   it('sends no request for a label that is not a segment, and exactly its own operation otherwise', async () => {
-    const aws = createAmplifyBackend({ endpoint: stack.emulator.url, credentials: fakeCredentials, maxAttempts: 1 });
-    try {
-      const label = fc.constantFrom(...pathLabels);
-      const value = fc.oneof(
-        fc.constantFrom(...notSegments.map(([, v]) => v), '__proto__', 'constructor', 'd2gallery00002'),
-        fc.string({ unit: 'binary', maxLength: 20 }),
-      );
-      const operation = fc.constantFrom(...labelled.map((o) => o.name as OperationName));
-      await fc.assert(
-        fc.asyncProperty(operation, label, value, async (name, which, v) => {
-          stack.resetCalls();
-          const input = { appId: 'd2gallery00002', backendEnvironmentName: 'staging', jobId: 'j', sessionId: 's', [which]: v };
-          const error = await aws.call(name, input as never).then(() => undefined, (e: unknown) => e as { code?: string });
-          if (segmentProblem(v)) {
-            expect(error).toMatchObject({ code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment' });
-            expect(stack.calls()).toEqual({});
-          } else {
-            // Whatever the service answers, it answered the operation that was asked.
-            expect(Object.keys(stack.calls())).toEqual([name]);
-          }
-        }),
-        { seed: 12, numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
-      );
-      expect(aws.health().circuit).toBe('closed');
-    } finally {
-      aws.destroy();
-    }
+    await using aws = scoped(createAmplifyBackend({ endpoint: stack.emulator.url, credentials: fakeCredentials, maxAttempts: 1 }), (a) => a.destroy());
+    const label = fc.constantFrom(...pathLabels);
+    const value = fc.oneof(
+      fc.constantFrom(...notSegments.map(([, v]) => v), '__proto__', 'constructor', 'd2gallery00002'),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    );
+    const operation = fc.constantFrom(...labelled.map((o) => o.name as OperationName));
+    await fc.assert(
+      fc.asyncProperty(operation, label, value, async (name, which, v) => {
+        stack.resetCalls();
+        const input = { appId: 'd2gallery00002', backendEnvironmentName: 'staging', jobId: 'j', sessionId: 's', [which]: v };
+        const error = await aws.call(name, input as never).then(() => undefined, (e: unknown) => e as { code?: string });
+        if (segmentProblem(v)) {
+          expect(error).toMatchObject({ code: 'BAD_USER_INPUT', awsErrorName: 'InvalidPathSegment' });
+          expect(stack.calls()).toEqual({});
+        } else {
+          // Whatever the service answers, it answered the operation that was asked.
+          expect(Object.keys(stack.calls())).toEqual([name]);
+        }
+      }),
+      { seed: 12, numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+    );
+    expect(aws.health().circuit).toBe('closed');
     expect(operationNames.length).toBeGreaterThan(labelled.length);
   });
 });

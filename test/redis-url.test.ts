@@ -7,7 +7,7 @@ import { ConfigError, defineConfig } from '../src/config.js';
 import { connectRedis, parseRedisUrl, redact } from '../src/redis.js';
 import { createGateway } from '../src/server.js';
 import { eventually, freePort, startRedisServer } from './helpers-redis.js';
-import { fakeCredentials } from './helpers.js';
+import { fakeCredentials, scoped } from './helpers.js';
 
 // No part of a Redis credential may appear in any output: start errors, logs, /ready.
 
@@ -156,16 +156,14 @@ describe('REDIS_URL credentials in output', () => {
     expect((wrong as Error).message).toMatch(/WRONGPASS|NOAUTH|invalid/i);
     expect(leaks(shown(wrong), 'qxzjWrongKwyv1')).toEqual([]);
 
-    const clients = await connectRedis(`redis://:${right}@127.0.0.1:${redis.port}`, logger);
-    try {
-      // Back with another password: every reconnection's AUTH is refused, an 'error' event whose
-      // error carries AUTH's arguments.
-      await redis.restart(['--requirepass', 'qxzjOtherKwyv2']);
-      await eventually(() => lines.some((l) => l.includes('Redis unavailable')), 'the outage to be logged');
-      expect(leaks(lines.join('\n'), right)).toEqual([]);
-    } finally {
+    await using _clients = scoped(await connectRedis(`redis://:${right}@127.0.0.1:${redis.port}`, logger), (clients) => {
       clients.publish.disconnect();
       clients.subscribe.disconnect();
-    }
+    });
+    // Back with another password: every reconnection's AUTH is refused, an 'error' event whose
+    // error carries AUTH's arguments.
+    await redis.restart(['--requirepass', 'qxzjOtherKwyv2']);
+    await eventually(() => lines.some((l) => l.includes('Redis unavailable')), 'the outage to be logged');
+    expect(leaks(lines.join('\n'), right)).toEqual([]);
   });
 });

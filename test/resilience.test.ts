@@ -2,7 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
-import { fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import type { ResilienceOptions } from '../src/aws/resilience.js';
+import type { ResilienceConfig } from '../src/config.js';
+import { createManualScheduler, fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { useFileStack } from './helpers-stack.js';
 import { startProbedStack } from './helpers-upstream.js';
 
 // Upstream faults injected in the emulator, seen through the gateway: SDK retries, request
@@ -16,82 +19,42 @@ const todo = { data: { app: { appId: TODO, appName: 'todo-app' } } };
 const codes = (res: { errors?: { extensions?: Record<string, any> }[] }) =>
   res.errors?.map((e) => e.extensions?.code);
 
-/** Waits in real time (for the breaker's reset timer), polling every 10 ms, at most `ms`. */
-async function waitFor(condition: () => boolean, what: string, ms = 3000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 
 describe('SDK retries', () => {
-  for (const attempts of [1, 2]) {
-    describe(`upstreamMaxAttempts ${attempts}`, () => {
-      let stack: Stack;
-      beforeAll(async () => {
-        stack = await startStack({ gateway: { upstreamMaxAttempts: attempts } });
-      });
-      afterAll(() => stack.stop());
-      beforeEach(() => {
-        stack.emulator.faults.clear();
-        stack.resetCalls();
-      });
+  // prettier-ignore
+  const onEveryAttempt: { name: string; fault: 'throttle' | 'timeout' | 'drop'; code: string; awsErrorName: string }[] = [
+    { name: 'a 429 storm: RATE_LIMITED after exactly that many calls', fault: 'throttle', code: 'RATE_LIMITED', awsErrorName: 'TooManyRequestsException' },
+    { name: 'a 504 on every attempt: UPSTREAM_TIMEOUT after that many calls', fault: 'timeout', code: 'UPSTREAM_TIMEOUT', awsErrorName: 'GatewayTimeoutException' },
+    { name: 'every attempt dropped: UPSTREAM_ERROR after that many calls', fault: 'drop', code: 'UPSTREAM_ERROR', awsErrorName: 'ECONNRESET' },
+  ];
 
-      it('a 429 storm: RATE_LIMITED after exactly that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(res.data).toEqual({ app: null });
-        expect(codes(res)).toEqual(['RATE_LIMITED']);
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
+  describe.each([1, 2])('upstreamMaxAttempts %i', (attempts) => {
+    let stack: Stack;
+    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: attempts } }, clearFaults: true });
 
-      it('a 504 on every attempt: UPSTREAM_TIMEOUT after that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
-        expect(res.errors?.[0].extensions?.awsErrorName).toBe('GatewayTimeoutException');
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
-
-      it('every attempt dropped: UPSTREAM_ERROR after that many calls', async () => {
-        stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', forever: true });
-        const res = await stack.graphql(APP, { appId: TODO });
-        expect(codes(res)).toEqual(['UPSTREAM_ERROR']);
-        expect(res.errors?.[0].extensions?.awsErrorName).toBe('ECONNRESET');
-        expect(stack.calls()).toEqual({ GetBackend: attempts });
-      });
+    it.each(onEveryAttempt)('$name', async ({ fault, code, awsErrorName }) => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true });
+      const res = await stack.graphql(APP, { appId: TODO });
+      expect(res.data).toEqual({ app: null });
+      expect(codes(res)).toEqual([code]);
+      expect(res.errors?.[0].extensions?.awsErrorName).toBe(awsErrorName);
+      expect(stack.calls()).toEqual({ GetBackend: attempts });
     });
-  }
+  });
 
   describe('fewer faults than attempts', () => {
     let stack: Stack;
-    beforeAll(async () => {
-      stack = await startStack({ gateway: { upstreamMaxAttempts: 3 } });
-    });
-    afterAll(() => stack.stop());
-    beforeEach(() => {
-      stack.emulator.faults.clear();
-      stack.resetCalls();
-    });
+    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: 3 } }, clearFaults: true });
 
-    it('throttled once: the retry succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'throttle', count: 1 });
+    // prettier-ignore
+    it.each<{ name: string; fault: 'throttle' | 'timeout' | 'drop'; count: number }>([
+      { name: 'throttled once: the retry succeeds', fault: 'throttle', count: 1 },
+      { name: 'two 504s: the third attempt succeeds', fault: 'timeout', count: 2 },
+      { name: 'dropped connections: the retry succeeds', fault: 'drop', count: 2 },
+    ])('$name', async ({ fault, count }) => {
+      stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, count });
       expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 2 });
-    });
-
-    it('two 504s: the third attempt succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'timeout', count: 2 });
-      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 3 });
-    });
-
-    it('dropped connections: the retry succeeds', async () => {
-      stack.emulator.faults.inject({ operation: 'GetBackend', type: 'drop', count: 2 });
-      expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
-      expect(stack.calls()).toEqual({ GetBackend: 3 });
+      expect(stack.calls()).toEqual({ GetBackend: count + 1 });
     });
 
     it('a dropped mutation is retried too, and done once', async () => {
@@ -155,18 +118,28 @@ describe('upstreamTimeoutMs', () => {
 
 describe('circuit breaker', () => {
   const resetMs = 200;
-  let stack: Stack;
+  let stack: Awaited<ReturnType<typeof startProbedStack>>;
+  let clock: ReturnType<typeof createManualScheduler>;
   beforeEach(async () => {
-    stack = await startStack({
-      gateway: {
-        upstreamMaxAttempts: 1,
-        resilience: { breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs },
-      },
-    });
+    clock = createManualScheduler();
+    // The config declares no clock: defineConfig and createGateway hand `resilience` to the
+    // breaker as it is, so the open interval runs on this one.
+    const resilience: Partial<ResilienceConfig> & Pick<ResilienceOptions, 'now'> = {
+      breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs, now: clock.now,
+    };
+    stack = await startProbedStack({ gateway: { upstreamMaxAttempts: 1, resilience } });
   });
   afterEach(() => stack.stop());
 
   const circuit = () => stack.gateway.aws.health().circuit;
+
+  /** Moves the breaker's clock through the open interval: open until its last millisecond, then half open. */
+  async function waitOutResetMs() {
+    await clock.advance(resetMs - 1);
+    expect(circuit()).toBe('open');
+    await clock.advance(1);
+    expect(circuit()).toBe('halfOpen');
+  }
 
   /** Fails GetBackend until the circuit opens; gives the number of failed queries. */
   async function openCircuit() {
@@ -213,7 +186,7 @@ describe('circuit breaker', () => {
     expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(stack.calls()).toEqual({});
 
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     expect(circuit()).toBe('closed');
     for (let i = 0; i < 3; i++) expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
@@ -223,7 +196,7 @@ describe('circuit breaker', () => {
   it('counts afresh once closed: one failure after recovery does not open it again', async () => {
     await openCircuit();
     stack.emulator.faults.clear();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     expect(circuit()).toBe('closed');
     // The failures that opened it are history: this one is 1 call of 1, under breakerMinCalls.
@@ -235,7 +208,7 @@ describe('circuit breaker', () => {
 
   it('a failed trial call opens it again', async () => {
     await openCircuit();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     stack.resetCalls();
     expect(codes(await stack.graphql(APP, { appId: TODO }))).toEqual(['UPSTREAM_ERROR']);
     expect(circuit()).toBe('open');
@@ -244,13 +217,14 @@ describe('circuit breaker', () => {
   });
 
   it('half open: one trial call goes upstream, calls beside it fail fast as UPSTREAM_UNAVAILABLE', async () => {
-    await openCircuit();
+    const failed = await openCircuit();
     stack.emulator.faults.clear();
-    await waitFor(() => circuit() === 'halfOpen', 'the half-open circuit');
+    await waitOutResetMs();
     stack.resetCalls();
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 500, forever: true });
     const trial = stack.graphql(APP, { appId: TODO });
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the trial call');
+    // The trial call has reached upstream.
+    await stack.probe.arrived(failed + 1);
     // Another app: the same read would share the trial call in flight instead.
     const beside = await stack.graphql(APP, { appId: 'd2gallery00002' });
     expect(beside.data).toEqual({ app: null });
@@ -468,11 +442,11 @@ describe('concurrency cap', () => {
   });
 
   it('a full queue (maxQueue 1) answers RATE_LIMITED at once, without an upstream call', async () => {
-    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
+    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     let settled = 0;
     const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    await stack.probe.arrived(1);
     const waiting = stack.graphql(APP, { appId: 'ghost2' }).finally(() => settled++);
     await until(() => stack.gateway.aws.health().queued === 1, 'the queued call');
 
@@ -494,11 +468,12 @@ describe('concurrency cap', () => {
   });
 
   it('maxQueue 0: nothing waits, but a free slot still serves', async () => {
-    await using stack = await startStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
+    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     const running = stack.graphql(APP, { appId: TODO });
-    await until(() => stack.gateway.aws.health().inFlight === 1, 'the first call');
+    // The second call in all has reached upstream.
+    await stack.probe.arrived(2);
     expect(codes(await stack.graphql(APP, { appId: 'd2gallery00002' }))).toEqual(['RATE_LIMITED']);
     expect(await running).toEqual(todo);
   });

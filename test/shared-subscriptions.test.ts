@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, startStorageJob, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { readEvents, type Stack, type startStack, startStorageJob, until } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
@@ -7,20 +8,15 @@ const READER_KEY = 'key-shared-reader-000001';
 const WRITER_KEY = 'key-shared-writer-000002';
 
 let stack: Stack;
-let scheduler: ReturnType<typeof createManualScheduler>;
-const ws = createWsClients();
-const connect = ws.connect;
+let scheduler: ManualScheduler;
+const stacks = useScheduledStack();
+const connect = stacks.ws.connect;
 
 async function start(gateway: NonNullable<Parameters<typeof startStack>[0]>['gateway'] = {}) {
-  scheduler = createManualScheduler();
-  stack = await startStack({ scheduler, gateway: { jobPolling: polling, ...gateway } });
-  return (await stack.gateway.start(0)).replace('http://', 'ws://');
+  const started = await stacks.start({ gateway: { jobPolling: polling, ...gateway } });
+  ({ stack, scheduler } = started);
+  return started.url;
 }
-
-afterEach(async () => {
-  await ws.disposeAll();
-  await stack?.stop();
-});
 
 const jobQuery = `subscription Job($app: ID!, $env: String!, $job: ID!) {
   backendJob(appId: $app, environmentName: $env, jobId: $job) { jobId state environment { name } }

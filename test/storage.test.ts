@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack } from './helpers.js';
-import { graphqlError, refusal, upstreamError, type Refusal } from './helpers-errors.js';
-import { resourceTestKit } from './helpers-resources.js';
+import { upstreamBadRequest, upstreamNotFound } from './helpers-errors.js';
+import { demoStorage, resourceTestKit, s3Storage } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
@@ -34,7 +34,7 @@ async function bucketNames() {
 
 const jobFields = 'job { jobId operation status state environmentName }';
 
-const { environmentView, mutate, freshEnvironment } = resourceTestKit({
+const { environmentView, mutate, at, complete, freshEnvironment, environmentWith, startJob, afterJobs, itRefuses } = resourceTestKit({
   stack: () => stack,
   appId: APP,
   appName: 'todo-app',
@@ -48,32 +48,14 @@ const permissions = { authenticated: ['READ', 'CREATE_AND_UPDATE'], unAuthentica
 /** A fresh environment with storage `photos` on bucket `photos-bucket-<env>`, its job completed. */
 async function environmentWithStorage() {
   const env = await freshEnvironment();
-  const res = await mutate('createBackendStorage', {
-    appId: APP,
-    environmentName: env,
-    resourceName: 'photos',
-    config: { bucketName: `photos-bucket-${env}`, permissions },
-  });
-  expect(res.errors).toBeUndefined();
-  await stack.emulator.advance(3000);
+  await complete('createBackendStorage', at(env, { resourceName: 'photos', config: { bucketName: `photos-bucket-${env}`, permissions } }));
   stack.resetCalls();
   return env;
 }
 
 describe('BackendStorage fields', () => {
   it('config answers the bucket, whether it is imported, the service and permissions', async () => {
-    expect(await readStorage('dev', 'todoappstorage')).toEqual({
-      resourceName: 'todoappstorage',
-      config: {
-        bucketName: 'todoappstorage-d1todoapp00001-dev',
-        imported: false,
-        serviceName: 'S3',
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: ['READ'],
-        },
-      },
-    });
+    expect(await readStorage('dev', 'todoappstorage')).toEqual(demoStorage('dev'));
     expect(stack.calls()).toEqual({ GetBackend: 1, GetBackendStorage: 1 });
   });
 
@@ -109,56 +91,28 @@ describe('BackendStorage fields', () => {
 describe('createBackendStorage', () => {
   it('returns its IN_PROGRESS job, which environment.jobs lists', async () => {
     const env = await freshEnvironment();
-    const res = await mutate(
+    // CreateBackendStorage does not answer the operation; the gateway knows it, so no job read:
+    // one upstream call.
+    const payload = await startJob(
       'createBackendStorage',
-      {
-        appId: APP,
-        environmentName: env,
-        resourceName: 'photos',
-        config: { bucketName: `photos-${env}`, permissions },
-      },
+      at(env, { resourceName: 'photos', config: { bucketName: `photos-${env}`, permissions } }),
+      'CreateBackendStorage',
       `${jobFields} storage { resourceName } environment { name }`,
     );
-    expect(res.errors).toBeUndefined();
-    const payload = res.data.createBackendStorage;
-    expect(payload.job).toMatchObject({
-      operation: 'CreateBackendStorage',
-      status: 'IN_PROGRESS',
-      state: 'IN_PROGRESS',
-      environmentName: env,
-    });
     expect(payload.storage).toEqual({ resourceName: 'photos' });
     expect(payload.environment).toEqual({ name: env });
-    // CreateBackendStorage does not answer the operation; the gateway knows it, so no job read.
-    expect(stack.calls()).toEqual({ CreateBackendStorage: 1 });
 
     const view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toEqual({
-      jobId: payload.job.jobId,
-      operation: 'CreateBackendStorage',
-      state: 'IN_PROGRESS',
-    });
     expect(view.storages).toEqual([]);
     expect(view.amplifyMetaConfig.storage).toEqual({});
   });
 
   it('after the job completes, config answers it and amplify-meta names the bucket', async () => {
     const env = await environmentWithStorage();
-    expect(await readStorage(env, 'photos')).toEqual({
-      resourceName: 'photos',
-      config: {
-        bucketName: `photos-bucket-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions,
-      },
-    });
+    expect(await readStorage(env, 'photos')).toEqual(s3Storage('photos', `photos-bucket-${env}`, permissions));
     const view = await environmentView(env);
     expect(view.storages).toEqual([{ resourceName: 'photos' }]);
-    expect(view.jobs.edges[0].node).toMatchObject({
-      operation: 'CreateBackendStorage',
-      state: 'COMPLETED',
-    });
+    expect(view.jobs.edges[0].node).toMatchObject({ operation: 'CreateBackendStorage', state: 'COMPLETED' });
     expect(view.amplifyMetaConfig.storage).toEqual({
       photos: {
         providerPlugin: 'awscloudformation',
@@ -171,203 +125,67 @@ describe('createBackendStorage', () => {
   });
 
   it('without a bucket name, the bucket is named after resource, app and environment', async () => {
-    const env = await freshEnvironment();
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'docs',
-      config: { permissions: { authenticated: ['READ'] } },
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
-    expect(await readStorage(env, 'docs')).toEqual({
-      resourceName: 'docs',
-      config: {
-        bucketName: `docs-d1todoapp00001-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions: { authenticated: ['READ'], unAuthenticated: [] },
-      },
-    });
+    const env = await environmentWith('createBackendStorage', { resourceName: 'docs', config: { permissions: { authenticated: ['READ'] } } });
+    expect(await readStorage(env, 'docs')).toEqual(
+      s3Storage('docs', `docs-d1todoapp00001-${env}`, { authenticated: ['READ'], unAuthenticated: [] }),
+    );
   });
 
   it('an environment takes several storages', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'videos',
-      config: { permissions },
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    await complete('createBackendStorage', at(env, { resourceName: 'videos', config: { permissions } }));
     const view = await environmentView(env);
     expect(view.storages).toEqual([{ resourceName: 'photos' }, { resourceName: 'videos' }]);
     expect(Object.keys(view.amplifyMetaConfig.storage)).toEqual(['photos', 'videos']);
   });
 
   it('a storage name already taken in the environment is refused', async () => {
-    const res = await mutate('createBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'todoappstorage',
-      config: { permissions },
-    });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'CreateBackendStorage',
-          column: 48,
-          path: 'createBackendStorage',
-          message: 'storage resource todoappstorage already exists in environment dev',
-        }),
-      ],
-    });
+    const res = await mutate('createBackendStorage', at('dev', { resourceName: 'todoappstorage', config: { permissions } }));
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('CreateBackendStorage', { column: 48, path: 'createBackendStorage', message: 'storage resource todoappstorage already exists in environment dev' }),
+    ]);
   });
 });
 
 describe('updateBackendStorage', () => {
   it('returns its job; after it completes the permissions are new, the bucket kept', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'photos',
-      config: {
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: [],
-        },
-      },
-    });
-    expect(res.errors).toBeUndefined();
-    expect(res.data.updateBackendStorage.job).toMatchObject({
-      operation: 'UpdateBackendStorage',
-      status: 'IN_PROGRESS',
-    });
-    expect((await environmentView(env)).jobs.edges[0].node).toEqual({
-      jobId: res.data.updateBackendStorage.job.jobId,
-      operation: 'UpdateBackendStorage',
-      state: 'IN_PROGRESS',
-    });
+    const allButUnauthenticated = { authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'], unAuthenticated: [] };
+    await startJob('updateBackendStorage', at(env, { resourceName: 'photos', config: { permissions: allButUnauthenticated } }), 'UpdateBackendStorage');
     expect((await readStorage(env, 'photos')).config.permissions).toEqual(permissions);
 
     await stack.emulator.advance(3000);
-    expect(await readStorage(env, 'photos')).toEqual({
-      resourceName: 'photos',
-      config: {
-        bucketName: `photos-bucket-${env}`,
-        imported: false,
-        serviceName: 'S3',
-        permissions: {
-          authenticated: ['READ', 'CREATE_AND_UPDATE', 'DELETE'],
-          unAuthenticated: [],
-        },
-      },
-    });
+    expect(await readStorage(env, 'photos')).toEqual(s3Storage('photos', `photos-bucket-${env}`, allButUnauthenticated));
     expect((await environmentView(env)).amplifyMetaConfig.storage.photos.output.BucketName).toBe(
       `photos-bucket-${env}`,
     );
   });
 
   it('an imported storage keeps its permissions outside Amplify: refused', async () => {
-    const env = await freshEnvironment();
-    await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      bucketName: 'acme-backups',
-    });
-    await stack.emulator.advance(3000);
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'acmebackups',
-      config: { permissions },
-    });
-    expect({ errors: res.errors }).toStrictEqual({
-      errors: [
-        upstreamError({
-          code: 'BAD_USER_INPUT',
-          awsErrorName: 'BadRequestException',
-          operation: 'UpdateBackendStorage',
-          column: 48,
-          path: 'updateBackendStorage',
-          message: 'Storage acmebackups is imported; its permissions are managed outside Amplify',
-        }),
-      ],
-    });
+    const env = await environmentWith('importBackendStorage', { bucketName: 'acme-backups' });
+    const res = await mutate('updateBackendStorage', at(env, { resourceName: 'acmebackups', config: { permissions } }));
+    expect(res.errors).toStrictEqual([
+      upstreamBadRequest('UpdateBackendStorage', { column: 48, path: 'updateBackendStorage', message: 'Storage acmebackups is imported; its permissions are managed outside Amplify' }),
+    ]);
   });
 
   it('a storage the environment does not have is NOT_FOUND', async () => {
-    const res = await mutate('updateBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      resourceName: 'nosuchstorage',
-      config: { permissions },
-    });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "UpdateBackendStorage",
-              "requestId": Any<String>,
-              "resourceType": "storage",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "storage resource nosuchstorage not found in environment dev",
-            "path": [
-              "updateBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    const res = await mutate('updateBackendStorage', at('dev', { resourceName: 'nosuchstorage', config: { permissions } }));
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('UpdateBackendStorage', 'storage', { column: 48, path: 'updateBackendStorage', message: 'storage resource nosuchstorage not found in environment dev' }),
+    ]);
   });
 });
 
 describe('importBackendStorage', () => {
   it('imports a bucket ListS3Buckets names; after the job it is imported storage', async () => {
     const buckets = await bucketNames();
-    expect(buckets).toEqual(
-      expect.arrayContaining([
-        'acme-logs',
-        'acme-media-assets',
-        'acme-backups',
-        'shared-static-site',
-      ]),
-    );
+    expect(buckets).toEqual(expect.arrayContaining(['acme-logs', 'acme-media-assets', 'acme-backups', 'shared-static-site']));
     const env = await freshEnvironment();
-    const res = await mutate(
-      'importBackendStorage',
-      { appId: APP, environmentName: env, bucketName: 'acme-logs' },
-      `job { jobId operation status environmentName } environment { name }`,
-    );
-    expect(res.errors).toBeUndefined();
-    expect(res.data.importBackendStorage).toMatchObject({
-      job: { operation: 'ImportBackendStorage', status: 'IN_PROGRESS', environmentName: env },
-      environment: { name: env },
-    });
-    expect((await environmentView(env)).jobs.edges[0].node).toMatchObject({
-      jobId: res.data.importBackendStorage.job.jobId,
-      operation: 'ImportBackendStorage',
-    });
+    const payload = await startJob('importBackendStorage', at(env, { bucketName: 'acme-logs' }), 'ImportBackendStorage', `${jobFields} environment { name }`);
+    expect(payload.environment).toEqual({ name: env });
 
-    await stack.emulator.advance(3000);
-    const view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.storages).toEqual([{ resourceName: 'acmelogs' }]);
     expect(view.amplifyMetaConfig.storage).toEqual({
       acmelogs: {
@@ -377,52 +195,14 @@ describe('importBackendStorage', () => {
         output: { BucketName: 'acme-logs', Region: 'us-east-1' },
       },
     });
-    expect(await readStorage(env, 'acmelogs')).toEqual({
-      resourceName: 'acmelogs',
-      config: {
-        bucketName: 'acme-logs',
-        imported: true,
-        serviceName: 'S3',
-        permissions: null,
-      },
-    });
+    expect(await readStorage(env, 'acmelogs')).toEqual(s3Storage('acmelogs', 'acme-logs', null, true));
   });
 
   it('a bucket that does not exist is NOT_FOUND', async () => {
-    const res = await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: 'dev',
-      bucketName: 'no-such-bucket',
-    });
-    expect({ errors: res.errors }).toMatchInlineSnapshot(
-      { errors: [{ extensions: { requestId: expect.any(String) } }] },
-      `
-      {
-        "errors": [
-          {
-            "extensions": {
-              "awsErrorName": "NotFoundException",
-              "code": "NOT_FOUND",
-              "operation": "ImportBackendStorage",
-              "requestId": Any<String>,
-              "resourceType": "bucket",
-              "serviceName": "AmplifyBackend",
-            },
-            "locations": [
-              {
-                "column": 48,
-                "line": 1,
-              },
-            ],
-            "message": "Bucket no-such-bucket not found",
-            "path": [
-              "importBackendStorage",
-            ],
-          },
-        ],
-      }
-    `,
-    );
+    const res = await mutate('importBackendStorage', at('dev', { bucketName: 'no-such-bucket' }));
+    expect(res.errors).toStrictEqual([
+      upstreamNotFound('ImportBackendStorage', 'bucket', { column: 48, path: 'importBackendStorage', message: 'Bucket no-such-bucket not found' }),
+    ]);
     expect(stack.calls()).toEqual({ ImportBackendStorage: 1 });
   });
 });
@@ -430,62 +210,29 @@ describe('importBackendStorage', () => {
 describe('deleteBackendStorage', () => {
   it('returns its job; after it completes the storage is gone, from amplify-meta too', async () => {
     const env = await environmentWithStorage();
-    const res = await mutate('deleteBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'photos',
-    });
-    expect(res.errors).toBeUndefined();
-    expect(res.data.deleteBackendStorage.job).toMatchObject({
-      operation: 'DeleteBackendStorage',
-      status: 'IN_PROGRESS',
-    });
-    let view = await environmentView(env);
-    expect(view.jobs.edges[0].node).toMatchObject({
-      jobId: res.data.deleteBackendStorage.job.jobId,
-      operation: 'DeleteBackendStorage',
-    });
-    expect(view.storages).toEqual([{ resourceName: 'photos' }]);
+    await startJob('deleteBackendStorage', at(env, { resourceName: 'photos' }), 'DeleteBackendStorage');
+    expect((await environmentView(env)).storages).toEqual([{ resourceName: 'photos' }]);
 
-    await stack.emulator.advance(3000);
-    view = await environmentView(env);
+    const view = await afterJobs(env);
     expect(view.storages).toEqual([]);
     expect(view.amplifyMetaConfig.storage).toEqual({});
     expect(await readStorage(env, 'photos')).toBeNull();
   });
 
   it('deleting imported storage leaves its bucket in the account', async () => {
-    const env = await freshEnvironment();
-    await mutate('importBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      bucketName: 'shared-static-site',
-    });
-    await stack.emulator.advance(3000);
-    const res = await mutate('deleteBackendStorage', {
-      appId: APP,
-      environmentName: env,
-      resourceName: 'sharedstaticsite',
-    });
-    expect(res.errors).toBeUndefined();
-    await stack.emulator.advance(3000);
+    const env = await environmentWith('importBackendStorage', { bucketName: 'shared-static-site' });
+    await complete('deleteBackendStorage', at(env, { resourceName: 'sharedstaticsite' }));
     expect((await environmentView(env)).storages).toEqual([]);
     expect(await bucketNames()).toContain('shared-static-site');
   });
 });
 
 describe('inputs are checked before any upstream call', () => {
-  // Each refused with exactly this one error, before any upstream call.
-  const refused: { name: string; mutation: string; input: Record<string, unknown>; error: Refusal }[] = [
+  itRefuses([
     {
       name: 'a new resourceName with a dash',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'my-storage',
-        config: { permissions },
-      },
+      input: at('dev', { resourceName: 'my-storage', config: { permissions } }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.resourceName',
@@ -497,11 +244,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'a bucket name with a slash',
       mutation: 'importBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        bucketName: 'acme/logs',
-      },
+      input: at('dev', { bucketName: 'acme/logs' }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.bucketName',
@@ -513,12 +256,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'an empty bucket name',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'newstorage',
-        config: { bucketName: '', permissions },
-      },
+      input: at('dev', { resourceName: 'newstorage', config: { bucketName: '', permissions } }),
       error: {
         code: 'BAD_USER_INPUT',
         field: 'input.config.bucketName',
@@ -530,12 +268,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'a permission that does not exist',
       mutation: 'updateBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'todoappstorage',
-        config: { permissions: { authenticated: ['READ', 'WRITE'] } },
-      },
+      input: at('dev', { resourceName: 'todoappstorage', config: { permissions: { authenticated: ['READ', 'WRITE'] } } }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
@@ -545,12 +278,7 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'permissions without the required authenticated list',
       mutation: 'createBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'newstorage',
-        config: { permissions: { unAuthenticated: ['READ'] } },
-      },
+      input: at('dev', { resourceName: 'newstorage', config: { permissions: { unAuthenticated: ['READ'] } } }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
@@ -560,55 +288,40 @@ describe('inputs are checked before any upstream call', () => {
     {
       name: 'an update without its required config',
       mutation: 'updateBackendStorage',
-      input: {
-        appId: APP,
-        environmentName: 'dev',
-        resourceName: 'todoappstorage',
-      },
+      input: at('dev', { resourceName: 'todoappstorage' }),
       error: {
         code: 'BAD_USER_INPUT',
         column: 10,
         message: 'Variable "$input" got invalid value at "input"; Field "config" of required type "UpdateBackendStorageConfigInput!" was not provided.',
       },
     },
-  ];
-  it.each(refused.map((row) => [row.name, row] as const))('%s', async (_, { mutation, input, error }) => {
-    const res = await mutate(mutation, input);
-    expect(res.errors).toStrictEqual(refusal(error));
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('a service that does not exist, written inline', async () => {
-    const res = await stack.graphql(`mutation {
+    {
+      name: 'a service that does not exist, written inline',
+      query: `mutation {
       deleteBackendStorage(input: {
         appId: "${APP}", environmentName: "dev", resourceName: "todoappstorage", serviceName: GCS
       }) {
         job { jobId }
       }
-    }`);
-    expect(res.errors).toStrictEqual([
-      graphqlError({
+    }`,
+      error: {
         code: 'GRAPHQL_VALIDATION_FAILED',
         column: 103,
         line: 3,
         message: 'Value "GCS" does not exist in "StorageService" enum.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
-
-  it('an import without a bucket name, written inline', async () => {
-    const res = await stack.graphql(`mutation {
+      },
+    },
+    {
+      name: 'an import without a bucket name, written inline',
+      query: `mutation {
       importBackendStorage(input: { appId: "${APP}", environmentName: "dev" }) { job { jobId } }
-    }`);
-    expect(res.errors).toStrictEqual([
-      graphqlError({
+    }`,
+      error: {
         code: 'GRAPHQL_VALIDATION_FAILED',
         column: 35,
         line: 2,
         message: 'Field "ImportBackendStorageInput.bucketName" of required type "String!" was not provided.',
-      }),
-    ]);
-    expect(stack.calls()).toEqual({});
-  });
+      },
+    },
+  ]);
 });

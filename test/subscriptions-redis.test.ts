@@ -1,8 +1,7 @@
-import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/server.js';
 import type { Gateway } from '../src/server.js';
-import { fakeCredentials, until } from './helpers.js';
+import { startStorageJobUpstream, until } from './helpers.js';
 import { startRedisInstances, startRedisServer, type RedisServer } from './helpers-redis.js';
 
 // Two gateway instances on one real Redis: a redis-server of the tests' own.
@@ -48,13 +47,9 @@ const polls = (g: Gateway) => g.jobs.stats().polls;
 
 /** Lease scripts run on the tests' Redis so far (every acquire and renewal is one EVAL). */
 async function leaseCalls() {
-  const client = redis.client();
-  try {
-    const stats = await client.info('commandstats');
-    return Number(/^cmdstat_eval:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
-  } finally {
-    client.disconnect();
-  }
+  await using client = redis.client();
+  const stats = await client.info('commandstats');
+  return Number(/^cmdstat_eval:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
 }
 
 describe('two gateway instances on one Redis', () => {
@@ -90,17 +85,8 @@ describe('two gateway instances on one Redis', () => {
     await a.gateway.stop({ abandonLeases: true });
     expect((await endOfA).done).toBe(true);
     const evalsAtDeath = await leaseCalls();
-    const sdk = new AmplifyBackendClient({ endpoint: emulator.url, region: 'us-east-1', credentials: fakeCredentials });
-    const started = await sdk.send(
-      new CreateBackendStorageCommand({
-        AppId: APP,
-        BackendEnvironmentName: 'dev',
-        ResourceName: 'afterdeath',
-        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
-      }),
-    );
-    sdk.destroy();
-    expect((await onB.next()).value?.data?.backendJobs).toEqual({ jobId: started.JobId, state: 'IN_PROGRESS' });
+    const jobId = await startStorageJobUpstream(emulator.url, 'afterdeath');
+    expect((await onB.next()).value?.data?.backendJobs).toEqual({ jobId, state: 'IN_PROGRESS' });
     expect(b.gateway.jobs.stats().pollers).toBe(1);
     // Within the lease time, counted in B's tries (one every quarter lease, each an EVAL, B being the
     // only instance left): at most two leases' worth of tries from A's death to B's event.
@@ -116,13 +102,11 @@ describe('two gateway instances on one Redis', () => {
       query: `subscription { backendJob(appId: "${APP}", environmentName: "dev", jobId: "${jobId}") { state } }`,
     });
     await onA.next();
-    const look = redis.client();
-    try {
+    {
+      await using look = redis.client();
       expect(await look.keys(`${prefix}lease:*`)).toHaveLength(1);
       await a.gateway.stop();
       expect(await look.keys(`${prefix}lease:*`)).toEqual([]);
-    } finally {
-      look.disconnect();
     }
   });
 });

@@ -1,26 +1,20 @@
-import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createManualScheduler, createWsClients, fakeCredentials, readEvents, type Stack, startStack, startStorageJob, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { readEvents, type Stack, startStorageJob, startStorageJobUpstream, until } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
 const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
 
 let stack: Stack;
-let scheduler: ReturnType<typeof createManualScheduler>;
-const ws = createWsClients();
-const connect = ws.connect;
+let scheduler: ManualScheduler;
+const stacks = useScheduledStack();
+const connect = stacks.ws.connect;
 
 async function start() {
-  scheduler = createManualScheduler();
-  stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
-  const url = await stack.gateway.start(0);
-  return url.replace('http://', 'ws://');
+  const started = await stacks.start({ gateway: { jobPolling: polling } });
+  ({ stack, scheduler } = started);
+  return started.url;
 }
-
-afterEach(async () => {
-  await ws.disposeAll();
-  await stack?.stop();
-});
 
 const jobFields = 'jobId operation status state isDone';
 const jobSubscription = (jobId: string, env = 'dev') =>
@@ -29,14 +23,19 @@ const jobSubscription = (jobId: string, env = 'dev') =>
 const watchers = () => stack.gateway.jobs.stats();
 const clientSubscriptions = () => stack.gateway.subscriptions().clients;
 
+/** A new client's subscription to a job, once the gateway watches it and has polled it once. */
+async function subscribed(url: string, jobId: string) {
+  const events = connect(url).iterate({ query: jobSubscription(jobId) });
+  await until(() => watchers().subscribers === 1, 'the subscription');
+  await scheduler.advance(0);
+  return events;
+}
+
 describe('backendJob over graphql-ws', () => {
   it('emits the job at once, again when it completes, then completes', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     expect((await events.next()).value).toEqual({
       data: { backendJob: { jobId, operation: 'CreateBackendStorage', status: 'IN_PROGRESS', state: 'IN_PROGRESS', isDone: false } },
     });
@@ -52,9 +51,7 @@ describe('backendJob over graphql-ws', () => {
 
   it('answers an unknown job with NOT_FOUND, then completes', async () => {
     const url = await start();
-    const events = connect(url).iterate({ query: jobSubscription('no-such-job') });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, 'no-such-job');
 
     const first = await events.next();
     expect(first.value).toMatchObject({
@@ -79,7 +76,7 @@ describe('backendJob over graphql-ws', () => {
       await scheduler.advance(polling.maxIntervalMs);
       for (const s of streams) expect((await s.next()).value?.data?.backendJob.state).toBe('COMPLETED');
       const calls = stack.calls();
-      await ws.disposeAll();
+      await stacks.ws.disposeAll();
       await stack.stop();
       return calls;
     }
@@ -92,9 +89,7 @@ describe('backendJob over graphql-ws', () => {
   it('backs off while nothing changes and polls at once after a mutation through the gateway', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     await events.next();
     stack.resetCalls();
 
@@ -149,22 +144,13 @@ describe('backendJobs over graphql-ws', () => {
     await until(() => watchers().subscribers === 1, 'the subscription');
     await scheduler.advance(0);
 
-    const sdk = new AmplifyBackendClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: fakeCredentials });
-    const started = await sdk.send(
-      new CreateBackendStorageCommand({
-        AppId: APP,
-        BackendEnvironmentName: 'dev',
-        ResourceName: 'outside',
-        ResourceConfig: { ServiceName: 'S3', Permissions: { Authenticated: ['READ'] } },
-      }),
-    );
-    sdk.destroy();
+    const jobId = await startStorageJobUpstream(stack.emulator.url, 'outside');
     await scheduler.advance(polling.maxIntervalMs);
-    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: started.JobId, state: 'IN_PROGRESS' });
+    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId, state: 'IN_PROGRESS' });
 
     await stack.emulator.advance(3000);
     await scheduler.advance(polling.maxIntervalMs);
-    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId: started.JobId, state: 'COMPLETED' });
+    expect((await events.next()).value?.data?.backendJobs).toMatchObject({ jobId, state: 'COMPLETED' });
   });
 
   it('sends the jobs still running at once, then new jobs started through the gateway', async () => {
@@ -235,9 +221,7 @@ describe('shutdown', () => {
   it('completes open subscriptions and stops every poller', async () => {
     const url = await start();
     const jobId = await startStorageJob(stack, 'photos');
-    const events = connect(url).iterate({ query: jobSubscription(jobId) });
-    await until(() => watchers().subscribers === 1, 'the subscription');
-    await scheduler.advance(0);
+    const events = await subscribed(url, jobId);
     await events.next();
 
     await stack.gateway.stop();

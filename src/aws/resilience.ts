@@ -15,7 +15,13 @@ export interface ResilienceOptions {
   breakerMinCalls?: number;
   /** How long an open circuit fails fast before a trial call. @default 10000 */
   breakerResetMs?: number;
+  /** The clock breakerResetMs is measured on; tests pass one they advance. @default Date.now */
+  now?: () => number;
 }
+
+// opossum half-opens on a setTimeout of its own, which no test clock can move: its timer is
+// pushed out of reach (the longest a Node timer takes) and the reset measured on `now` instead.
+const NEVER = 2 ** 31 - 1;
 
 // Only AmplifyBackend's own failures count: a request it refused, one never sent, or one its
 // caller gave up on says nothing about its health (opossum counts a filtered error as a success).
@@ -44,31 +50,45 @@ export function createResilience(options: ResilienceOptions = {}) {
     maxWaitingPerClient: options.maxQueuePerClient ?? 500,
   });
   const resetMs = options.breakerResetMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  let openedAt = 0;
   // A circuit that closes starts counting afresh, on a new breaker: opossum keeps the failures
-  // that opened it in its 10 s window, and one failure after recovery would open it again.
-  const newBreaker = (): CircuitBreaker => {
+  // that opened it in its 10 s window, and one failure after recovery would open it again. The
+  // one that half-opens is new too, built in that state: opossum has no other way in.
+  const newBreaker = (state?: { closed: false; halfOpen: true }): CircuitBreaker => {
     const fresh = new CircuitBreaker((run: () => Promise<unknown>) => run(), {
       timeout: false,
       errorThresholdPercentage: options.breakerErrorPercent ?? 50,
       volumeThreshold: options.breakerMinCalls ?? 10,
-      resetTimeout: resetMs,
+      resetTimeout: NEVER,
       rollingCountTimeout: 10_000,
       errorFilter: isNotUpstreamFault,
+      ...(state && { state }),
     });
-    // Only the current breaker can close: shutdown() removes a breaker's listeners.
-    fresh.once('close', () => {
-      breaker = newBreaker();
-      fresh.shutdown();
+    fresh.on('open', () => {
+      openedAt = now();
     });
+    // Only the current breaker can close or half-open: shutdown() removes a breaker's listeners.
+    fresh.once('close', () => replace(newBreaker()));
     return fresh;
   };
   let breaker = newBreaker();
+  const replace = (next: CircuitBreaker) => {
+    const old = breaker;
+    breaker = next;
+    old.shutdown();
+  };
+  /** The breaker, half-opened first once the open one has waited resetMs. */
+  const current = () => {
+    if (breaker.opened && now() - openedAt >= resetMs) replace(newBreaker({ closed: false, halfOpen: true }));
+    return breaker;
+  };
 
   return {
     async run<T>(operation: string, call: () => Promise<T>, runOptions: RunOptions = {}): Promise<T> {
       const guarded = async () => {
         try {
-          return (await breaker.fire(call)) as T;
+          return (await current().fire(call)) as T;
         } catch (error) {
           // Half open, calls beside the trial call are refused too, with breaker.opened false.
           if (CircuitBreaker.isOurError(error as Error)) {
@@ -91,7 +111,10 @@ export function createResilience(options: ResilienceOptions = {}) {
         );
       }
     },
-    state: (): 'closed' | 'open' | 'halfOpen' => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed'),
+    state: (): 'closed' | 'open' | 'halfOpen' => {
+      const { opened, halfOpen } = current();
+      return opened ? 'open' : halfOpen ? 'halfOpen' : 'closed';
+    },
     inFlight: () => queue.active(),
     queued: () => queue.waiting(),
     shutdown: () => breaker.shutdown(),

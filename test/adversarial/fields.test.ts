@@ -1,17 +1,3 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import {
-  assertProperty,
-  checkAnswer,
-  checkUpstream,
-  fuzzParams,
-  fuzzTimeout,
-  useFuzzStack,
-  mayCause,
-  type Answer,
-} from '../helpers-adversarial.js';
-import { requestFor, rootFields, segment, takesPathSegments, type GeneratedRequest, type RootField } from './arbitraries.js';
-
 // Every root query and mutation field, with every ID and String argument (and every string of every
 // mutation input) generated: hostile strings, demo names that reach upstream, global ids of random
 // parts, lists of thousands. Three properties per field, so that one bug does not hide another:
@@ -21,14 +7,20 @@ import { requestFor, rootFields, segment, takesPathSegments, type GeneratedReque
 // - the same with path segments only (dot segments beside route words), tried more often;
 // - answered: a well-formed answer that blames the client (no 5xx, no UPSTREAM_*, no masked error),
 //   and a circuit breaker still closed.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  assertProperty, checkAnswer, checkUpstream, fuzzParams,
+  fuzzTimeout, useFuzzStack, mayCause, type Answer,
+} from '../helpers-adversarial.js';
+import { requestFor, rootFields, segment, takesPathSegments, type GeneratedRequest, type RootField } from './arbitraries.js';
 
 const stack = useFuzzStack();
-const guard = stack.guard;
 
 async function send(root: RootField, request: GeneratedRequest): Promise<Answer> {
   await stack.fuzz.prepare();
   const answer = await stack.fuzz.send({ body: JSON.stringify({ query: request.query, variables: request.variables }) });
-  await guard.check();
+  await stack.guard.check();
   return answer;
 }
 

@@ -1,27 +1,15 @@
-import fc from 'fast-check';
-import { beforeAll, it } from 'vitest';
-import {
-  assertProperty,
-  adminHeaders,
-  checkAnswer,
-  fuzzParams,
-  fuzzTimeout,
-  useFuzzStack,
-  isObject,
-  labelled,
-  probeQuery,
-  rawHttp,
-  writesIn,
-  type Answer,
-} from '../helpers-adversarial.js';
-import { anyString, shorten } from './arbitraries.js';
-
 // Whole HTTP requests generated: bodies that are not objects, batches of junk, GET with junk query
 // strings, wrong content types, over a real socket. Every answer is a well-formed GraphQL response
 // (a list of them for a batch) or a 4xx that says what is wrong; no 5xx, nothing written upstream.
+import fc from 'fast-check';
+import { beforeAll, it } from 'vitest';
+import {
+  assertProperty, adminHeaders, checkAnswer, fuzzParams, fuzzTimeout, useFuzzStack,
+  isObject, labelled, nextEventData, probeQuery, rawHttp, writesIn, type Answer,
+} from '../helpers-adversarial.js';
+import { anyString, shorten } from './arbitraries.js';
 
 const stack = useFuzzStack();
-const guard = stack.guard;
 let url: string;
 
 beforeAll(async () => {
@@ -167,24 +155,13 @@ const anyRequests = fc
 
 /** The `data:` payloads of a complete event stream. */
 function events(answer: Answer): Answer[] {
-  return answer.text
-    .split('\n\n')
-    .filter((block) => /^event: next/m.test(block))
-    .map((block) => ({
-      ...answer,
-      contentType: 'application/json',
-      text: block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5))
-        .join('\n'),
-    }));
+  return nextEventData(answer.text).map((text) => ({ ...answer, contentType: 'application/json', text }));
 }
 
 async function attack(req: HttpRequest) {
   await stack.fuzz.prepare();
   const answer = await rawHttp(url, req);
-  await guard.check();
+  await stack.guard.check();
   let batch = false;
   try {
     batch = Array.isArray(JSON.parse(req.body ?? ''));

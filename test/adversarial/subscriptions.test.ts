@@ -1,24 +1,16 @@
-import fc from 'fast-check';
-import { it } from 'vitest';
-import {
-  assertProperty,
-  adminHeaders,
-  checkAnswer,
-  checkUpstream,
-  fuzzParams,
-  fuzzTimeout,
-  useFuzzStack,
-  type Answer,
-} from '../helpers-adversarial.js';
-import { requestFor, rootFields, segment, type GeneratedRequest, type RootField } from './arbitraries.js';
-
 // Every root subscription field, its arguments generated as for queries, over SSE: the answer or
 // each event is well-formed and blames the client, the pollers it starts reach upstream only
 // through the operations a job watch may cause, each at its own path, and the process stays up.
 // Pollers run on the manual scheduler: a run subscribes, lets the first poll happen, and leaves.
+import fc from 'fast-check';
+import { it } from 'vitest';
+import {
+  assertProperty, adminHeaders, checkAnswer, checkUpstream,
+  fuzzParams, fuzzTimeout, nextEventData, useFuzzStack, type Answer,
+} from '../helpers-adversarial.js';
+import { requestFor, rootFields, segment, type GeneratedRequest, type RootField } from './arbitraries.js';
 
 const stack = useFuzzStack();
-const guard = stack.guard;
 
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -52,18 +44,7 @@ async function subscribe(request: GeneratedRequest): Promise<Answer[]> {
   await turns(20);
   if (!ended) await reader.cancel();
   await reading.catch(() => undefined);
-  return text
-    .split('\n\n')
-    .filter((block) => /^event: next/m.test(block))
-    .map((block) => ({
-      status: res.status,
-      contentType: 'application/json',
-      text: block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5))
-        .join('\n'),
-    }));
+  return nextEventData(text).map((data) => ({ status: res.status, contentType: 'application/json', text: data }));
 }
 
 const fields = rootFields.filter((f) => f.kind === 'subscription').map((f) => [f.name, f] as const);
@@ -71,7 +52,7 @@ const fields = rootFields.filter((f) => f.kind === 'subscription').map((f) => [f
 async function attack(root: RootField, request: GeneratedRequest, check: 'contained' | 'answered') {
   await stack.fuzz.prepare();
   const answers = await subscribe(request);
-  await guard.check();
+  await stack.guard.check();
   if (check === 'answered') {
     for (const answer of answers) checkAnswer(answer);
     if (stack.fuzz.circuit() !== 'closed') throw new Error(`the circuit breaker is ${stack.fuzz.circuit()} after this subscription`);

@@ -20,6 +20,7 @@ import {
   writesIn,
   type FuzzStack,
 } from '../helpers-adversarial.js';
+import { deferred } from '../helpers.js';
 import { anyString, shorten } from './arbitraries.js';
 
 // Random graphql-ws frames in random order over a real socket: connection_init with junk payloads,
@@ -222,32 +223,8 @@ async function converse(url: string, frames: Frame[]): Promise<Received> {
     while (!received.close && !condition()) await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stalled]);
   }
 
-  try {
-    for (const f of frames) {
-      if (received.close) break;
-      let message: any;
-      try {
-        message = JSON.parse(f.data.toString('utf8'));
-      } catch {
-        message = undefined;
-      }
-      const id = isObject(message) && typeof message.id === 'string' && message.id !== '' ? message.id : undefined;
-      const subscription = /^\s*subscription\b/.test(String(message?.payload?.query));
-      if (id && message.type === 'subscribe') {
-        // The server answers each subscribe it takes with complete or error.
-        pending.set(id, (pending.get(id) ?? 0) + 1);
-        if (subscription) subscriptions.add(id);
-      }
-      // A complete from the client ends its operation without an answer.
-      if (id && message.type === 'complete') pending.set(id, 0);
-      socket.send(f.data, { binary: f.binary });
-      // A client waits for connection_ack before it subscribes; this one too, once it has sent an init.
-      if (!f.binary && message?.type === 'connection_init') await until(() => received.messages.some((m) => m.type === 'connection_ack'));
-      if (f.wait && id && !subscription) await until(() => (pending.get(id) ?? 0) <= 0);
-    }
-    if (!received.close) socket.send(JSON.stringify({ type: 'ping', payload: { last: true } }));
-    await until(() => ponged && [...pending.values()].every((n) => n <= 0));
-  } finally {
+  // However the exchange ends: no timer left, and the socket gone before the next run.
+  await using _left = deferred(async () => {
     clearTimeout(timer);
     if (socket.readyState !== WebSocket.CLOSED) {
       leaving = true;
@@ -255,7 +232,31 @@ async function converse(url: string, frames: Frame[]): Promise<Received> {
       socket.terminate();
       await closed;
     }
+  });
+  for (const f of frames) {
+    if (received.close) break;
+    let message: any;
+    try {
+      message = JSON.parse(f.data.toString('utf8'));
+    } catch {
+      message = undefined;
+    }
+    const id = isObject(message) && typeof message.id === 'string' && message.id !== '' ? message.id : undefined;
+    const subscription = /^\s*subscription\b/.test(String(message?.payload?.query));
+    if (id && message.type === 'subscribe') {
+      // The server answers each subscribe it takes with complete or error.
+      pending.set(id, (pending.get(id) ?? 0) + 1);
+      if (subscription) subscriptions.add(id);
+    }
+    // A complete from the client ends its operation without an answer.
+    if (id && message.type === 'complete') pending.set(id, 0);
+    socket.send(f.data, { binary: f.binary });
+    // A client waits for connection_ack before it subscribes; this one too, once it has sent an init.
+    if (!f.binary && message?.type === 'connection_init') await until(() => received.messages.some((m) => m.type === 'connection_ack'));
+    if (f.wait && id && !subscription) await until(() => (pending.get(id) ?? 0) <= 0);
   }
+  if (!received.close) socket.send(JSON.stringify({ type: 'ping', payload: { last: true } }));
+  await until(() => ponged && [...pending.values()].every((n) => n <= 0));
   return received;
 }
 
