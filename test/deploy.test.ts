@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { operationNames } from '../src/aws/client.js';
 import { loadConfig } from '../src/config.js';
 import { dockerIgnores, envOf, loadYamlDocuments, parseDockerfile } from './helpers-deploy.js';
+import { readmeExample } from './helpers-readme.js';
 
 // What can be checked of the Dockerfile and the Kubernetes example without Docker or a cluster.
 // Building and running what they describe is in production.slow.test.ts.
@@ -177,9 +178,7 @@ describe('the IAM policies', () => {
   });
 
   it('is printed in the README as in the files', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('### IAM policy'), readme.indexOf('### What was run here'));
-    const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
-    expect(blocks).toEqual([readFileSync('deploy/iam-policy.json', 'utf8'), readFileSync('deploy/iam-policy-read-only.json', 'utf8')]);
+    expect(readmeExample('iam-policy').map((b) => b.body)).toEqual([readFileSync('deploy/iam-policy.json', 'utf8')]);
+    expect(readmeExample('iam-policy-read-only').map((b) => b.body)).toEqual([readFileSync('deploy/iam-policy-read-only.json', 'utf8')]);
   });
 });

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envOf, loadYamlDocuments, parseDockerfile, type Stage } from './helpers-deploy.js';
+import { readmeExample, shellCommands } from './helpers-readme.js';
 
 // SLOW (about a minute: a TypeScript build and an `npm ci --omit=dev` from the warm npm cache).
 //
@@ -118,6 +119,18 @@ describe('slow: the Dockerfile replayed, and its CMD (node dist/main.js) run fro
   afterAll(() => {
     if (gateway?.exitCode === null) gateway.kill('SIGKILL');
     if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("runs the README's production commands: the Dockerfile's steps are those, with flags for an image", () => {
+    const [block] = readmeExample('production-build');
+    expect(shellCommands(block!.body)).toEqual(['npm ci && npm run build', 'npm ci --omit=dev', 'node dist/main.js']);
+    const steps = parseDockerfile().flatMap((stage) => stage.instructions.filter((i) => i.name === 'RUN' || i.name === 'CMD'));
+    expect(steps.map((i) => (i.name === 'CMD' ? i.args.join(' ') : i.text))).toEqual([
+      'npm ci --ignore-scripts --no-audit --no-fund',
+      'npm run build',
+      'npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force',
+      'node dist/main.js',
+    ]);
   });
 
   it('built everything the run stage copies from the build stage', () => {
