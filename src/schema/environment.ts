@@ -1,3 +1,5 @@
+import type { Context } from '../context.js';
+import type { EnvironmentKey } from '../keys.js';
 import {
   amplifyMetaConfig,
   amplifyMetaConfigRaw,
@@ -15,7 +17,7 @@ import {
   storage,
   storages,
 } from '../resolvers/environment.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import { connectionArgs } from './connection.js';
 import { BackendJobConnection } from './job.js';
 import { appKeyArgs, environmentKeyFields, keyPart } from './key-fields.js';
@@ -26,6 +28,13 @@ import { keyId, parseKeyId } from './node-id.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { newEnvironmentName } from './validation.js';
 
+/** A JSON object GetBackend sends as a string, parsed; null when the service sends none. */
+const parsedJson = (
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, EnvironmentKey>,
+  description: string,
+  resolve: (env: EnvironmentKey, ctx: Context) => Promise<Record<string, unknown> | null>,
+) => t.field({ type: 'JSON', nullable: true, description, resolve: (e, _a, ctx) => resolve(e, ctx) });
+
 builder.node(BackendEnvironment, {
   description: 'A backend environment of an app, with its API, auth and storage resources.',
   id: { resolve: (e) => keyId(e.appId, e.environmentName) },
@@ -34,23 +43,13 @@ builder.node(BackendEnvironment, {
     appId: t.exposeID('appId'),
     name: t.exposeString('environmentName'),
     app: t.field({ type: App, resolve: (e) => ({ appId: e.appId }) }),
-    amplifyMetaConfig: t.field({
-      type: 'JSON',
-      nullable: true,
-      description: 'The amplify-meta of the environment, parsed.',
-      resolve: (e, _a, ctx) => amplifyMetaConfig(e, ctx),
-    }),
+    amplifyMetaConfig: parsedJson(t, 'The amplify-meta of the environment, parsed.', amplifyMetaConfig),
     amplifyMetaConfigRaw: t.string({
       nullable: true,
       description: 'The amplify-meta of the environment, as the service sends it (a JSON string).',
       resolve: (e, _a, ctx) => amplifyMetaConfigRaw(e, ctx),
     }),
-    featureFlags: t.field({
-      type: 'JSON',
-      nullable: true,
-      description: 'The Amplify feature flags of the environment, parsed.',
-      resolve: (e, _a, ctx) => featureFlags(e, ctx),
-    }),
+    featureFlags: parsedJson(t, 'The Amplify feature flags of the environment, parsed.', featureFlags),
     apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => apis(e, ctx) }),
     api: childByKey(t, BackendApi, { resourceName: 'String' }, api),
     auth: t.field({
