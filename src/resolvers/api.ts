@@ -3,7 +3,7 @@ import { toApiConfig, toApiModels } from '../aws/map.js';
 import type { Context } from '../context.js';
 import { upstreamContractError } from '../errors.js';
 import { resourceWire, type ResourceKey } from '../keys.js';
-import { readConfig, withConfig, writeResource } from './resource.js';
+import { configWrite, readConfig, writeResource } from './resource.js';
 
 export type ApiConfigInput = OperationInput<'CreateBackendAPI'>['resourceConfig'];
 
@@ -20,11 +20,9 @@ export function parseModels(text: string | undefined) {
   }
 }
 
-export const createBackendApi = (input: ResourceKey & { config: ApiConfigInput }, ctx: Context) =>
-  writeResource('CreateBackendAPI', input, withConfig(input), ctx);
+export const createBackendApi = configWrite('CreateBackendAPI');
 
-export const updateBackendApi = (input: ResourceKey & { config: ApiConfigInput | null }, ctx: Context) =>
-  writeResource('UpdateBackendAPI', input, withConfig(input), ctx);
+export const updateBackendApi = configWrite('UpdateBackendAPI');
 
 export const deleteBackendApi = (input: ResourceKey, ctx: Context) =>
   writeResource('DeleteBackendAPI', input, resourceWire(input), ctx);

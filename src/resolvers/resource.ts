@@ -11,9 +11,6 @@ export async function readConfig<Sdk, Model>(read: Promise<{ resourceConfig?: Sd
   return resourceConfig ? toModel(resourceConfig) : null;
 }
 
-/** The input of a write that sends a resource's key and its new config. */
-export const withConfig = <Config>(input: ResourceKey & { config: Config }) => ({ ...resourceWire(input), resourceConfig: input.config });
-
 /** The operations that write one resource of an environment, or import one (which names none). */
 type ResourceWrite = Extract<
   OperationName,
@@ -39,3 +36,16 @@ export async function writeResource<O extends ResourceWrite>(
     job: startedJob(jobFromResponse({ operation, ...out }, key.environmentName), ctx),
   };
 }
+
+/** The operations that send a resource's key and its new config. */
+type ConfigWrite = Extract<ResourceWrite, `${'Create' | 'Update'}${string}`>;
+
+/** A create or update of one resource: `operation` with the resource's key and its new config. */
+export const configWrite =
+  <O extends ConfigWrite>(operation: O) =>
+  (input: ResourceKey & { config: OperationInput<O>['resourceConfig'] }, ctx: Context) => {
+    // Each of these operations takes the key and `resourceConfig`, and nothing else is required;
+    // TypeScript cannot follow the config's type through a generic operation.
+    const wire = { ...resourceWire(input), resourceConfig: input.config } as OperationInput<O>;
+    return writeResource(operation, input, wire, ctx);
+  };

@@ -14,7 +14,7 @@ import { builder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendApi } from './refs.js';
 import { resourceKeyFields } from './key-fields.js';
-import { resourceNode, resourcePayload } from './resource.js';
+import { createResourceMutation, resourceNode, resourcePayload, updateResourceMutation } from './resource.js';
 import { nonEmpty, transformSchema } from './validation.js';
 
 export const ApiAuthMode = builder.enumType('ApiAuthMode', { values: Object.values(Mode) });
@@ -114,19 +114,17 @@ const toApiConfigInput = (input: typeof BackendApiConfigInput.$inferInput): ApiC
 
 const apiPayload = resourcePayload({ field: 'api', type: BackendApi });
 
-mutationWithInput('createBackendApi', {
+createResourceMutation('createBackendApi', {
   description: 'Adds a GraphQL API to an environment (CreateBackendAPI).',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: true }),
-    config: f.field({ type: BackendApiConfigInput, required: true }),
-  }),
+  config: BackendApiConfigInput,
   resolve: (input, ctx) => createBackendApi({ ...input, config: toApiConfigInput(input.config) }, ctx),
   payload: apiPayload,
 });
 
-mutationWithInput('updateBackendApi', {
+updateResourceMutation('updateBackendApi', {
   description: 'Changes a GraphQL API; members left out keep their value (UpdateBackendAPI).',
-  inputFields: (f) => ({ ...resourceKeyFields(f, { creating: false }), config: f.field({ type: BackendApiConfigInput }) }),
+  config: BackendApiConfigInput,
+  optionalConfig: true,
   resolve: (input, ctx) => updateBackendApi({ ...input, config: input.config ? toApiConfigInput(input.config) : null }, ctx),
   payload: apiPayload,
 });

@@ -12,6 +12,7 @@ import {
 import type { BackendConfig, LoginAuthConfig } from '../aws/map.js';
 import { builder } from './builder.js';
 import { appKeyArgs, appKeyFields } from './key-fields.js';
+import { childByKey, lookupQueryField } from './lookup.js';
 import { mutationWithInput } from './mutation.js';
 import { appPayload, environmentPayload } from './payload.js';
 import { parseSingleKeyId } from './node-id.js';
@@ -29,24 +30,16 @@ builder.node(App, {
       type: [BackendEnvironment],
       resolve: (a, _args, ctx) => environments(a, ctx),
     }),
-    environment: t.field({
-      type: BackendEnvironment,
-      nullable: true,
-      args: { name: t.arg.string({ required: true, validate: pathValue }) },
-      resolve: (a, args, ctx) => environment(a, args, ctx),
-    }),
+    environment: childByKey(t, BackendEnvironment, { name: 'String' }, environment),
   }),
 });
 
-builder.queryField('app', (t) =>
-  t.field({
-    type: App,
-    nullable: true,
-    description: 'An app by id (GetBackend); null when the service does not know it.',
-    args: appKeyArgs(t.arg),
-    resolve: (_root, args, ctx) => app(args, ctx),
-  }),
-);
+lookupQueryField('app', {
+  type: App,
+  description: 'An app by id (GetBackend); null when the service does not know it.',
+  args: appKeyArgs,
+  resolve: app,
+});
 
 const LoginAuthConfig = builder.objectRef<LoginAuthConfig>('LoginAuthConfig').implement({
   fields: (t) => ({

@@ -27,7 +27,7 @@ import { builder, type InputFieldBuilder, type Types } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendAuth } from './refs.js';
 import { environmentKeyFields, resourceKeyFields } from './key-fields.js';
-import { resourceNode, resourcePayload } from './resource.js';
+import { createResourceMutation, resourceNode, resourcePayload, updateResourceMutation } from './resource.js';
 import { nonEmpty, passwordMinimumLength, pathValue, redirectUris } from './validation.js';
 
 export const AuthResourcesEnum = builder.enumType('AuthResources', { values: Object.values(AuthResources) });
@@ -289,23 +289,17 @@ const UpdateBackendAuthConfigInput = authConfigInput(
 
 const authPayload = resourcePayload({ field: 'auth', type: BackendAuth });
 
-mutationWithInput('createBackendAuth', {
+createResourceMutation('createBackendAuth', {
   description: 'Adds Cognito auth to an environment (CreateBackendAuth).',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: true }),
-    config: f.field({ type: CreateBackendAuthConfigInput, required: true }),
-  }),
-  resolve: (input, ctx) => createBackendAuth(input, ctx),
+  config: CreateBackendAuthConfigInput,
+  resolve: createBackendAuth,
   payload: authPayload,
 });
 
-mutationWithInput('updateBackendAuth', {
+updateResourceMutation('updateBackendAuth', {
   description: 'Changes the auth resource; members left out keep their value (UpdateBackendAuth).',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: false }),
-    config: f.field({ type: UpdateBackendAuthConfigInput, required: true }),
-  }),
-  resolve: (input, ctx) => updateBackendAuth(input, ctx),
+  config: UpdateBackendAuthConfigInput,
+  resolve: updateBackendAuth,
   payload: authPayload,
 });
 

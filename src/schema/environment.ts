@@ -1,6 +1,5 @@
-import type { ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
-import type { EnvironmentKey, ResourceKey } from '../keys.js';
+import type { EnvironmentKey } from '../keys.js';
 import {
   amplifyMetaConfig,
   amplifyMetaConfigRaw,
@@ -22,24 +21,19 @@ import { builder, type Types } from './builder.js';
 import { connectionArgs } from './connection.js';
 import { BackendJobConnection } from './job.js';
 import { appKeyArgs, environmentKeyFields, keyPart } from './key-fields.js';
+import { childByKey, lookupQueryField } from './lookup.js';
 import { mutationWithInput } from './mutation.js';
 import { environmentPayload } from './payload.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
-import { newEnvironmentName, pathValue } from './validation.js';
+import { newEnvironmentName } from './validation.js';
 
-/** A resource of the environment by name; null when it has none of that name. */
-const resourceByName = (
+/** A JSON object GetBackend sends as a string, parsed; null when the service sends none. */
+const parsedJson = (
   t: PothosSchemaTypes.ObjectFieldBuilder<Types, EnvironmentKey>,
-  type: ObjectRef<Types, ResourceKey>,
-  resolve: (env: EnvironmentKey, args: { resourceName: string }, ctx: Context) => Promise<ResourceKey | null>,
-) =>
-  t.field({
-    type,
-    nullable: true,
-    args: { resourceName: t.arg.string({ required: true, validate: pathValue }) },
-    resolve: (e, args, ctx) => resolve(e, args, ctx),
-  });
+  description: string,
+  resolve: (env: EnvironmentKey, ctx: Context) => Promise<Record<string, unknown> | null>,
+) => t.field({ type: 'JSON', nullable: true, description, resolve: (e, _a, ctx) => resolve(e, ctx) });
 
 builder.node(BackendEnvironment, {
   description: 'A backend environment of an app, with its API, auth and storage resources.',
@@ -49,25 +43,15 @@ builder.node(BackendEnvironment, {
     appId: t.exposeID('appId'),
     name: t.exposeString('environmentName'),
     app: t.field({ type: App, resolve: (e) => ({ appId: e.appId }) }),
-    amplifyMetaConfig: t.field({
-      type: 'JSON',
-      nullable: true,
-      description: 'The amplify-meta of the environment, parsed.',
-      resolve: (e, _a, ctx) => amplifyMetaConfig(e, ctx),
-    }),
+    amplifyMetaConfig: parsedJson(t, 'The amplify-meta of the environment, parsed.', amplifyMetaConfig),
     amplifyMetaConfigRaw: t.string({
       nullable: true,
       description: 'The amplify-meta of the environment, as the service sends it (a JSON string).',
       resolve: (e, _a, ctx) => amplifyMetaConfigRaw(e, ctx),
     }),
-    featureFlags: t.field({
-      type: 'JSON',
-      nullable: true,
-      description: 'The Amplify feature flags of the environment, parsed.',
-      resolve: (e, _a, ctx) => featureFlags(e, ctx),
-    }),
+    featureFlags: parsedJson(t, 'The Amplify feature flags of the environment, parsed.', featureFlags),
     apis: t.field({ type: [BackendApi], resolve: (e, _a, ctx) => apis(e, ctx) }),
-    api: resourceByName(t, BackendApi, api),
+    api: childByKey(t, BackendApi, { resourceName: 'String' }, api),
     auth: t.field({
       type: BackendAuth,
       nullable: true,
@@ -75,7 +59,7 @@ builder.node(BackendEnvironment, {
       resolve: (e, _a, ctx) => auth(e, ctx),
     }),
     storages: t.field({ type: [BackendStorage], resolve: (e, _a, ctx) => storages(e, ctx) }),
-    storage: resourceByName(t, BackendStorage, storage),
+    storage: childByKey(t, BackendStorage, { resourceName: 'String' }, storage),
     jobs: t.field({
       type: BackendJobConnection,
       description: 'Jobs of the environment, newest first (ListBackendJobs).',
@@ -94,24 +78,16 @@ builder.node(BackendEnvironment, {
         'Read from the same ListBackendJobs page as `jobs`: asking for both costs one call.',
       resolve: (e, _a, ctx) => pendingJob(e, ctx),
     }),
-    job: t.field({
-      type: BackendJob,
-      nullable: true,
-      args: { jobId: t.arg.id({ required: true, validate: pathValue }) },
-      resolve: (e, args, ctx) => job(e, args, ctx),
-    }),
+    job: childByKey(t, BackendJob, { jobId: 'ID' }, job),
   }),
 });
 
-builder.queryField('backendEnvironment', (t) =>
-  t.field({
-    type: BackendEnvironment,
-    nullable: true,
-    description: 'An environment by app id and name (GetBackend); null when the service does not know it.',
-    args: { ...appKeyArgs(t.arg), name: t.arg.string(keyPart()) },
-    resolve: (_root, args, ctx) => backendEnvironment(environmentKey(args), ctx),
-  }),
-);
+lookupQueryField('backendEnvironment', {
+  type: BackendEnvironment,
+  description: 'An environment by app id and name (GetBackend); null when the service does not know it.',
+  args: (arg) => ({ ...appKeyArgs(arg), name: arg.string(keyPart()) }),
+  resolve: (args, ctx) => backendEnvironment(environmentKey(args), ctx),
+});
 
 mutationWithInput('cloneBackend', {
   description: 'Copies an environment to a new one (CloneBackend); the copy appears when its job completes.',

@@ -1,3 +1,5 @@
+import type { ArgBuilder, InputFieldMap, InputShapeFromFields } from '@pothos/core';
+import type { Context } from '../context.js';
 import {
   backendJob,
   subscribeBackendJobs,
@@ -7,11 +9,13 @@ import {
   runningForSeconds,
   stuck,
   updateBackendJob,
+  type JobUpdate,
 } from '../resolvers/job.js';
 import { isTerminalState, jobState } from '../jobs/lifecycle.js';
 import { environmentOf } from '../keys.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import { environmentKeyArgs, jobKeyArgs, jobKeyFields } from './key-fields.js';
+import { lookupQueryField } from './lookup.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
@@ -72,15 +76,12 @@ builder.node(BackendJob, {
 
 export const BackendJobConnection = builder.connectionObject({ type: BackendJob, name: 'BackendJobConnection' });
 
-builder.queryField('backendJob', (t) =>
-  t.field({
-    type: BackendJob,
-    nullable: true,
-    description: 'A job by its key (GetBackendJob); null when the service does not know it.',
-    args: jobKeyArgs(t.arg),
-    resolve: (_root, args, ctx) => backendJob(args, ctx),
-  }),
-);
+lookupQueryField('backendJob', {
+  type: BackendJob,
+  description: 'A job by its key (GetBackendJob); null when the service does not know it.',
+  args: jobKeyArgs,
+  resolve: backendJob,
+});
 
 mutationWithInput('updateBackendJob', {
   description: "Sets a job's operation or status (UpdateBackendJob).",
@@ -96,26 +97,39 @@ mutationWithInput('updateBackendJob', {
   }),
 });
 
-builder.subscriptionField('backendJob', (t) =>
-  t.field({
-    type: BackendJob,
-    description:
-      'A job at once, then on every change of status, operation or updateTime; completes once it is done. ' +
-      'Upstream has no push: one shared poller per job, whatever the number of subscribers.',
-    args: jobKeyArgs(t.arg),
-    subscribe: (_root, args, ctx) => subscribeBackendJob(args, ctx),
-    resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
-  }),
-);
+interface JobSubscriptionOptions<Args extends InputFieldMap> {
+  description: string;
+  args: (arg: ArgBuilder<Types>) => Args;
+  subscribe: (args: InputShapeFromFields<Args>, ctx: Context) => AsyncIterable<JobUpdate>;
+}
 
-builder.subscriptionField('backendJobs', (t) =>
-  t.field({
-    type: BackendJob,
-    description:
-      'Every new job and every change of a job in an environment, including jobs started outside the gateway; ' +
-      'jobs still running are sent at once.',
-    args: environmentKeyArgs(t.arg),
-    subscribe: (_root, args, ctx) => subscribeBackendJobs(args, ctx),
-    resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
-  }),
-);
+/** A subscription answering jobs: each update `subscribe` yields is the job as it is now. */
+function jobSubscription<Args extends InputFieldMap>(name: string, { description, args, subscribe }: JobSubscriptionOptions<Args>) {
+  // As in mutationWithInput: Pothos cannot resolve its conditional types for generic arguments.
+  const erasedSubscribe = subscribe as (args: unknown, ctx: Context) => AsyncIterable<JobUpdate>;
+  builder.subscriptionField(name, (t) =>
+    t.field({
+      type: BackendJob,
+      description,
+      args: args(t.arg),
+      subscribe: (_root, keyArgs, ctx) => erasedSubscribe(keyArgs, ctx),
+      resolve: (update, _args, ctx) => resolveJobUpdate(update, ctx),
+    }),
+  );
+}
+
+jobSubscription('backendJob', {
+  description:
+    'A job at once, then on every change of status, operation or updateTime; completes once it is done. ' +
+    'Upstream has no push: one shared poller per job, whatever the number of subscribers.',
+  args: jobKeyArgs,
+  subscribe: subscribeBackendJob,
+});
+
+jobSubscription('backendJobs', {
+  description:
+    'Every new job and every change of a job in an environment, including jobs started outside the gateway; ' +
+    'jobs still running are sent at once.',
+  args: environmentKeyArgs,
+  subscribe: subscribeBackendJobs,
+});

@@ -1,10 +1,12 @@
-import type { FieldMap, ObjectRef } from '@pothos/core';
+import type { FieldMap, InputObjectRef, MaybePromise, ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
 import { nullIfAbsent } from '../errors.js';
 import { environmentOf, type EnvironmentKey, type ResourceKey } from '../keys.js';
 import { resource, type Category } from '../resolvers/environment.js';
 import type { JobRef } from '../resolvers/job.js';
 import { builder, type Types } from './builder.js';
+import { resourceKeyFields } from './key-fields.js';
+import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { BackendEnvironment, BackendJob } from './refs.js';
 
@@ -61,3 +63,57 @@ export const resourcePayload =
     job: t.expose('job', { type: BackendJob, nullable: true }),
     ...(resource ? { [resource.field]: t.field({ type: resource.type, resolve: (p) => p.resource! }) } : {}),
   });
+
+type ResourcePayloadFields = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, ResourcePayloadShape>) => FieldMap;
+
+interface ConfigMutationOptions<ConfigInput extends object, Config> {
+  description: string;
+  /** The type of the input's `config`. */
+  config: InputObjectRef<Types, ConfigInput>;
+  /** The resolver, handed the resource's key and the config; it maps the config for the service. */
+  resolve: (input: ResourceKey & { config: Config }, ctx: Context) => MaybePromise<ResourcePayloadShape>;
+  payload: ResourcePayloadFields;
+}
+
+/**
+ * A mutation writing one resource's config (CreateBackendAPI, UpdateBackendStorage, …): its input is
+ * the resource's key and `config`. A create checks the new resource's name as Amplify does; an
+ * update with an optional config hands `resolve` null when the client leaves it out.
+ */
+function configMutation<ConfigInput extends object, Config>(
+  name: string,
+  { creating, required }: { creating: boolean; required: boolean },
+  { description, config, resolve, payload }: ConfigMutationOptions<ConfigInput, Config>,
+) {
+  // Pothos cannot resolve its conditional types for a generic config, nor follow `required` to the
+  // config's presence: the field sees an object, and the exported helpers below type `Config`.
+  const configType: InputObjectRef<Types, object> = config;
+  mutationWithInput(name, {
+    description,
+    inputFields: (f) => ({ ...resourceKeyFields(f, { creating }), config: f.field({ type: configType, required }) }),
+    resolve: (input, ctx) => resolve({ ...input, config: (input.config ?? null) as Config }, ctx),
+    payload,
+  });
+}
+
+/** `create…` of a resource: the key of a new resource, and its config. */
+export const createResourceMutation = <ConfigInput extends object>(
+  name: string,
+  options: ConfigMutationOptions<ConfigInput, ConfigInput>,
+) => configMutation(name, { creating: true, required: true }, options);
+
+/** `update…` of a resource: its key, and the new config (optional for an API: null when left out). */
+export function updateResourceMutation<ConfigInput extends object>(
+  name: string,
+  options: ConfigMutationOptions<ConfigInput, ConfigInput> & { optionalConfig?: false },
+): void;
+export function updateResourceMutation<ConfigInput extends object>(
+  name: string,
+  options: ConfigMutationOptions<ConfigInput, ConfigInput | null> & { optionalConfig: true },
+): void;
+export function updateResourceMutation<ConfigInput extends object>(
+  name: string,
+  { optionalConfig, ...options }: ConfigMutationOptions<ConfigInput, ConfigInput | null> & { optionalConfig?: boolean },
+) {
+  configMutation(name, { creating: false, required: !optionalConfig }, options);
+}

@@ -11,7 +11,7 @@ import { builder, type InputFieldBuilder } from './builder.js';
 import { mutationWithInput } from './mutation.js';
 import { BackendStorage } from './refs.js';
 import { environmentKeyFields, resourceKeyFields } from './key-fields.js';
-import { resourceNode, resourcePayload } from './resource.js';
+import { createResourceMutation, resourceNode, resourcePayload, updateResourceMutation } from './resource.js';
 import { pathValue } from './validation.js';
 
 export const StorageService = builder.enumType('StorageService', { values: Object.values(ServiceName) });
@@ -65,22 +65,16 @@ const withService = <C extends { serviceName?: 'S3' | null }>(config: C) => ({ .
 
 const storagePayload = resourcePayload({ field: 'storage', type: BackendStorage });
 
-mutationWithInput('createBackendStorage', {
+createResourceMutation('createBackendStorage', {
   description: 'Adds S3 storage to an environment (CreateBackendStorage).',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: true }),
-    config: f.field({ type: CreateBackendStorageConfigInput, required: true }),
-  }),
+  config: CreateBackendStorageConfigInput,
   resolve: (input, ctx) => createBackendStorage({ ...input, config: withService(input.config) }, ctx),
   payload: storagePayload,
 });
 
-mutationWithInput('updateBackendStorage', {
+updateResourceMutation('updateBackendStorage', {
   description: 'Changes the permissions of a storage resource (UpdateBackendStorage).',
-  inputFields: (f) => ({
-    ...resourceKeyFields(f, { creating: false }),
-    config: f.field({ type: UpdateBackendStorageConfigInput, required: true }),
-  }),
+  config: UpdateBackendStorageConfigInput,
   resolve: (input, ctx) => updateBackendStorage({ ...input, config: withService(input.config) }, ctx),
   payload: storagePayload,
 });

@@ -2,6 +2,7 @@ import type { AdminToken } from '../aws/map.js';
 import { adminToken, createToken, deleteToken } from '../resolvers/token.js';
 import { builder } from './builder.js';
 import { appKeyArgs, appKeyFields, keyPart } from './key-fields.js';
+import { lookupQueryField } from './lookup.js';
 import { mutationWithInput } from './mutation.js';
 import { keyId, parseKeyId } from './node-id.js';
 import { App } from './refs.js';
@@ -22,15 +23,12 @@ builder.node(AdminTokenRef, {
   }),
 });
 
-builder.queryField('adminToken', (t) =>
-  t.field({
-    type: AdminTokenRef,
-    nullable: true,
-    description: 'A login challenge by session (GetToken); null when unknown or expired.',
-    args: { ...appKeyArgs(t.arg), sessionId: t.arg.id(keyPart()) },
-    resolve: (_root, args, ctx) => adminToken(args, ctx),
-  }),
-);
+lookupQueryField('adminToken', {
+  type: AdminTokenRef,
+  description: 'A login challenge by session (GetToken); null when unknown or expired.',
+  args: (arg) => ({ ...appKeyArgs(arg), sessionId: arg.id(keyPart()) }),
+  resolve: (args, ctx) => adminToken(args, ctx),
+});
 
 mutationWithInput('createToken', {
   description: 'Starts an Admin UI login challenge (CreateToken).',
