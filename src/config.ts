@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appPatternProblem } from './security/app-access.js';
 import type { PollingOptions } from './jobs/watcher.js';
+import type { LiveQueryOptions } from './live/live-queries.js';
 import type { TracingConfig } from './observability/tracing.js';
 import { parseTrustProxy, type TrustProxy } from './security/client-address.js';
 
@@ -148,6 +149,8 @@ export interface GatewayConfig {
   jobLeaseMs: number;
   /** A job still running this long after its createTime is `stuck`. @default 1800 */
   jobStuckAfterSeconds: number;
+  /** `query @live`: how many one client may hold open, and how often one may run again. */
+  liveQueries: LiveQueryOptions;
   access: AccessConfig;
   limits: LimitsConfig;
   resilience: ResilienceConfig;
@@ -175,6 +178,7 @@ export const defaultConfig = (): GatewayConfig => ({
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
   jobStuckAfterSeconds: 1800,
+  liveQueries: { maxPerClient: 10, minIntervalMs: 1000 },
   access: { apiKeys: [], insecure: false, authFailuresPerMinute: 60, authFailureBurst: 30 },
   limits: {
     maxDepth: 15,
@@ -304,6 +308,8 @@ const wholeNumbers = {
   AUTH_FAILURE_BURST: [1, 1_000_000, 30],
   GRAPHIQL_PER_MINUTE: [0, 1_000_000, 20],
   SHUTDOWN_GRACE_MS: [0, 600_000, 10_000],
+  MAX_LIVE_QUERIES_PER_CLIENT: [0, 10_000, 10],
+  LIVE_QUERY_MIN_INTERVAL_MS: [0, 3_600_000, 1000],
 } satisfies Record<string, [min: number, max: number, fallback: number]>;
 
 /** The table's settings as zod schemas, each named in its messages. */
@@ -464,6 +470,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },
     jobLeaseMs: e.JOB_LEASE_MS,
     jobStuckAfterSeconds: e.JOB_STUCK_AFTER_SECONDS,
+    liveQueries: { maxPerClient: e.MAX_LIVE_QUERIES_PER_CLIENT, minIntervalMs: e.LIVE_QUERY_MIN_INTERVAL_MS },
     access: {
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       ...(jwt ? { jwt } : {}),

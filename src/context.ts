@@ -35,6 +35,9 @@ export interface RequestContext {
   req?: { socket?: { remoteAddress?: string } };
 }
 
+/** The apps a request may use: no principal yet means nobody was let in, so no app. */
+export const appsOf = (request: RequestContext) => (request.principal ? (request.principal.apps ?? allApps) : noApps);
+
 /**
  * A new context, with new loaders, for every HTTP request and every subscription. Upstream calls
  * are made for the request's client, the same one its rate limit counts (its principal, or its
@@ -49,8 +52,8 @@ export function createContext(
   jobTiming: JobTiming,
 ): Context {
   const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
-  // Asked at each call, like the client: no principal yet means nobody was let in, so no app.
-  const apps = () => (request.principal ? (request.principal.apps ?? allApps) : noApps);
+  // Asked at each call, like the client.
+  const apps = () => appsOf(request);
   // A refused watch ends as a watch of an app the service does not know does: one `notFound`.
   const checked =
     <K extends WatchTarget>(operation: OperationName, watch: (key: K) => EventQueue<WatchEvent>) =>

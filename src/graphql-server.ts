@@ -51,6 +51,8 @@ export function createGraphQLServer(
     limits: Plugin[];
     metrics: Plugin;
     sharedSubscriptions: Plugin;
+    /** `query @live` (src/live/live-queries.ts). */
+    liveQueries: Plugin[];
     /** Spans for requests and operations, when tracing is on. */
     tracing?: Plugin;
   },
@@ -79,6 +81,8 @@ export function createGraphQLServer(
       useOperationName(),
       // After the access check: a subscriber joins a shared stream only once let in.
       parts.sharedSubscriptions,
+      // After the access check: the per-client cap counts principals.
+      ...parts.liveQueries,
     ],
   });
 }

@@ -41,5 +41,5 @@ export function createJobRuntime(
     onJobFinished: (appId) => options.reads.forgetApp(appId),
     timing,
   });
-  return { jobs, timing };
+  return { jobs, timing, bus };
 }

@@ -9,9 +9,10 @@ import { createGraphQLServer, type GraphQLServer } from './graphql-server.js';
 import { createJobRuntime } from './job-runtime.js';
 import { judgeReadiness } from './readiness.js';
 import { explainAws } from './upstream-choice.js';
-import type { Scheduler } from './jobs/scheduler.js';
+import { realScheduler, type Scheduler } from './jobs/scheduler.js';
 import { countStuck } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
+import { createLiveQueries, type LiveQueries } from './live/live-queries.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
@@ -61,7 +62,7 @@ export async function createGateway(
   });
   const { aws, reads } = upstream;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
-  const { jobs, timing: jobTiming } = createJobRuntime(config, {
+  const { jobs, timing: jobTiming, bus } = createJobRuntime(config, {
     aws,
     reads,
     redis,
@@ -77,14 +78,18 @@ export async function createGateway(
     // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
     partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
   });
+  const liveQueries = createLiveQueries(config.liveQueries, { bus, reads, scheduler: overrides.scheduler ?? realScheduler });
+  // Every write of a request goes through here: it tells live queries what it changed.
+  const writes = liveQueries.announceWrites(aws);
   const yoga = createGraphQLServer(config, {
     logger,
-    context: (request) => createContext(aws, reads, jobs, request, jobTiming),
+    context: (request) => createContext(writes, reads, jobs, request, jobTiming),
     checkCredentials,
     rateLimiter,
     limits,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
+    liveQueries: liveQueries.plugins,
     tracing: tracing?.plugin,
   });
 
@@ -111,6 +116,8 @@ export async function createGateway(
     metrics,
     /** Subscriptions held open by clients, and the shared streams serving them. */
     subscriptions: () => ({ clients: metrics.activeSubscriptions(), ...sharedSubscriptions.stats() }),
+    /** Live queries open, their runs so far, and the environments they watch. */
+    liveQueries: liveQueries.stats,
     /** The id of the HTTP request the calling code runs for, if any (for crash logs). */
     currentRequestId: transports.http.currentRequestId,
     /** Whether anybody is let in without a credential. */
@@ -130,7 +137,7 @@ export async function createGateway(
      * `abandonLeases` leaves leases to expire, as a crash would.
      */
     stop({ abandonLeases = false }: { abandonLeases?: boolean } = {}): Promise<void> {
-      const parts = { transports, jobs, authFailures, yoga, aws, redis, emulator, logger };
+      const parts = { transports, jobs, liveQueries, authFailures, yoga, aws, redis, emulator, logger };
       stopping ??= shutdown(parts, { abandonLeases, graceMs: config.shutdownGraceMs });
       return stopping;
     },
@@ -142,6 +149,7 @@ async function shutdown(
   gateway: {
     transports: Transports;
     jobs: JobWatcher;
+    liveQueries: LiveQueries;
     authFailures: AuthFailureGuard;
     yoga: GraphQLServer;
     aws: AmplifyBackend;
@@ -154,6 +162,7 @@ async function shutdown(
   const { listener, ws, http } = gateway.transports;
   const closed = listener.close();
   await gateway.jobs.stop({ abandon: options.abandonLeases });
+  await gateway.liveQueries.stop();
   await new Promise((resolve) => setImmediate(resolve));
   await ws.dispose();
   gateway.authFailures.stop();

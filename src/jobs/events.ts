@@ -16,7 +16,9 @@ export type JobEvent =
   /** Something changed jobs of the environment (a mutation through a gateway): poll soon. */
   | { kind: 'kick'; jobId?: string }
   /** A watcher without the lease needs the current state (`watch`): its holder sends a snapshot. */
-  | { kind: 'sync'; watch: string };
+  | { kind: 'sync'; watch: string }
+  /** A write through a gateway changed what live queries read of `appId` (src/live/resources.ts). */
+  | { kind: 'invalidate'; appId: string; resources: string[] };
 
 export interface EventBus {
   publish(envKey: string, event: JobEvent): void;

@@ -1,0 +1,195 @@
+import { useLiveQuery } from '@envelop/live-query';
+import { GraphQLLiveDirective, getLiveDirectiveArgumentValues, getLiveDirectiveNode, isLiveQueryOperationDefinitionNode } from '@n1ru4l/graphql-live-query';
+import { InMemoryLiveQueryStore } from '@n1ru4l/in-memory-live-query-store';
+import { getOperationAST, GraphQLSchema, type GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { AmplifyBackend, CallOptions, OperationInput, OperationName, OperationOutput } from '../aws/client.js';
+import type { Context, RequestContext } from '../context.js';
+import type { EventBus } from '../jobs/events.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import type { ReadCache } from '../read-cache.js';
+import { clientAddressOf } from '../security/client-address.js';
+import { rateLimitClient } from '../security/rate-limit.js';
+import { createLiveQuery, type LiveQuery } from './live-query.js';
+import { writtenResources } from './resources.js';
+
+export interface LiveQueryOptions {
+  /**
+   * Live queries one client (API key, token subject, or address when open) may hold open at
+   * once; 0 refuses every `@live`. @default 10
+   */
+  maxPerClient: number;
+  /**
+   * The least time between two runs of one live query: changes meanwhile are answered by one run
+   * at its end. `@live(throttle: ms)` may ask for more, not less. @default 1000
+   */
+  minIntervalMs: number;
+}
+
+/**
+ * The bus "environment" every instance's invalidations travel on: not an environment key (those
+ * are JSON arrays, watch-key.ts), so no watch hears it.
+ */
+const invalidations = 'live-queries';
+
+/** The context of an execution: the gateway's, with yoga's request and, over graphql-ws, the socket. */
+type ExecutionContext = Context & RequestContext & { request?: Request; socket?: unknown };
+
+/**
+ * `query @live` (@envelop/live-query with @n1ru4l/in-memory-live-query-store): the result is sent
+ * again whenever something it read changes. Changes are known from writes through any instance
+ * of the gateway (each write names its app or environment, resources.ts; over the event bus, so
+ * Redis carries them to every instance) and from the jobs of every environment a live query read,
+ * which it watches while it reads them (environment-watches.ts).
+ *
+ * A live query streams its results: over SSE (or multipart), or graphql-ws. Over plain JSON it is
+ * refused, with the media type to ask for. Each client holds at most `maxPerClient`, and each
+ * runs at most once per `minIntervalMs`.
+ */
+export function createLiveQueries(
+  options: LiveQueryOptions,
+  parts: {
+    bus: EventBus;
+    /** Forgotten for an app another instance wrote to, before its live queries read it again. */
+    reads: Pick<ReadCache, 'forgetApp'>;
+    scheduler: Scheduler;
+  },
+) {
+  // Resources are named by the reads (resources.ts), so the store's own throttle is not used.
+  const store = new InMemoryLiveQueryStore({ includeIdentifierExtension: false, validateThrottleValue: () => undefined });
+  const perClient = new Map<string, number>();
+  const open = new Set<{ query: LiveQuery; stream?: AsyncIterable<unknown>; close: () => void }>();
+  let ids = 0;
+  let runs = 0;
+
+  const unlisten = parts.bus.listen(invalidations, (event) => {
+    if (event.kind !== 'invalidate') return;
+    parts.reads.forgetApp(event.appId);
+    void store.invalidate(event.resources);
+  });
+
+  function refusal(ctx: ExecutionContext, client: string): GraphQLError | undefined {
+    if (!ctx.socket && !acceptsStream(ctx.request)) {
+      return createGraphQLError(
+        'A @live query sends its result again on every change: ask for a stream with accept: text/event-stream ' +
+          '(or multipart/mixed), or send it over graphql-ws',
+        { extensions: { code: 'BAD_REQUEST', http: { status: 406 } } },
+      );
+    }
+    const held = perClient.get(client) ?? 0;
+    if (held >= options.maxPerClient) {
+      return createGraphQLError(
+        `This client holds ${held} live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (${options.maxPerClient}): end one first`,
+        { extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: options.maxPerClient } },
+      );
+    }
+    return undefined;
+  }
+
+  function openLiveQuery(ctx: ExecutionContext, client: string, operation: OperationDefinitionNode, variables: unknown) {
+    perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    const query = createLiveQuery(ctx, {
+      selfResource: `LiveQuery:${++ids}`,
+      scheduler: parts.scheduler,
+      intervalMs: Math.max(options.minIntervalMs, requestedThrottle(operation, variables)),
+      invalidate: (resource) => void store.invalidate(resource),
+      onRun: () => runs++,
+    });
+    let closed = false;
+    const entry = {
+      query,
+      stream: undefined as AsyncIterable<unknown> | undefined,
+      close() {
+        if (closed) return;
+        closed = true;
+        open.delete(entry);
+        query.close();
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left > 0) perClient.set(client, left);
+        else perClient.delete(client);
+      },
+    };
+    open.add(entry);
+    return entry;
+  }
+
+  const plugin: Plugin = {
+    onSchemaChange({ schema, replaceSchema }) {
+      if (schema.getDirective(GraphQLLiveDirective.name)) return;
+      const withLive = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), GraphQLLiveDirective] });
+      withLive.extensions = schema.extensions;
+      replaceSchema(withLive);
+    },
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation || !isLiveQueryOperationDefinitionNode(operation, args.variableValues)) return;
+      const ctx = args.contextValue as unknown as ExecutionContext;
+      const client = rateLimitClient(ctx.principal?.id, clientAddressOf(ctx.req));
+      const refused = refusal(ctx, client);
+      if (refused) {
+        setResultAndStopExecution({ errors: [refused] });
+        return;
+      }
+      const entry = openLiveQuery(ctx, client, operation, args.variableValues);
+      // useLiveQuery, next in line, makes a live execution of this: each of its runs comes here.
+      setExecuteFn((runArgs) => entry.query.run(runArgs, executeFn));
+      return {
+        onExecuteDone({ result }) {
+          if (!isAsyncIterable(result)) return entry.close();
+          entry.stream = result;
+          return { onEnd: entry.close };
+        },
+      };
+    },
+  };
+
+  return {
+    /** Both in this order, after access control: the second is the store's own. */
+    plugins: [plugin, useLiveQuery({ liveQueryStore: store })] as Plugin[],
+    /** `aws` whose successful writes invalidate what they changed, on every instance. */
+    announceWrites(aws: AmplifyBackend): AmplifyBackend {
+      return {
+        ...aws,
+        async call<K extends OperationName>(operation: K, input: OperationInput<K>, callOptions?: CallOptions): Promise<OperationOutput<K>> {
+          const output = await aws.call(operation, input, callOptions);
+          const written = writtenResources(operation, input);
+          if (written) parts.bus.publish(invalidations, { kind: 'invalidate', ...written });
+          return output;
+        },
+      };
+    },
+    stats: () => ({
+      open: open.size,
+      /** Runs since the start, first runs included. */
+      runs,
+      watching: [...open].reduce((n, e) => n + e.query.watching, 0),
+    }),
+    /** Ends every live query (its stream completes), as the gateway stops. */
+    async stop() {
+      unlisten();
+      const all = [...open];
+      await Promise.all(all.map(async (e) => {
+        e.close();
+        await (e.stream as AsyncIterator<unknown> | undefined)?.return?.();
+      }));
+    },
+  };
+}
+
+export type LiveQueries = ReturnType<typeof createLiveQueries>;
+
+/** `@live(throttle: ms)`, or 0. */
+function requestedThrottle(operation: OperationDefinitionNode, variables: unknown): number {
+  const node = getLiveDirectiveNode(operation);
+  const value = node ? getLiveDirectiveArgumentValues(node, variables as Record<string, unknown> | undefined).throttleValue : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Whether yoga would answer this request with a stream (SSE or multipart), as its result processors choose. */
+function acceptsStream(request: Request | undefined): boolean {
+  const accept = request?.headers.get('accept') || '*/*';
+  return accept
+    .split(',')
+    .map((part) => part.split(';')[0].trim().toLowerCase())
+    .some((type) => ['*/*', 'text/*', 'text/event-stream', 'multipart/*', 'multipart/mixed'].includes(type));
+}

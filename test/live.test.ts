@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import { readEvents, startStorageJob, startStorageJobUpstream, until, type GraphQLResponse, type Stack } from './helpers.js';
+import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
+import { runOver } from './helpers-transport.js';
+
+const APP = 'd1todoapp00001';
+const OTHER = 'd2gallery00002';
+const polling = { minIntervalMs: 1000, maxIntervalMs: 8000, outageAfter: 3 };
+
+/** A dashboard's view of one environment: its storage and its newest job. */
+const environmentView = (env = 'dev') =>
+  `query @live { backendEnvironment(appId: "${APP}", name: "${env}") { storages { resourceName } jobs(first: 1) { edges { node { operation state } } } } }`;
+
+/** What `environmentView` answers, from its parts. */
+const view = (storages: string[], operation: string, state: string) => ({
+  data: {
+    backendEnvironment: {
+      storages: storages.map((resourceName) => ({ resourceName })),
+      jobs: { edges: [{ node: { operation, state } }] },
+    },
+  },
+  isLive: true,
+});
+
+const streaming = ['sse', 'ws'] as const;
+type Streaming = (typeof streaming)[number];
+
+let stack: Stack;
+let scheduler: ManualScheduler;
+let wsUrl: string;
+const stacks = useScheduledStack();
+
+async function start(liveQueries = { maxPerClient: 10, minIntervalMs: 0 }, access?: Parameters<typeof stacks.start>[0]) {
+  ({ stack, scheduler, url: wsUrl } = await stacks.start({ ...access, gateway: { jobPolling: polling, liveQueries, ...access?.gateway } }));
+}
+
+const live = () => stack.gateway.liveQueries();
+
+/**
+ * A live query held open over SSE or graphql-ws: its results read one by one, as they come, and
+ * `close` to end it the way the client would (SSE: the request aborted; graphql-ws: `complete`).
+ */
+async function openLive(transport: Streaming, query: string, credential?: string) {
+  if (transport === 'ws') {
+    const client = stacks.ws.connect(wsUrl, credential ? { 'x-api-key': credential } : undefined);
+    const results = client.iterate({ query });
+    return {
+      next: async () => (await results.next()).value as GraphQLResponse,
+      close: async () => void (await results.return?.()),
+    };
+  }
+  const abort = new AbortController();
+  const res = await fetch(wsUrl.replace('ws://', 'http://'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(credential ? { 'x-api-key': credential } : {}) },
+    body: JSON.stringify({ query }),
+    signal: abort.signal,
+  });
+  const results = readEvents(res);
+  return {
+    next: async () => (await results.next()).value as GraphQLResponse,
+    close: async () => {
+      abort.abort();
+      await results.return(undefined).catch(() => undefined);
+    },
+  };
+}
+
+/** The job the poller will find next: one started on the emulator itself, which nothing tells the gateway of. */
+async function jobOutsideTheGateway(resourceName: string) {
+  await startStorageJobUpstream(stack.emulator.url, resourceName);
+  await scheduler.advance(polling.maxIntervalMs);
+}
+
+/** The emulator's jobs end, and the poller sees it. */
+async function jobsEnd() {
+  await stack.emulator.advance(3000);
+  await scheduler.advance(polling.maxIntervalMs);
+}
+
+describe('@live queries', () => {
+  it('are refused over plain JSON (406, with what to ask for); without @live, or with @live(if: false), the query answers as ever', async () => {
+    await start();
+    const refused = await runOver('http', stack.gateway, { query: environmentView() });
+    expect(refused).toEqual({
+      status: 406,
+      results: [
+        {
+          errors: [
+            {
+              message:
+                'A @live query sends its result again on every change: ask for a stream with accept: text/event-stream ' +
+                '(or multipart/mixed), or send it over graphql-ws',
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ],
+        },
+      ],
+    });
+    const once = await runOver('http', stack.gateway, { query: environmentView().replace('@live', '@live(if: false)') });
+    expect(once).toEqual({ status: 200, results: [{ data: view(['todoappstorage'], 'CreateBackendStorage', 'COMPLETED').data }] });
+    expect(live()).toEqual({ open: 0, runs: 0, watching: 0 });
+  });
+
+  it.each(streaming)('%s: a view of an environment is sent again after a mutation through the gateway, and when its job ends', async (transport) => {
+    await start();
+    const results = await openLive(transport, environmentView());
+    expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'COMPLETED'));
+    await scheduler.advance(0);
+
+    await startStorageJob(stack, 'photos');
+    expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'IN_PROGRESS'));
+    await jobsEnd();
+    expect(await results.next()).toEqual(view(['todoappstorage', 'photos'], 'CreateBackendStorage', 'COMPLETED'));
+    // One run each: the first, the mutation's, the job's end (the poller's report of the job the
+    // mutation started is what the mutation's run already read).
+    expect(live()).toEqual({ open: 1, runs: 3, watching: 1 });
+
+    await results.close();
+    await until(() => live().open === 0, 'the live query to end');
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 0, pollers: 0, subscribers: 0 });
+  });
+
+  it.each(streaming)('%s: it is sent again when a job started outside the gateway runs and ends', async (transport) => {
+    await start();
+    const results = await openLive(transport, environmentView());
+    expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'COMPLETED'));
+    await scheduler.advance(0);
+
+    await jobOutsideTheGateway('outside');
+    expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'IN_PROGRESS'));
+    await jobsEnd();
+    expect(await results.next()).toEqual(view(['todoappstorage', 'outside'], 'CreateBackendStorage', 'COMPLETED'));
+    expect(live().runs).toBe(3);
+    await results.close();
+  });
+
+  it('one poller serves 20 live queries of an environment (10 over SSE, 10 over graphql-ws); a change runs each once', async () => {
+    await start({ maxPerClient: 20, minIntervalMs: 0 });
+    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => openLive(streaming[i % 2], environmentView())));
+    for (const results of all) expect((await results.next()).data).toBeDefined();
+    await scheduler.advance(0);
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 1, pollers: 1, subscribers: 20 });
+    expect(live()).toEqual({ open: 20, runs: 20, watching: 20 });
+
+    await jobOutsideTheGateway('outside');
+    for (const results of all) expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'IN_PROGRESS'));
+    expect(live().runs).toBe(40);
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 1, pollers: 1 });
+    await Promise.all(all.map((results) => results.close()));
+    await until(() => live().open === 0, 'every live query to end');
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 0, pollers: 0 });
+  });
+
+  it.each(streaming)('%s: a client holds at most MAX_LIVE_QUERIES_PER_CLIENT; others have their own', async (transport) => {
+    const keys = { a: 'key-live-client-a-000001', b: 'key-live-client-b-000002' };
+    await start({ maxPerClient: 2, minIntervalMs: 0 }, {
+      gateway: { access: { apiKeys: Object.values(keys).map((key) => ({ key, scopes: ['read' as const] })) } },
+    });
+    const first = await openLive(transport, environmentView('dev'), keys.a);
+    const second = await openLive(transport, environmentView('prod'), keys.a);
+    for (const results of [first, second]) expect((await results.next()).data).toBeDefined();
+
+    const third = await openLive(transport, environmentView('dev'), keys.a);
+    expect(await third.next()).toEqual({
+      errors: [
+        {
+          message: 'This client holds 2 live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (2): end one first',
+          extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: 2 },
+        },
+      ],
+    });
+    const otherClient = await openLive(transport, environmentView('dev'), keys.b);
+    expect((await otherClient.next()).data).toBeDefined();
+    expect(live().open).toBe(3);
+
+    await first.close();
+    await until(() => live().open === 2, 'the first live query to end');
+    const again = await openLive(transport, environmentView('dev'), keys.a);
+    expect((await again.next()).data).toBeDefined();
+    for (const results of [second, otherClient, again, third]) await results.close();
+  });
+
+  it('runs one live query at most once per LIVE_QUERY_MIN_INTERVAL_MS: changes meanwhile make one run at its end', async () => {
+    await start({ maxPerClient: 10, minIntervalMs: 1000 });
+    const appView = `query @live { app(appId: "${APP}") { environments { name jobs(first: 1) { edges { node { operation state } } } } } }`;
+    const results = await openLive('ws', appView);
+    expect((await results.next()).data.app.environments).toHaveLength(2);
+    await scheduler.advance(0);
+
+    // Two writes and what the pollers then see of them, all within the interval.
+    await startStorageJob(stack, 'photos', 'dev');
+    await startStorageJob(stack, 'videos', 'prod');
+    await scheduler.advance(999);
+    expect(live().runs).toBe(1);
+    await scheduler.advance(1);
+    expect(live().runs).toBe(2);
+    expect((await results.next()).data.app.environments).toEqual([
+      { name: 'dev', jobs: { edges: [{ node: { operation: 'CreateBackendStorage', state: 'IN_PROGRESS' } }] } },
+      { name: 'prod', jobs: { edges: [{ node: { operation: 'CreateBackendStorage', state: 'IN_PROGRESS' } }] } },
+    ]);
+    await results.close();
+  });
+
+  it('@live(throttle: ms) asks for a longer interval, not a shorter one', async () => {
+    await start({ maxPerClient: 10, minIntervalMs: 1000 });
+    const slower = await openLive('ws', environmentView().replace('@live', '@live(throttle: 5000)'));
+    const faster = await openLive('ws', environmentView('prod').replace('@live', '@live(throttle: 10)'));
+    for (const results of [slower, faster]) await results.next();
+    await scheduler.advance(0);
+
+    await startStorageJob(stack, 'photos', 'dev');
+    await startStorageJob(stack, 'videos', 'prod');
+    await scheduler.advance(999);
+    expect(live().runs).toBe(2);
+    await scheduler.advance(1);
+    expect((await faster.next()).data.backendEnvironment.jobs.edges[0].node.state).toBe('IN_PROGRESS');
+    expect(live().runs).toBe(3);
+    await scheduler.advance(3999);
+    expect(live().runs).toBe(3);
+    await scheduler.advance(1);
+    expect((await slower.next()).data.backendEnvironment.jobs.edges[0].node.state).toBe('IN_PROGRESS');
+    for (const results of [slower, faster]) await results.close();
+  });
+
+  it.each(streaming)("%s: every run holds the client's per-app access; a write to an app it may not use runs nothing", async (transport) => {
+    const keys = { own: 'key-live-own-app-0000001', every: 'key-live-every-app-000002' };
+    await start(undefined, {
+      gateway: {
+        access: {
+          apiKeys: [
+            { key: keys.own, scopes: ['read'], apps: [APP] },
+            { key: keys.every, scopes: ['read', 'write'] },
+          ],
+        },
+      },
+    });
+    const both = `query @live {
+      own: backendEnvironment(appId: "${APP}", name: "dev") { name }
+      other: backendEnvironment(appId: "${OTHER}", name: "staging") { name }
+    }`;
+    const results = await openLive(transport, both, keys.own);
+    // The other app reads as one that does not exist, as it does without @live.
+    const refusedOther = { data: { own: { name: 'dev' }, other: null }, isLive: true };
+    expect(await results.next()).toEqual(refusedOther);
+    // Its environment is not watched either.
+    await until(() => live().watching === 1, 'the refused watch to end');
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 1 });
+
+    const write = (appId: string, environmentName: string) =>
+      stack.request(
+        {
+          query: `mutation { createBackendStorage(input: { appId: "${appId}", environmentName: "${environmentName}", resourceName: "photos"
+            config: { permissions: { authenticated: [READ] } } }) { job { jobId } } }`,
+        },
+        { 'x-api-key': keys.every },
+      );
+    expect((await write(OTHER, 'staging')).body.errors).toBeUndefined();
+    expect(live().runs).toBe(1);
+    expect((await write(APP, 'dev')).body.errors).toBeUndefined();
+    expect(await results.next()).toEqual(refusedOther);
+    expect(live().runs).toBe(2);
+    await results.close();
+  });
+
+  it('end with the gateway: a stop completes them at once', async () => {
+    await start();
+    const results = await openLive('sse', environmentView());
+    await results.next();
+    await stack.gateway.stop();
+    expect(await results.next()).toBeUndefined();
+    expect(live().open).toBe(0);
+  });
+});
