@@ -78,7 +78,7 @@ export async function createGateway(
     // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
     partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
   });
-  const liveQueries = createLiveQueries(config.liveQueries, { bus, reads, scheduler: overrides.scheduler ?? realScheduler });
+  const liveQueries = createLiveQueries(config.liveQueries, { bus, reads, jobs, scheduler: overrides.scheduler ?? realScheduler });
   // Every write of a request goes through here: it tells live queries what it changed.
   const writes = liveQueries.announceWrites(aws);
   const yoga = createGraphQLServer(config, {

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { defineConfig, type GatewayConfig } from '../src/config.js';
+import { defineConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/server.js';
 import { fakeCredentials, scoped, startTestEmulator } from './helpers.js';
 
@@ -143,8 +143,8 @@ export async function startRedisInstances(options: {
   stuckAfterSeconds?: number;
   /** How long the emulator's jobs run. @default its own */
   jobDurationMs?: number;
-  /** MAX_LIVE_QUERIES_PER_CLIENT and LIVE_QUERY_MIN_INTERVAL_MS. @default the gateway's */
-  liveQueries?: GatewayConfig['liveQueries'];
+  /** More settings of every instance. */
+  config?: Parameters<typeof defineConfig>[0];
 }) {
   const emulator = await startTestEmulator({ seed: 'demo', jobDurationMs: options.jobDurationMs });
   const prefix = `${options.prefix}:${randomUUID()}:`;
@@ -166,7 +166,7 @@ export async function startRedisInstances(options: {
           jobLeaseMs: options.leaseMs,
           jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
           ...(options.stuckAfterSeconds === undefined ? {} : { jobStuckAfterSeconds: options.stuckAfterSeconds }),
-          ...(options.liveQueries ? { liveQueries: options.liveQueries } : {}),
+          ...options.config,
         }),
         {
           logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { readEvents, startStorageJob, startStorageJobUpstream, until, type GraphQLResponse, type Stack } from './helpers.js';
+import { loadConfig } from '../src/config.js';
+import { createRunGate } from '../src/live/run-gate.js';
+import { writtenResources } from '../src/live/resources.js';
+import {
+  createManualScheduler,
+  readEvents,
+  startStorageJob,
+  startStorageJobUpstream,
+  until,
+  type GraphQLResponse,
+  type Stack,
+} from './helpers.js';
+import { configError } from './helpers-config.js';
+import { readmeExample, shellCommands, startProcess } from './helpers-readme.js';
 import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
 import { runOver } from './helpers-transport.js';
 
@@ -270,5 +283,104 @@ describe('@live queries', () => {
     await stack.gateway.stop();
     expect(await results.next()).toBeUndefined();
     expect(live().open).toBe(0);
+  });
+});
+
+describe('README: Live queries', () => {
+  it('live-query: the document is sent at once, and again after a job starts, over SSE and graphql-ws', async () => {
+    await start();
+    const [example] = readmeExample('live-query');
+    const all = await Promise.all(streaming.map((transport) => openLive(transport, example.body)));
+    for (const results of all) expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'COMPLETED'));
+    await startStorageJob(stack, 'photos');
+    for (const results of all) expect(await results.next()).toEqual(view(['todoappstorage'], 'CreateBackendStorage', 'IN_PROGRESS'));
+    for (const results of all) await results.close();
+  });
+
+  it('live-query-sse: curl prints the view, and again when a job starts', async () => {
+    await start();
+    const [command, printed] = readmeExample('live-query-sse');
+    const [curl] = shellCommands(command.body);
+    expect(curl).toContain('http://127.0.0.1:4000/graphql');
+    const curlRun = startProcess('sh', ['-c', curl.replace('http://127.0.0.1:4000/graphql', wsUrl.replace('ws://', 'http://'))]);
+    const events = (text: string) => text.split('\n').filter((line) => /^(event|data):/.test(line));
+    try {
+      await curlRun.waitFor(/^data: .*\n/m);
+      await startStorageJob(stack, 'photos');
+      await curlRun.waitFor(/^data: .*\n[\s\S]*^data: .*\n/m);
+      expect(events(curlRun.output())).toEqual(events(printed.body));
+    } finally {
+      await curlRun.stop();
+    }
+  });
+});
+
+describe('the run gate', () => {
+  it('never runs twice at once: a change during a run makes one more run, the interval after its start', async () => {
+    const scheduler = createManualScheduler();
+    let starts = 0;
+    const gate = createRunGate(scheduler, 1000, () => starts++);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    gate.started();
+    gate.request();
+    gate.request();
+    await turn();
+    expect(starts).toBe(0);
+    gate.finished();
+    await turn();
+    await scheduler.advance(999);
+    expect(starts).toBe(0);
+    await scheduler.advance(1);
+    expect(starts).toBe(1);
+    gate.started();
+    gate.finished();
+    await turn();
+    await scheduler.advance(5000);
+    expect(starts).toBe(1);
+  });
+});
+
+describe('what a write invalidates', () => {
+  it.each([
+    ['CreateBackendStorage', { appId: 'a', backendEnvironmentName: 'dev', resourceName: 'photos' }, ['BackendEnvironment:a/dev'], false],
+    ['UpdateBackendJob', { appId: 'a', backendEnvironmentName: 'dev', jobId: 'j' }, ['BackendEnvironment:a/dev'], false],
+    ['CreateBackend', { appId: 'a', backendEnvironmentName: 'qa', appName: 'x' }, ['App:a'], true],
+    ['CloneBackend', { appId: 'a', backendEnvironmentName: 'dev', targetEnvironmentName: 'qa' }, ['App:a'], true],
+    ['RemoveAllBackends', { appId: 'a' }, ['App:a'], true],
+    ['CreateToken', { appId: 'a' }, ['App:a'], true],
+  ] as const)('%s %o: %o', (operation, input, resources, wholeApp) => {
+    expect(writtenResources(operation, input)).toEqual({ appId: 'a', resources, wholeApp });
+  });
+
+  it.each(['GetBackend', 'ListBackendJobs', 'ListS3Buckets'] as const)('%s: a read, nothing', (operation) => {
+    expect(writtenResources(operation, { appId: 'a', backendEnvironmentName: 'dev' })).toBeUndefined();
+  });
+});
+
+describe('settings', () => {
+  it('MAX_LIVE_QUERIES_PER_CLIENT and LIVE_QUERY_MIN_INTERVAL_MS: 10 and 1000 by default', () => {
+    expect(loadConfig({}).liveQueries).toEqual({ maxPerClient: 10, minIntervalMs: 1000 });
+    expect(loadConfig({ MAX_LIVE_QUERIES_PER_CLIENT: '0', LIVE_QUERY_MIN_INTERVAL_MS: '0' }).liveQueries).toEqual({
+      maxPerClient: 0,
+      minIntervalMs: 0,
+    });
+  });
+
+  it.each([
+    [{ MAX_LIVE_QUERIES_PER_CLIENT: '-1' }, 'MAX_LIVE_QUERIES_PER_CLIENT must be a whole number from 0 to 10000'],
+    [{ MAX_LIVE_QUERIES_PER_CLIENT: 'many' }, 'MAX_LIVE_QUERIES_PER_CLIENT must be a whole number from 0 to 10000'],
+    [{ LIVE_QUERY_MIN_INTERVAL_MS: '1.5' }, 'LIVE_QUERY_MIN_INTERVAL_MS must be a whole number from 0 to 3600000'],
+  ])('rejects %o', (env, problem) => {
+    expect(configError(env).message).toBe(`invalid configuration:\n  - ${problem}`);
+  });
+
+  it('0 live queries per client refuses @live, naming the setting', async () => {
+    await start({ maxPerClient: 0, minIntervalMs: 0 });
+    const results = await openLive('sse', environmentView());
+    expect((await results.next()).errors?.[0]).toMatchObject({
+      message: 'Live queries are off on this gateway (MAX_LIVE_QUERIES_PER_CLIENT=0): send the query without @live',
+      extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: 0 },
+    });
+    await results.close();
   });
 });

@@ -3,15 +3,13 @@ import { GraphQLLiveDirective, getLiveDirectiveArgumentValues, getLiveDirectiveN
 import { InMemoryLiveQueryStore } from '@n1ru4l/in-memory-live-query-store';
 import { getOperationAST, GraphQLSchema, type GraphQLError, type OperationDefinitionNode } from 'graphql';
 import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { AmplifyBackend, CallOptions, OperationInput, OperationName, OperationOutput } from '../aws/client.js';
 import type { Context, RequestContext } from '../context.js';
-import type { EventBus } from '../jobs/events.js';
 import type { Scheduler } from '../jobs/scheduler.js';
-import type { ReadCache } from '../read-cache.js';
 import { clientAddressOf } from '../security/client-address.js';
 import { rateLimitClient } from '../security/rate-limit.js';
+import { createDependents } from './dependents.js';
+import { createInvalidation } from './invalidation.js';
 import { createLiveQuery, type LiveQuery } from './live-query.js';
-import { writtenResources } from './resources.js';
 
 export interface LiveQueryOptions {
   /**
@@ -26,20 +24,14 @@ export interface LiveQueryOptions {
   minIntervalMs: number;
 }
 
-/**
- * The bus "environment" every instance's invalidations travel on: not an environment key (those
- * are JSON arrays, watch-key.ts), so no watch hears it.
- */
-const invalidations = 'live-queries';
-
 /** The context of an execution: the gateway's, with yoga's request and, over graphql-ws, the socket. */
 type ExecutionContext = Context & RequestContext & { request?: Request; socket?: unknown };
 
 /**
  * `query @live` (@envelop/live-query with @n1ru4l/in-memory-live-query-store): the result is sent
  * again whenever something it read changes. Changes are known from writes through any instance
- * of the gateway (each write names its app or environment, resources.ts; over the event bus, so
- * Redis carries them to every instance) and from the jobs of every environment a live query read,
+ * of the gateway and the ends of the jobs app-wide writes start (invalidation.ts, naming what
+ * they changed as resources.ts does), and from the jobs of every environment a live query read,
  * which it watches while it reads them (environment-watches.ts).
  *
  * A live query streams its results: over SSE (or multipart), or graphql-ws. Over plain JSON it is
@@ -48,25 +40,16 @@ type ExecutionContext = Context & RequestContext & { request?: Request; socket?:
  */
 export function createLiveQueries(
   options: LiveQueryOptions,
-  parts: {
-    bus: EventBus;
-    /** Forgotten for an app another instance wrote to, before its live queries read it again. */
-    reads: Pick<ReadCache, 'forgetApp'>;
-    scheduler: Scheduler;
-  },
+  parts: Omit<Parameters<typeof createInvalidation>[0], 'changed'> & { scheduler: Scheduler },
 ) {
-  // Resources are named by the reads (resources.ts), so the store's own throttle is not used.
+  // Runs are spaced by the run gate (run-gate.ts), so the store's own throttle is not used.
   const store = new InMemoryLiveQueryStore({ includeIdentifierExtension: false, validateThrottleValue: () => undefined });
+  const dependents = createDependents<LiveQuery>();
+  const invalidation = createInvalidation({ ...parts, changed: (resources) => dependents.of(resources).forEach((q) => q.changed()) });
   const perClient = new Map<string, number>();
   const open = new Set<{ query: LiveQuery; stream?: AsyncIterable<unknown>; close: () => void }>();
   let ids = 0;
   let runs = 0;
-
-  const unlisten = parts.bus.listen(invalidations, (event) => {
-    if (event.kind !== 'invalidate') return;
-    parts.reads.forgetApp(event.appId);
-    void store.invalidate(event.resources);
-  });
 
   function refusal(ctx: ExecutionContext, client: string): GraphQLError | undefined {
     if (!ctx.socket && !acceptsStream(ctx.request)) {
@@ -78,21 +61,24 @@ export function createLiveQueries(
     }
     const held = perClient.get(client) ?? 0;
     if (held >= options.maxPerClient) {
-      return createGraphQLError(
-        `This client holds ${held} live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (${options.maxPerClient}): end one first`,
-        { extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: options.maxPerClient } },
-      );
+      const message =
+        options.maxPerClient === 0
+          ? 'Live queries are off on this gateway (MAX_LIVE_QUERIES_PER_CLIENT=0): send the query without @live'
+          : `This client holds ${held} live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (${options.maxPerClient}): end one first`;
+      return createGraphQLError(message, { extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: options.maxPerClient } });
     }
     return undefined;
   }
 
   function openLiveQuery(ctx: ExecutionContext, client: string, operation: OperationDefinitionNode, variables: unknown) {
     perClient.set(client, (perClient.get(client) ?? 0) + 1);
-    const query = createLiveQuery(ctx, {
-      selfResource: `LiveQuery:${++ids}`,
+    const selfResource = `LiveQuery:${++ids}`;
+    const query: LiveQuery = createLiveQuery(ctx, {
       scheduler: parts.scheduler,
       intervalMs: Math.max(options.minIntervalMs, requestedThrottle(operation, variables)),
-      invalidate: (resource) => void store.invalidate(resource),
+      selfResource,
+      rerun: () => void store.invalidate(selfResource),
+      dependsOn: (resources) => dependents.track(query, resources),
       onRun: () => runs++,
     });
     let closed = false;
@@ -103,6 +89,7 @@ export function createLiveQueries(
         if (closed) return;
         closed = true;
         open.delete(entry);
+        dependents.track(query, new Set());
         query.close();
         const left = (perClient.get(client) ?? 1) - 1;
         if (left > 0) perClient.set(client, left);
@@ -147,17 +134,7 @@ export function createLiveQueries(
     /** Both in this order, after access control: the second is the store's own. */
     plugins: [plugin, useLiveQuery({ liveQueryStore: store })] as Plugin[],
     /** `aws` whose successful writes invalidate what they changed, on every instance. */
-    announceWrites(aws: AmplifyBackend): AmplifyBackend {
-      return {
-        ...aws,
-        async call<K extends OperationName>(operation: K, input: OperationInput<K>, callOptions?: CallOptions): Promise<OperationOutput<K>> {
-          const output = await aws.call(operation, input, callOptions);
-          const written = writtenResources(operation, input);
-          if (written) parts.bus.publish(invalidations, { kind: 'invalidate', ...written });
-          return output;
-        },
-      };
-    },
+    announceWrites: invalidation.announceWrites,
     stats: () => ({
       open: open.size,
       /** Runs since the start, first runs included. */
@@ -166,7 +143,7 @@ export function createLiveQueries(
     }),
     /** Ends every live query (its stream completes), as the gateway stops. */
     async stop() {
-      unlisten();
+      invalidation.stop();
       const all = [...open];
       await Promise.all(all.map(async (e) => {
         e.close();

@@ -11,42 +11,54 @@ import { createEnvironmentWatches } from './environment-watches.js';
 import { environmentIn, readResources } from './resources.js';
 import { createRunGate } from './run-gate.js';
 
-/** The context the live query store hands each run: where the run names what it depends on. */
+export type Execute = (args: ExecutionArgs) => unknown;
+
+/** The context the live query store hands each run: where a run names what the store tracks. */
 interface StoreRunContext {
   addResourceIdentifier(values: string | string[]): void;
 }
 
-export type Execute = (args: ExecutionArgs) => unknown;
-
 /**
- * One open live query: how each of its runs executes. A run reads through new loaders (nothing
- * cached from the run before) over the request's own reads, so per-app access and the client's
- * turn in the upstream queue hold for every run as for the first; each read names the resources
- * the run depends on (resources.ts) and has the environment it reads watched. Runs are spaced by
- * the run gate. `selfResource` is the live query's own identifier: invalidating it runs this live
- * query alone, which is what a change its watches report does.
+ * One open live query: how each of its runs executes, and when the next may start. A run reads
+ * through new loaders (nothing cached from the run before) over the request's own reads, so
+ * per-app access and the client's turn in the upstream queue hold for every run as for the first.
+ * Each read names the resources the run depends on (resources.ts), handed to `dependsOn` once the
+ * run is over, and has the environment it reads watched (environment-watches.ts). `changed` asks
+ * for a run; the run gate decides when `rerun` starts it. The store tracks only the live query's
+ * own identifier: which live queries a change concerns is decided here, so that every run passes
+ * the gate.
  */
 export function createLiveQuery(
   ctx: Context & RequestContext,
-  options: { selfResource: string; scheduler: Scheduler; intervalMs: number; invalidate: (resource: string) => void; onRun: () => void },
+  options: {
+    scheduler: Scheduler;
+    intervalMs: number;
+    /** Its own identifier in the live query store: the one every run names. */
+    selfResource: string;
+    /** Has the live query store run it again now (it calls `run`): invalidates `selfResource`. */
+    rerun: () => void;
+    dependsOn: (resources: ReadonlySet<string>) => void;
+    onRun: () => void;
+  },
 ) {
+  const gate = createRunGate(options.scheduler, options.intervalMs, options.rerun);
   const watches = createEnvironmentWatches({
     subscribe: (key) => ctx.jobs.subscribeEnvironmentJobs(key),
-    changed: () => options.invalidate(options.selfResource),
+    changed: gate.request,
   });
-  // What a replaced run answers; the store drops it, as it drops every result but the latest run's.
-  const gate = createRunGate<ExecutionResult>(options.scheduler, options.intervalMs, {});
-  let started = 0;
 
-  function runNow(args: ExecutionArgs, execute: Execute): Promise<ExecutionResult> {
-    const number = ++started;
-    const store = args.contextValue as StoreRunContext;
-    const read = new Set<string>();
-    store.addResourceIdentifier(options.selfResource);
+  let closed = false;
+
+  function run(args: ExecutionArgs, execute: Execute): Promise<ExecutionResult> {
+    gate.started();
+    options.onRun();
+    (args.contextValue as StoreRunContext).addResourceIdentifier(options.selfResource);
+    const resources = new Set<string>();
+    const environments = new Set<string>();
     const dependOn = (input: unknown) => {
-      store.addResourceIdentifier(readResources(input));
+      for (const resource of readResources(input)) resources.add(resource);
       const environment = environmentIn(input);
-      if (environment) read.add(environmentKey(environment));
+      if (environment) environments.add(environmentKey(environment));
     };
     const reads: Reads = {
       async call<K extends OperationName>(operation: K, input: OperationInput<K>): Promise<OperationOutput<K>> {
@@ -67,24 +79,31 @@ export function createLiveQuery(
       },
     };
     ctx.loaders = createLoaders(reads);
-    options.onRun();
-    return Promise.resolve(execute(args)).then(
-      (result) => {
-        if (number === started) watches.keepOnly(read);
-        return result as ExecutionResult;
-      },
-      // The store would drop a rejected run silently, and the client would wait for ever.
-      (error: unknown) => ({ errors: [createGraphQLError('The live query failed to run', { originalError: error as Error })] }),
-    );
+    return Promise.resolve(execute(args))
+      .then(
+        (result) => result as ExecutionResult,
+        // The store would drop a rejected run silently, and the client would wait for ever.
+        (error: unknown) => ({ errors: [createGraphQLError('The live query failed to run', { originalError: error as Error })] }),
+      )
+      .then((result) => {
+        if (closed) return result;
+        watches.keepOnly(environments);
+        options.dependsOn(resources);
+        gate.finished();
+        return result;
+      });
   }
 
   return {
-    run: (args: ExecutionArgs, execute: Execute) => gate.run(() => runNow(args, execute)),
+    run,
+    /** Something it read changed: it runs again, when the gate lets it. */
+    changed: gate.request,
     /** Environments watched for it now. */
     get watching() {
       return watches.size;
     },
     close() {
+      closed = true;
       gate.close();
       watches.close();
     },

@@ -57,10 +57,13 @@ export function readResources(input: unknown): string[] {
  * What a write through the gateway invalidates: its environment, or its app when it names none
  * (tokens too) or changes the app as a whole. Undefined for a read.
  */
-export function writtenResources(operation: OperationName, input: unknown): { appId: string; resources: string[] } | undefined {
+export function writtenResources(
+  operation: OperationName,
+  input: unknown,
+): { appId: string; resources: string[]; wholeApp: boolean } | undefined {
   const appId = appIn(input);
   if (isRead(operation) || appId === undefined) return undefined;
   const environment = environmentIn(input);
-  if (appWide.has(operation) || !environment) return { appId, resources: [appResource(appId)] };
-  return { appId, resources: [environmentResource(environment)] };
+  if (appWide.has(operation) || !environment) return { appId, resources: [appResource(appId)], wholeApp: true };
+  return { appId, resources: [environmentResource(environment)], wholeApp: false };
 }
