@@ -148,6 +148,31 @@ describe('@live queries', () => {
     await results.close();
   });
 
+  it.each(streaming)('%s: a view of an app is sent again when an environment created through the gateway exists, at its job end', async (transport) => {
+    await start();
+    const environments = (...names: string[]) => ({ data: { app: { environments: names.map((name) => ({ name })) } }, isLive: true });
+    const results = await openLive(transport, `query @live { app(appId: "${APP}") { environments { name } } }`);
+    expect(await results.next()).toEqual(environments('dev', 'prod'));
+
+    const created = await stack.graphql(`mutation { createBackend(input: { appId: "${APP}", appName: "todo-app", environmentName: "qa" }) { job { jobId } } }`);
+    expect(created.errors).toBeUndefined();
+    // The write, at once; the service adds the environment when its job ends, which is followed.
+    expect(await results.next()).toEqual(environments('dev', 'prod'));
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 1 });
+    await jobsEnd();
+    expect(await results.next()).toEqual(environments('dev', 'prod', 'qa'));
+    expect(live().runs).toBe(3);
+    await until(() => stack.gateway.jobs.stats().watches === 0, 'the follow to end with the job');
+    await results.close();
+  });
+
+  it('an app-wide write with no live query open starts no watch of its job', async () => {
+    await start();
+    const created = await stack.graphql(`mutation { createBackend(input: { appId: "${APP}", appName: "todo-app", environmentName: "qa" }) { job { jobId } } }`);
+    expect(created.errors).toBeUndefined();
+    expect(stack.gateway.jobs.stats()).toMatchObject({ watches: 0, pollers: 0 });
+  });
+
   it('one poller serves 20 live queries of an environment (10 over SSE, 10 over graphql-ws); a change runs each once', async () => {
     await start({ maxPerClient: 20, minIntervalMs: 0 });
     const all = await Promise.all(Array.from({ length: 20 }, (_, i) => openLive(streaming[i % 2], environmentView())));

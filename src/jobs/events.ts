@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { JobKey } from '../keys.js';
 import type { RedisOutage } from '../redis.js';
 import type { WatchedJob } from './lifecycle.js';
 
@@ -17,8 +18,11 @@ export type JobEvent =
   | { kind: 'kick'; jobId?: string }
   /** A watcher without the lease needs the current state (`watch`): its holder sends a snapshot. */
   | { kind: 'sync'; watch: string }
-  /** A write through a gateway changed what live queries read of `appId` (src/live/resources.ts). */
-  | { kind: 'invalidate'; appId: string; resources: string[] };
+  /**
+   * A write through a gateway changed what live queries read of `appId` (src/live/resources.ts),
+   * and changes it again when `job`, the job it started, ends.
+   */
+  | { kind: 'invalidate'; appId: string; resources: string[]; job?: JobKey };
 
 export interface EventBus {
   publish(envKey: string, event: JobEvent): void;

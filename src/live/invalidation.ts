@@ -16,11 +16,14 @@ const channel = 'live-queries';
 /**
  * What tells live queries that something they read changed, on every instance: writes through any
  * instance (announced on the event bus, which Redis carries to the others), and the ends of the
- * jobs app-wide writes start.
+ * jobs app-wide writes start, which every instance with live queries they concern follows (one
+ * job watch, polled by one instance cluster-wide).
  */
 export function createInvalidation(parts: {
   /** Told on every instance of the resources (resources.ts) a write changed. */
   changed: (resources: readonly string[]) => void;
+  /** Whether a live query of this instance depends on one of `resources`. */
+  concerns: (resources: readonly string[]) => boolean;
   bus: EventBus;
   /** Forgotten for an app written to (by another instance too) before its live queries read it again. */
   reads: Pick<ReadCache, 'forgetApp'>;
@@ -32,14 +35,13 @@ export function createInvalidation(parts: {
     if (event.kind !== 'invalidate') return;
     parts.reads.forgetApp(event.appId);
     parts.changed(event.resources);
+    if (event.job && parts.concerns(event.resources)) void follow(event.job, event.resources);
   });
-
-  const announce = (appId: string, resources: string[]) => parts.bus.publish(channel, { kind: 'invalidate', appId, resources });
 
   /**
    * An app-wide write's job changes the app when it ends (the service adds an environment only
-   * then): announced again at its end. A view of one environment needs no such follow, as it
-   * watches its environment's jobs itself.
+   * then): its resources change again at its end. Followed only where live queries depend on them;
+   * a view of one environment needs no such follow, as it watches its environment's jobs itself.
    */
   async function follow(job: JobKey, resources: string[]) {
     let events: EventQueue<WatchEvent>;
@@ -53,7 +55,10 @@ export function createInvalidation(parts: {
       for await (const event of events) {
         if (event.kind === 'notFound') return;
         const seen = event.kind === 'snapshot' ? event.jobs : event.kind === 'job' ? [event.job] : [];
-        if (seen.some((j) => j.jobId === job.jobId && isTerminalStatus(j.status))) return announce(job.appId, resources);
+        if (seen.some((j) => j.jobId === job.jobId && isTerminalStatus(j.status))) {
+          parts.reads.forgetApp(job.appId);
+          return parts.changed(resources);
+        }
       }
     } finally {
       followed.delete(events);
@@ -70,10 +75,11 @@ export function createInvalidation(parts: {
           const output = await aws.call(operation, input, options);
           const written = writtenResources(operation, input);
           if (written) {
-            announce(written.appId, written.resources);
+            const { appId, resources } = written;
             const { jobId, backendEnvironmentName } = output as { jobId?: string; backendEnvironmentName?: string };
             const environmentName = backendEnvironmentName ?? environmentIn(input)?.environmentName;
-            if (written.wholeApp && jobId && environmentName) void follow({ appId: written.appId, environmentName, jobId }, written.resources);
+            const job = written.wholeApp && jobId && environmentName ? { appId, environmentName, jobId } : undefined;
+            parts.bus.publish(channel, { kind: 'invalidate', appId, resources, ...(job ? { job } : {}) });
           }
           return output;
         },

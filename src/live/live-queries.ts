@@ -40,12 +40,16 @@ type ExecutionContext = Context & RequestContext & { request?: Request; socket?:
  */
 export function createLiveQueries(
   options: LiveQueryOptions,
-  parts: Omit<Parameters<typeof createInvalidation>[0], 'changed'> & { scheduler: Scheduler },
+  parts: Omit<Parameters<typeof createInvalidation>[0], 'changed' | 'concerns'> & { scheduler: Scheduler },
 ) {
   // Runs are spaced by the run gate (run-gate.ts), so the store's own throttle is not used.
   const store = new InMemoryLiveQueryStore({ includeIdentifierExtension: false, validateThrottleValue: () => undefined });
   const dependents = createDependents<LiveQuery>();
-  const invalidation = createInvalidation({ ...parts, changed: (resources) => dependents.of(resources).forEach((q) => q.changed()) });
+  const invalidation = createInvalidation({
+    ...parts,
+    changed: (resources) => dependents.of(resources).forEach((q) => q.changed()),
+    concerns: (resources) => dependents.of(resources).size > 0,
+  });
   const perClient = new Map<string, number>();
   const open = new Set<{ query: LiveQuery; stream?: AsyncIterable<unknown>; close: () => void }>();
   let ids = 0;
