@@ -115,6 +115,29 @@ describe('@live queries', () => {
     expect(live()).toEqual({ open: 0, runs: 0, watching: 0 });
   });
 
+  it('over multipart/mixed too; in a batch it is refused, on any transport, and nothing is held open', async () => {
+    await start();
+    const fetchWith = (accept: string, body: unknown) =>
+      stack.gateway.yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify(body) });
+
+    const multipart = await fetchWith('multipart/mixed', { query: environmentView() });
+    expect(multipart.headers.get('content-type')).toContain('multipart/mixed');
+    const reader = multipart.body!.getReader();
+    let text = '';
+    while (!text.includes('"isLive":true')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(live().open).toBe(1);
+    await reader.cancel();
+    await until(() => live().open === 0, 'the multipart live query to end');
+
+    const refusal = { errors: [{ message: 'A @live query streams its results: send it alone, not in a batch', extensions: { code: 'BAD_REQUEST' } }] };
+    const plain = { query: `{ app(appId: "${APP}") { appName } }` };
+    const json = await runOver('http', stack.gateway, [{ query: environmentView() }, plain]);
+    expect(json.results).toEqual([[refusal, { data: { app: { appName: 'todo-app' } } }]]);
+    const sse = await (await fetchWith('text/event-stream', [{ query: environmentView() }, plain])).text();
+    expect(sse).toContain(JSON.stringify(refusal));
+    expect(live()).toEqual({ open: 0, runs: 1, watching: 0 });
+  });
+
   it.each(streaming)('%s: a view of an environment is sent again after a mutation through the gateway, and when its job ends', async (transport) => {
     await start();
     const results = await openLive(transport, environmentView());

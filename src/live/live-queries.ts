@@ -52,10 +52,18 @@ export function createLiveQueries(
   });
   const perClient = new Map<string, number>();
   const open = new Set<{ query: LiveQuery; stream?: AsyncIterable<unknown>; close: () => void }>();
+  // Yoga answers a batch with one response of every operation's first result: a live query in
+  // one would be neither streamed nor ever ended.
+  const batches = new WeakSet<Request>();
   let ids = 0;
   let runs = 0;
 
   function refusal(ctx: ExecutionContext, client: string): GraphQLError | undefined {
+    if (ctx.request && batches.has(ctx.request)) {
+      return createGraphQLError('A @live query streams its results: send it alone, not in a batch', {
+        extensions: { code: 'BAD_REQUEST' },
+      });
+    }
     if (!ctx.socket && !acceptsStream(ctx.request)) {
       return createGraphQLError(
         'A @live query sends its result again on every change: ask for a stream with accept: text/event-stream ' +
@@ -105,6 +113,11 @@ export function createLiveQueries(
   }
 
   const plugin: Plugin = {
+    onRequestParse: ({ request }) => ({
+      onRequestParseDone({ requestParserResult }) {
+        if (Array.isArray(requestParserResult)) batches.add(request);
+      },
+    }),
     onSchemaChange({ schema, replaceSchema }) {
       if (schema.getDirective(GraphQLLiveDirective.name)) return;
       const withLive = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), GraphQLLiveDirective] });
