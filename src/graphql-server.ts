@@ -52,7 +52,7 @@ export function createGraphQLServer(
     metrics: Plugin;
     sharedSubscriptions: Plugin;
     /** `query @live` (src/live/live-queries.ts). */
-    liveQueries: Plugin[];
+    liveQueries: Plugin;
     /** Spans for requests and operations, when tracing is on. */
     tracing?: Plugin;
   },
@@ -82,7 +82,7 @@ export function createGraphQLServer(
       // After the access check: a subscriber joins a shared stream only once let in.
       parts.sharedSubscriptions,
       // After the access check: the per-client cap counts principals.
-      ...parts.liveQueries,
+      parts.liveQueries,
     ],
   });
 }

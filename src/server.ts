@@ -89,7 +89,7 @@ export async function createGateway(
     limits,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
-    liveQueries: liveQueries.plugins,
+    liveQueries: liveQueries.plugin,
     tracing: tracing?.plugin,
   });
 

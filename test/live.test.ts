@@ -1,5 +1,7 @@
+import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { NoLiveWithDeferStreamRule } from '../src/live/no-live-defer-rule.js';
 import { createRunGate } from '../src/live/run-gate.js';
 import { writtenResources } from '../src/live/resources.js';
 import {
@@ -385,6 +387,30 @@ describe('the run gate', () => {
     await turn();
     await scheduler.advance(5000);
     expect(starts).toBe(1);
+  });
+});
+
+describe('@live with @defer and @stream', () => {
+  const schema = buildSchema(`
+    directive @live(if: Boolean = true, throttle: Int) on QUERY
+    directive @defer(if: Boolean! = true, label: String) on FRAGMENT_SPREAD | INLINE_FRAGMENT
+    directive @stream(if: Boolean! = true, label: String, initialCount: Int = 0) on FIELD
+    type Query { app: App }
+    type App { name: String environments: [String] }
+  `);
+  const problems = (document: string) => validate(schema, parse(document), [NoLiveWithDeferStreamRule]).map((e) => e.message);
+
+  it.each([
+    ['in the live query', 'query @live { app { ... @defer { name } } }', ['A @live query is sent whole every time: it cannot use @defer']],
+    [
+      'in a fragment it spreads, defined before it',
+      'fragment F on App { environments @stream } query @live { app { ...F } }',
+      ['A @live query is sent whole every time: it cannot use @stream'],
+    ],
+    ['in a fragment only another operation spreads', 'fragment F on App { environments @stream } query A { app { ...F } } query B @live { app { name } }', []],
+    ['in a query without @live', 'query { app { ... @defer { name } } }', []],
+  ])('%s: %s', (_where, document, expected) => {
+    expect(problems(document)).toEqual(expected);
   });
 });
 

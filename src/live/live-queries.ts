@@ -1,4 +1,3 @@
-import { useLiveQuery } from '@envelop/live-query';
 import { GraphQLLiveDirective, getLiveDirectiveArgumentValues, getLiveDirectiveNode, isLiveQueryOperationDefinitionNode } from '@n1ru4l/graphql-live-query';
 import { InMemoryLiveQueryStore } from '@n1ru4l/in-memory-live-query-store';
 import { getOperationAST, GraphQLSchema, type GraphQLError, type OperationDefinitionNode } from 'graphql';
@@ -10,6 +9,7 @@ import { rateLimitClient } from '../security/rate-limit.js';
 import { createDependents } from './dependents.js';
 import { createInvalidation } from './invalidation.js';
 import { createLiveQuery, type LiveQuery } from './live-query.js';
+import { NoLiveWithDeferStreamRule } from './no-live-defer-rule.js';
 
 export interface LiveQueryOptions {
   /**
@@ -28,7 +28,7 @@ export interface LiveQueryOptions {
 type ExecutionContext = Context & RequestContext & { request?: Request; socket?: unknown };
 
 /**
- * `query @live` (@envelop/live-query with @n1ru4l/in-memory-live-query-store): the result is sent
+ * `query @live` (@n1ru4l/in-memory-live-query-store's live execution): the result is sent
  * again whenever something it read changes. Changes are known from writes through any instance
  * of the gateway and the ends of the jobs app-wide writes start (invalidation.ts, naming what
  * they changed as resources.ts does), and from the jobs of every environment a live query read,
@@ -118,6 +118,9 @@ export function createLiveQueries(
         if (Array.isArray(requestParserResult)) batches.add(request);
       },
     }),
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoLiveWithDeferStreamRule);
+    },
     onSchemaChange({ schema, replaceSchema }) {
       if (schema.getDirective(GraphQLLiveDirective.name)) return;
       const withLive = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), GraphQLLiveDirective] });
@@ -135,8 +138,8 @@ export function createLiveQueries(
         return;
       }
       const entry = openLiveQuery(ctx, client, operation, args.variableValues);
-      // useLiveQuery, next in line, makes a live execution of this: each of its runs comes here.
-      setExecuteFn((runArgs) => entry.query.run(runArgs, executeFn));
+      // The store's live execution: one stream, each of whose results is one run.
+      setExecuteFn(store.makeExecute((runArgs) => entry.query.run(runArgs, executeFn) as ReturnType<typeof executeFn>));
       return {
         onExecuteDone({ result }) {
           if (!isAsyncIterable(result)) return entry.close();
@@ -148,8 +151,8 @@ export function createLiveQueries(
   };
 
   return {
-    /** Both in this order, after access control: the second is the store's own. */
-    plugins: [plugin, useLiveQuery({ liveQueryStore: store })] as Plugin[],
+    /** After access control: the per-client cap counts principals. */
+    plugin,
     /** `aws` whose successful writes invalidate what they changed, on every instance. */
     announceWrites: invalidation.announceWrites,
     stats: () => ({
