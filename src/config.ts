@@ -110,6 +110,8 @@ export interface ResilienceConfig {
   breakerMinCalls: number;
   /** How long the open circuit fails fast before it tries again. @default 10000 */
   breakerResetMs: number;
+  /** The clock breakerResetMs is measured on (tests advance one; no setting). @default Date.now */
+  now?: () => number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
