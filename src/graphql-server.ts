@@ -3,6 +3,7 @@ import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import type { Context, RequestContext } from './context.js';
+import { deferAndStreamPlugins } from './defer-stream.js';
 import { maskError } from './errors.js';
 import { useGraphiQLPage } from './graphiql.js';
 import { yogaLogger } from './observability/logger.js';
@@ -75,6 +76,7 @@ export function createGraphQLServer(
         : []),
       useAccessControl({ checkCredentials: parts.checkCredentials, rateLimiter: parts.rateLimiter }),
       ...parts.limits,
+      ...deferAndStreamPlugins(),
       parts.metrics,
       useOperationName(),
       // After the access check: a subscriber joins a shared stream only once let in.

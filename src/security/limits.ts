@@ -8,7 +8,7 @@ import {
   type OperationDefinitionNode,
   type ValidationContext,
 } from 'graphql';
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
 import { useListLimits } from './list-limits.js';
 import { errorBody, errorResponse } from '../errors.js';
@@ -210,16 +210,21 @@ function useNoIntrospection(): Plugin {
 
 /**
  * Yoga answers an Accept header none of its result formats matches with an empty 406: this one
- * says what was asked and what can be had.
+ * says what was asked and what can be had. A stream of results has fewer formats (a subscription
+ * only text/event-stream; @defer and @stream multipart/mixed too), which yoga lists.
  */
 function useNotAcceptable(): Plugin {
   const offered = 'application/graphql-response+json, application/json, text/event-stream or multipart/mixed';
   return {
-    onResultProcess({ request, resultProcessor, setResultProcessor }) {
+    onResultProcess({ request, result, acceptableMediaTypes, resultProcessor, setResultProcessor }) {
       if (resultProcessor) return;
       const accept = (request.headers.get('accept') ?? '').slice(0, 100);
+      const streamed = [...new Set(acceptableMediaTypes)].join(' or ');
       setResultProcessor((_result, fetchAPI) => {
-        const message = `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
+        const message = isAsyncIterable(result)
+          ? `This operation's result is a stream (a subscription, @defer or @stream), which accept ${JSON.stringify(accept)} ` +
+            `cannot carry: ask for ${streamed}`
+          : `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
         return new fetchAPI.Response(errorBody(message, 'BAD_REQUEST'), { status: 406, headers: { 'content-type': 'application/json' } });
       }, 'application/json');
     },
