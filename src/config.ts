@@ -86,7 +86,7 @@ export interface LimitsConfig {
   rateLimitBurst: number;
   /** @default true */
   introspection: boolean;
-  /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations. */
+  /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations (keys may be `sha256:<hex>`). */
   persistedOperationsFile?: string;
   /** Accept only persisted operations. @default false */
   requirePersistedOperations: boolean;
