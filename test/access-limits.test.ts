@@ -141,13 +141,14 @@ describe('failed authentications per client address', () => {
       errors: [
         {
           message: `Too many failed authentications from this address: retry in ${refused.headers['retry-after']} s`,
-          extensions: { code: 'RATE_LIMITED' },
+          extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused.headers['retry-after']) },
         },
       ],
     });
     const sse = await post(url, { authorization: `Bearer ${KEY}` }, { accept: 'text/event-stream' });
     expect(sse.status).toBe(429);
     expect(json(sse.body).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(json(sse.body).errors?.[0]?.extensions?.retryAfterSeconds).toBe(Number(sse.headers['retry-after']));
     expect(await wsClose(url, { authorization: `Bearer ${KEY}` })).toEqual({
       code: 4429,
       reason: expect.stringMatching(/^Too many failed authentications from this address: retry in \d+ s$/),
@@ -264,7 +265,7 @@ describe('GraphiQL', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(json(refused.body).errors?.[0]).toEqual({
       message: `Too many GraphiQL page views from this address: retry in ${refused.headers['retry-after']} s`,
-      extensions: { code: 'RATE_LIMITED' },
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused.headers['retry-after']) },
     });
     // Not another address, nor the operations of this one.
     expect((await page(url, 'br', '127.0.0.2')).status).toBe(200);
