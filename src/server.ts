@@ -19,6 +19,7 @@ import { closeRedis, connectRedis, pingRedis, type RedisClients } from './redis.
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
 import type { AuthFailureGuard } from './security/auth-failures.js';
+import { createOriginPolicy } from './security/cors.js';
 import { limitPlugins } from './security/limits.js';
 import { appAccessKey } from './security/app-access.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
@@ -70,6 +71,7 @@ export async function createGateway(
     now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
   });
   const { rateLimiter, authFailures, checkCredentials } = createAccessGuards(config, { authenticator, logger, redis });
+  const origins = createOriginPolicy({ origins: config.corsOrigins, open: authenticator.open });
 
   // Watching one job is a state stream: its subscribers can share one execution per change.
   const sharedSubscriptions = useSharedSubscriptions({
@@ -82,6 +84,7 @@ export async function createGateway(
     context: (request) => createContext(aws, reads, jobs, request, jobTiming),
     checkCredentials,
     rateLimiter,
+    origins,
     limits,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
@@ -97,6 +100,7 @@ export async function createGateway(
     readiness: () => readiness({ stopping: stopping !== undefined, upstream, redis }),
     checkCredentials,
     rateLimiter,
+    origins,
   });
 
   let url: string | undefined;

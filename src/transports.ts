@@ -7,6 +7,7 @@ import { createHttpHandler, type HttpOptions } from './http.js';
 import { createHttpServer } from './http-server.js';
 import type { CredentialCheck } from './security/auth-failures.js';
 import { createClientAddress } from './security/client-address.js';
+import type { OriginPolicy } from './security/cors.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -24,6 +25,7 @@ export function createTransports(
     readiness: HttpOptions['readiness'];
     checkCredentials: CredentialCheck;
     rateLimiter: RateLimiter;
+    origins: OriginPolicy;
   },
 ) {
   const { yoga, logger } = parts;
@@ -45,6 +47,7 @@ export function createTransports(
     schema: parts.schema,
     checkCredentials: parts.checkCredentials,
     rateLimiter: parts.rateLimiter,
+    origins: parts.origins,
     logger,
     // Frames are bounded like request bodies.
     maxPayloadBytes: config.limits.maxBodyBytes,
