@@ -5,6 +5,7 @@ import type { AmplifyBackend } from './aws/client.js';
 import { ConfigError, isOpen, type GatewayConfig, type UpstreamConfig } from './config.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Emulator } from './emulator/server.js';
+import { loadExamplePages } from './example-pages.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql-server.js';
 import { createJobRuntime } from './job-runtime.js';
 import { judgeReadiness } from './readiness.js';
@@ -47,6 +48,7 @@ export async function createGateway(
   const authenticator = createAuthenticator(config.access);
   // Read before anything starts: a bad file stops the start with its name.
   const limits = await limitPlugins(config.limits);
+  const examples = config.examples ? await loadExamplePages() : undefined;
   const emulator = await startEmbeddedEmulator(config.upstream);
 
   // Its gauges read the upstream and the jobs, made below, only when scraped.
@@ -101,6 +103,7 @@ export async function createGateway(
     checkCredentials,
     rateLimiter,
     origins,
+    examples,
   });
 
   let url: string | undefined;

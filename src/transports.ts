@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
+import type { ExamplePages } from './example-pages.js';
 import type { GraphQLServer } from './graphql-server.js';
 import { createHttpHandler, type HttpOptions } from './http.js';
 import { createHttpServer } from './http-server.js';
@@ -26,6 +27,7 @@ export function createTransports(
     checkCredentials: CredentialCheck;
     rateLimiter: RateLimiter;
     origins: OriginPolicy;
+    examples?: ExamplePages;
   },
 ) {
   const { yoga, logger } = parts;
@@ -35,6 +37,7 @@ export function createTransports(
     registry: parts.registry,
     metricsToken: config.metricsToken,
     readiness: parts.readiness,
+    examples: parts.examples,
   });
   const listener = createHttpServer(http.handler);
   // Before any other listener: every limit and log line by address reads what is stamped here.

@@ -2,9 +2,11 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { describeOrigins } from '../src/security/cors.js';
-import { startStack, type Stack } from './helpers.js';
+import { createGateway } from '../src/server.js';
+import { scoped, startStack, type Stack } from './helpers.js';
 import { configError } from './helpers-config.js';
 import { send, type RawAnswer } from './helpers-http.js';
+import { readmeExample, runShell, shellCommands } from './helpers-readme.js';
 
 // CORS_ORIGINS: which browser origins may call the gateway, over HTTP (preflights and the CORS
 // headers of every answer) and graphql-ws (the upgrade's Origin).
@@ -184,5 +186,39 @@ describe('the graphql-ws upgrade', () => {
       status: 403,
       body: { errors: [{ message: `Pages from ${origin} may not open a WebSocket here (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] },
     });
+  });
+});
+
+describe('the README', () => {
+  it('cors: the gateway started as written answers the preflight shown, to the origins listed only', async () => {
+    const [start, curl, answer] = readmeExample('cors');
+    // `NAME=value ... npm start`, run as src/main.ts runs it, in-process, on free ports.
+    const [command] = shellCommands(start.body);
+    const settings = Object.fromEntries([...command.matchAll(/(\w+)=(\S+) /g)].map((m) => [m[1], m[2]]));
+    expect(command.replace(/^(\w+=\S+ )+/, '')).toBe('npm start');
+    expect(Object.keys(settings)).toEqual(['GATEWAY_API_KEYS', 'CORS_ORIGINS']);
+    await using gateway = scoped(
+      await createGateway(loadConfig({ ...settings, PORT: '0', EMULATOR_PORT: '0', LOG_LEVEL: 'silent' })),
+      (g) => g.stop(),
+    );
+    const url = await gateway.start(0);
+
+    const [preflightCommand] = shellCommands(curl.body);
+    expect(preflightCommand).toContain('http://127.0.0.1:4000/graphql');
+    const run = async (origin: string) => {
+      const res = await runShell(preflightCommand.replace('http://127.0.0.1:4000/graphql', url).replace('https://app.example.com', origin));
+      expect(res.code).toBe(0);
+      return res.stdout.split('\r\n');
+    };
+    const shown = answer.body.trimEnd().split('\n');
+    const answered = await run('https://app.example.com');
+    for (const line of shown) expect(answered).toContain(line);
+    expect(answered.filter((line) => /^access-control-/.test(line))).toEqual(shown.filter((line) => /^access-control-/.test(line)));
+
+    const preview = await run('https://pr-12.preview.example.com');
+    expect(preview).toContain('access-control-allow-origin: https://pr-12.preview.example.com');
+    const other = await run('https://elsewhere.example.net');
+    expect(other[0]).toBe('HTTP/1.1 204 No Content');
+    expect(other.filter((line) => /^access-control-/.test(line))).toEqual([]);
   });
 });
