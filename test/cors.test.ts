@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { describeOrigins } from '../src/security/cors.js';
+import { createOriginPolicy, describeOrigins } from '../src/security/cors.js';
 import { createGateway } from '../src/server.js';
 import { scoped, startStack, type Stack } from './helpers.js';
 import { configError } from './helpers-config.js';
@@ -91,6 +91,12 @@ describe('CORS_ORIGINS', () => {
           - CORS_ORIGINS entry "ftp://a.example.com" is not an http(s) origin: write scheme://host[:port] as a browser sends it in Origin, e.g. https://app.example.com, or https://*.example.com for its subdomains"
       `);
     expect(configError({ CORS_ORIGINS: ' , ' }).message).toContain('CORS_ORIGINS lists no origin');
+  });
+
+  it('restricts an open gateway too once set', () => {
+    const policy = createOriginPolicy({ origins: listed, open: true });
+    expect(['https://app.example.com', 'https://a.example.org', 'https://elsewhere.example.net'].map(policy.allows)).toEqual([true, true, false]);
+    expect(createOriginPolicy({ origins: ['*'], open: false }).allows('https://elsewhere.example.net')).toBe(true);
   });
 
   it('is told in the start banner, with how to allow an origin where none may call', () => {
