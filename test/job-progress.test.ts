@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, type Browser, type Page } from 'puppeteer-core';
@@ -15,10 +15,12 @@ import { readmeExample, root, shellCommands, startProcess, cleanShellEnv } from 
 
 const KEY = 'job-progress-key-00000001';
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
-/** `UPDATE_SCREENSHOT=1 npx vitest run test/job-progress.test.ts` refreshes the README's screenshot. */
-const screenshotPath = process.env.UPDATE_SCREENSHOT
-  ? join(root, 'examples/job-progress/screenshot.png')
-  : join(mkdtempSync(join(tmpdir(), 'job-progress-')), 'screenshot.png');
+/**
+ * `UPDATE_SCREENSHOT=1 npx vitest run test/job-progress.test.ts` refreshes the README's screenshot;
+ * other runs write it to a folder of their own (its job ids differ every run).
+ */
+const scratch = process.env.UPDATE_SCREENSHOT ? undefined : mkdtempSync(join(tmpdir(), 'job-progress-'));
+const screenshotPath = scratch ? join(scratch, 'screenshot.png') : join(root, 'examples/job-progress/screenshot.png');
 
 let page: Awaited<ReturnType<typeof startJobProgressPage>>;
 let browser: Browser;
@@ -44,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all([listed?.stop(), unlisted?.stop(), page?.stop()]);
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 /** A tab on the page, told which gateway to call, with the API key typed in and "Watch jobs" pressed; its console kept. */
@@ -142,8 +145,8 @@ describe('serving the page', () => {
     try {
       const [, url] = await server.waitFor(/^job-progress page: (http:\S+)$/m);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/examples\/job-progress\/\?gateway=http%3A%2F%2F127\.0\.0\.1%3A4000%2Fgraphql$/);
-      const origin = new URL(url).origin;
-      expect(server.output()).toContain(`CORS_ORIGINS=${origin}`);
+      const [, allowed] = await server.waitFor(/CORS_ORIGINS=(\S+)$/m);
+      expect(allowed).toBe(new URL(url).origin);
       const served = await send(url);
       expect([served.status, served.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
     } finally {
