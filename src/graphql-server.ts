@@ -9,6 +9,7 @@ import { useGraphiQLPage } from './graphiql.js';
 import { yogaLogger } from './observability/logger.js';
 import { schema } from './schema/index.js';
 import type { CredentialCheck } from './security/auth-failures.js';
+import type { OriginPolicy } from './security/cors.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
 import type { RateLimiter } from './security/rate-limit.js';
 
@@ -48,6 +49,8 @@ export function createGraphQLServer(
     context: (request: RequestContext) => Context;
     checkCredentials: CredentialCheck;
     rateLimiter: RateLimiter;
+    /** Which browser origins get CORS headers (src/security/cors.ts). */
+    origins: OriginPolicy;
     /** The query limits (src/security/limits.ts). */
     limits: Plugin[];
     metrics: Plugin;
@@ -63,6 +66,7 @@ export function createGraphQLServer(
     // Served by useGraphiQLPage instead, compressed and rate-limited.
     graphiql: false,
     landingPage: false,
+    cors: parts.origins.cors,
     logging: yogaLogger(parts.logger),
     healthCheckEndpoint: noHealthCheck,
     // Enforced, more cheaply, by the limits plugins.
