@@ -4,6 +4,7 @@ import type { PollingOptions } from './jobs/watcher.js';
 import type { LiveQueryOptions } from './live/live-queries.js';
 import type { TracingConfig } from './observability/tracing.js';
 import { parseTrustProxy, type TrustProxy } from './security/client-address.js';
+import { parseCorsOrigins } from './security/cors.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -87,7 +88,7 @@ export interface LimitsConfig {
   rateLimitBurst: number;
   /** @default true */
   introspection: boolean;
-  /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations. */
+  /** A JSON file `{ "<sha256 hash>": "query ..." }` of persisted operations (keys may be `sha256:<hex>`). */
   persistedOperationsFile?: string;
   /** Accept only persisted operations. @default false */
   requirePersistedOperations: boolean;
@@ -111,6 +112,8 @@ export interface ResilienceConfig {
   breakerMinCalls: number;
   /** How long the open circuit fails fast before it tries again. @default 10000 */
   breakerResetMs: number;
+  /** The clock breakerResetMs is measured on (tests advance one; no setting). @default Date.now */
+  now?: () => number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -125,6 +128,14 @@ export interface GatewayConfig {
    * networks), for rate limits, failed-authentication limits and logs. @default 0 (none)
    */
   trustProxy: TrustProxy;
+  /**
+   * Origins whose pages may call the gateway from a browser (CORS, and the Origin of a WebSocket
+   * upgrade): `https://app.example.com`, `https://*.example.com` for subdomains, `*` for any.
+   * @default any origin when the gateway is open, none when it asks for a credential
+   */
+  corsOrigins?: string[];
+  /** Serve the example pages under /examples/ (examples/job-progress). @default false */
+  examples: boolean;
   upstream: UpstreamConfig;
   /** Attempts per upstream call, the first included (the SDK's standard retry). @default 3 */
   upstreamMaxAttempts: number;
@@ -168,6 +179,7 @@ export const defaultConfig = (): GatewayConfig => ({
   port: 4000,
   host: '127.0.0.1',
   trustProxy: 0,
+  examples: false,
   upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
@@ -331,6 +343,13 @@ const env = z
       for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }).default(0),
+    CORS_ORIGINS: z.string().transform((text, ctx) => {
+      const parsed = parseCorsOrigins(text);
+      if (parsed.ok) return parsed.value;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }).optional(),
+    EXAMPLES: bool('EXAMPLES').default(false),
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'AWS_REGION must look like us-east-1').optional(),
     AWS_ENDPOINT_URL_AMPLIFYBACKEND: z
       .url({ error: 'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL' })
@@ -451,6 +470,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.PORT,
     host: e.HOST,
     trustProxy: e.TRUST_PROXY,
+    ...(e.CORS_ORIGINS ? { corsOrigins: e.CORS_ORIGINS } : {}),
+    examples: e.EXAMPLES,
     upstream: chosenBy
       ? {
           kind: 'aws',

@@ -3,11 +3,28 @@ import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import { JobPendingError, UpstreamError } from './aws/errors.js';
 
 /** The body of a refusal answered before GraphQL runs, shaped like any GraphQL error response. */
-export const errorBody = (message: string, code: string) => JSON.stringify({ errors: [{ message, extensions: { code } }] });
+export const errorBody = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
+  JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
 
 /** A refusal answered before GraphQL runs (401, 406, 415, 429, ...), as a fetch Response. */
-export const errorResponse = (status: number, message: string, code: string, headers: Record<string, string> = {}) =>
-  new Response(errorBody(message, code), { status, headers: { 'content-type': 'application/json', ...headers } });
+export const errorResponse = (
+  status: number,
+  message: string,
+  code: string,
+  headers: Record<string, string> = {},
+  extensions: Record<string, unknown> = {},
+) => new Response(errorBody(message, code, extensions), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+/**
+ * A 429 of one of the gateway's own limits: the wait in `retry-after` and, for a page's code that
+ * reads the body (or a graphql-ws client, which has no header), in `extensions.retryAfterSeconds`.
+ */
+export const rateLimitedResponse = (message: string, retryAfterSeconds: number) =>
+  errorResponse(429, message, 'RATE_LIMITED', { 'retry-after': String(retryAfterSeconds) }, { retryAfterSeconds });
+
+/** The same refusal as a GraphQL error, where no HTTP response carries it (a graphql-ws subscribe). */
+export const rateLimitedError = (message: string, retryAfterSeconds: number) =>
+  createGraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds } });
 
 /** A client mistake found before any upstream call. */
 export const badUserInput = (message: string, field?: string) =>

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
-import { errorResponse } from './errors.js';
+import { rateLimitedResponse } from './errors.js';
 import { clientAddressOf } from './security/client-address.js';
 import { clientAddress, createRateLimiter, retryAfterSeconds } from './security/rate-limit.js';
 import type { ServerContext } from './security/plugin.js';
@@ -93,7 +93,7 @@ export function useGraphiQLPage(options: {
       if (!allowed.ok) {
         const seconds = retryAfterSeconds(allowed.retryAfterMs);
         const message = `Too many GraphiQL page views from this address: retry in ${seconds} s`;
-        return endResponse(errorResponse(429, message, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
+        return endResponse(rateLimitedResponse(message, seconds));
       }
       const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
       const body = await bodyOf(encoding);

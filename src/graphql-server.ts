@@ -3,11 +3,13 @@ import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import type { Context, RequestContext } from './context.js';
+import { deferAndStreamPlugins } from './defer-stream.js';
 import { maskError } from './errors.js';
 import { useGraphiQLPage } from './graphiql.js';
 import { yogaLogger } from './observability/logger.js';
 import { schema } from './schema/index.js';
 import type { CredentialCheck } from './security/auth-failures.js';
+import type { OriginPolicy } from './security/cors.js';
 import { useAccessControl, type ServerContext } from './security/plugin.js';
 import type { RateLimiter } from './security/rate-limit.js';
 
@@ -47,6 +49,8 @@ export function createGraphQLServer(
     context: (request: RequestContext) => Context;
     checkCredentials: CredentialCheck;
     rateLimiter: RateLimiter;
+    /** Which browser origins get CORS headers (src/security/cors.ts). */
+    origins: OriginPolicy;
     /** The query limits (src/security/limits.ts). */
     limits: Plugin[];
     metrics: Plugin;
@@ -64,6 +68,7 @@ export function createGraphQLServer(
     // Served by useGraphiQLPage instead, compressed and rate-limited.
     graphiql: false,
     landingPage: false,
+    cors: parts.origins.cors,
     logging: yogaLogger(parts.logger),
     healthCheckEndpoint: noHealthCheck,
     // Enforced, more cheaply, by the limits plugins.
@@ -77,6 +82,7 @@ export function createGraphQLServer(
         : []),
       useAccessControl({ checkCredentials: parts.checkCredentials, rateLimiter: parts.rateLimiter }),
       ...parts.limits,
+      ...deferAndStreamPlugins(),
       parts.metrics,
       useOperationName(),
       // After the access check: a subscriber joins a shared stream only once let in.

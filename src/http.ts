@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { errorBody } from './errors.js';
 import { bearerToken, secretMatcher } from './security/access.js';
 import { clientAddressOf } from './security/client-address.js';
+import type { ExamplePages } from './example-pages.js';
 import type { Readiness } from './readiness.js';
 import type { RequestMeta } from './security/plugin.js';
 
@@ -19,6 +20,8 @@ export interface HttpOptions {
   readiness: () => Promise<Readiness>;
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** The example pages under /examples/, when EXAMPLES=true. */
+  examples?: ExamplePages;
 }
 
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -66,6 +69,8 @@ export function createHttpHandler(options: HttpOptions) {
       }
       return send(res, 200, await options.registry.metrics(), options.registry.contentType);
     }
+    const example = req.method === 'GET' && path.startsWith('/examples/') ? options.examples?.answer(req.url ?? path) : undefined;
+    if (example) return send(res, example.status, example.body, example.type, example.headers);
 
     const started = performance.now();
     inFlight++;

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { installCrashGuard } from './observability/crash-guard.js';
 import { scrubber } from './redis.js';
+import { describeOrigins } from './security/cors.js';
 import { createGateway } from './server.js';
 import { checkAwsAtStart, wayBackToEmulator, whyAws } from './upstream-choice.js';
 
@@ -19,6 +20,7 @@ async function main() {
       ? '  access: OPEN, no credential asked (set GATEWAY_API_KEYS or GATEWAY_JWT_SECRET / GATEWAY_JWKS_URL to require one)'
       : '  access: API keys or JWT required (Authorization: Bearer ..., or x-api-key)',
   );
+  console.log(describeOrigins({ origins: config.corsOrigins, open: gateway.open }));
   if (gateway.emulator) {
     console.log(`embedded AmplifyBackend emulator: ${gateway.emulator.url} (demo apps d1todoapp00001, d2gallery00002)`);
     console.log('  set UPSTREAM=aws (with AWS_REGION) to use AWS AmplifyBackend, or AWS_ENDPOINT_URL_AMPLIFYBACKEND for another endpoint');

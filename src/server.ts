@@ -5,6 +5,7 @@ import type { AmplifyBackend } from './aws/client.js';
 import { ConfigError, isOpen, type GatewayConfig, type UpstreamConfig } from './config.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Emulator } from './emulator/server.js';
+import { loadExamplePages } from './example-pages.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql-server.js';
 import { createJobRuntime } from './job-runtime.js';
 import { judgeReadiness } from './readiness.js';
@@ -20,6 +21,7 @@ import { closeRedis, connectRedis, pingRedis, type RedisClients } from './redis.
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
 import type { AuthFailureGuard } from './security/auth-failures.js';
+import { createOriginPolicy } from './security/cors.js';
 import { limitPlugins } from './security/limits.js';
 import { appAccessKey } from './security/app-access.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
@@ -47,6 +49,7 @@ export async function createGateway(
   const authenticator = createAuthenticator(config.access);
   // Read before anything starts: a bad file stops the start with its name.
   const limits = await limitPlugins(config.limits);
+  const examples = config.examples ? await loadExamplePages() : undefined;
   const emulator = await startEmbeddedEmulator(config.upstream);
 
   // Its gauges read the upstream and the jobs, made below, only when scraped.
@@ -71,6 +74,7 @@ export async function createGateway(
     now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
   });
   const { rateLimiter, authFailures, checkCredentials } = createAccessGuards(config, { authenticator, logger, redis });
+  const origins = createOriginPolicy({ origins: config.corsOrigins, open: authenticator.open });
 
   // Watching one job is a state stream: its subscribers can share one execution per change.
   const sharedSubscriptions = useSharedSubscriptions({
@@ -86,6 +90,7 @@ export async function createGateway(
     context: (request) => createContext(writes, reads, jobs, request, jobTiming),
     checkCredentials,
     rateLimiter,
+    origins,
     limits,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
@@ -102,6 +107,8 @@ export async function createGateway(
     readiness: () => readiness({ stopping: stopping !== undefined, upstream, redis }),
     checkCredentials,
     rateLimiter,
+    origins,
+    examples,
   });
 
   let url: string | undefined;

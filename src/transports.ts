@@ -2,11 +2,13 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
+import type { ExamplePages } from './example-pages.js';
 import type { GraphQLServer } from './graphql-server.js';
 import { createHttpHandler, type HttpOptions } from './http.js';
 import { createHttpServer } from './http-server.js';
 import type { CredentialCheck } from './security/auth-failures.js';
 import { createClientAddress } from './security/client-address.js';
+import type { OriginPolicy } from './security/cors.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import { attachWebSocket } from './websocket.js';
 
@@ -24,6 +26,8 @@ export function createTransports(
     readiness: HttpOptions['readiness'];
     checkCredentials: CredentialCheck;
     rateLimiter: RateLimiter;
+    origins: OriginPolicy;
+    examples?: ExamplePages;
   },
 ) {
   const { yoga, logger } = parts;
@@ -33,6 +37,7 @@ export function createTransports(
     registry: parts.registry,
     metricsToken: config.metricsToken,
     readiness: parts.readiness,
+    examples: parts.examples,
   });
   const listener = createHttpServer(http.handler);
   // Before any other listener: every limit and log line by address reads what is stamped here.
@@ -45,6 +50,7 @@ export function createTransports(
     schema: parts.schema,
     checkCredentials: parts.checkCredentials,
     rateLimiter: parts.rateLimiter,
+    origins: parts.origins,
     logger,
     // Frames are bounded like request bodies.
     maxPayloadBytes: config.limits.maxBodyBytes,

@@ -11,7 +11,7 @@ import {
 import type { ServerOptions } from 'graphql-ws';
 import { createGraphQLError, type GraphQLParams, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { maskError } from './errors.js';
+import { maskError, rateLimitedError } from './errors.js';
 import type { Principal } from './security/access.js';
 import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './security/rate-limit.js';
 import { clientAddressOf } from './security/client-address.js';
@@ -90,7 +90,7 @@ export function createOperationHooks(options: {
       if (!allowed.ok) {
         // As HTTP's 429 says it, without a header to carry retry-after.
         const seconds = retryAfterSeconds(allowed.retryAfterMs);
-        return [createGraphQLError(`Rate limit exceeded: retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED' } })];
+        return [rateLimitedError(`Rate limit exceeded: retry in ${seconds} s`, seconds)];
       }
       const operation: Operation = {
         params: options.paramsOf(payload) as GraphQLParams,

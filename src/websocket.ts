@@ -4,7 +4,9 @@ import { CloseCode, handleProtocols, makeServer, type Server as GraphQLWsServer 
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { errorBody } from './errors.js';
 import type { CredentialCheck } from './security/auth-failures.js';
+import type { OriginPolicy } from './security/cors.js';
 import type { RateLimiter } from './security/rate-limit.js';
 import { clientAddressOf } from './security/client-address.js';
 import { createConnectionAuth, type ConnectionParams, type Extra } from './websocket-connection.js';
@@ -26,6 +28,8 @@ export function attachWebSocket(options: {
   schema: GraphQLSchema;
   checkCredentials: CredentialCheck;
   rateLimiter: RateLimiter;
+  /** Which browser origins may open a socket: a page of another may not, whatever CORS says of HTTP. */
+  origins: OriginPolicy;
   logger: Logger;
   /** The largest frame (message) accepted; a larger one closes its socket with 1009. */
   maxPayloadBytes: number;
@@ -36,6 +40,13 @@ export function attachWebSocket(options: {
     path: yoga.graphqlEndpoint,
     maxPayload: options.maxPayloadBytes,
     handleProtocols,
+    verifyClient: ({ req }, done) => {
+      const origin = req.headers.origin;
+      if (options.origins.allowsUpgrade(origin)) return done(true);
+      logger.info({ origin: origin?.slice(0, 200), address: clientAddressOf(req) }, 'websocket upgrade refused: origin not allowed');
+      const body = errorBody(`Pages from ${origin?.slice(0, 200)} may not open a WebSocket here (CORS_ORIGINS)`, 'FORBIDDEN');
+      done(false, 403, body, { 'Content-Type': 'application/json' });
+    },
   });
   const auth = createConnectionAuth(options.checkCredentials);
   const messages = createMessageReader();

@@ -1,4 +1,3 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { createClient } from 'graphql-ws';
@@ -10,6 +9,7 @@ import { negotiateEncoding } from '../src/graphiql.js';
 import { createAuthFailureGuard } from '../src/security/auth-failures.js';
 import { clientAddress } from '../src/security/rate-limit.js';
 import { type GraphQLResponse, scoped, type Stack, startStack } from './helpers.js';
+import { send } from './helpers-http.js';
 
 const APP = 'd1todoapp00001';
 const SECRET = 'a-test-secret-for-hs256-at-least-32-characters';
@@ -37,26 +37,6 @@ async function secured(gateway: NonNullable<Parameters<typeof startStack>[0]>['g
   const url = await stack.gateway.start(0, '127.0.0.1');
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
   return { stack, url, logs };
-}
-
-/**
- * One request over a real socket, optionally from another loopback source address; the body as
- * sent (node:http does not decompress), unlike fetch.
- */
-function send(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, localAddress: options.from }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
 }
 
 const post = (url: string, headers: Record<string, string>, extra: { accept?: string; from?: string } = {}) =>
@@ -141,13 +121,14 @@ describe('failed authentications per client address', () => {
       errors: [
         {
           message: `Too many failed authentications from this address: retry in ${refused.headers['retry-after']} s`,
-          extensions: { code: 'RATE_LIMITED' },
+          extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused.headers['retry-after']) },
         },
       ],
     });
     const sse = await post(url, { authorization: `Bearer ${KEY}` }, { accept: 'text/event-stream' });
     expect(sse.status).toBe(429);
     expect(json(sse.body).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(json(sse.body).errors?.[0]?.extensions?.retryAfterSeconds).toBe(Number(sse.headers['retry-after']));
     expect(await wsClose(url, { authorization: `Bearer ${KEY}` })).toEqual({
       code: 4429,
       reason: expect.stringMatching(/^Too many failed authentications from this address: retry in \d+ s$/),
@@ -264,7 +245,7 @@ describe('GraphiQL', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(json(refused.body).errors?.[0]).toEqual({
       message: `Too many GraphiQL page views from this address: retry in ${refused.headers['retry-after']} s`,
-      extensions: { code: 'RATE_LIMITED' },
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused.headers['retry-after']) },
     });
     // Not another address, nor the operations of this one.
     expect((await page(url, 'br', '127.0.0.2')).status).toBe(200);

@@ -1056,3 +1056,14 @@ describe('logs', () => {
     }
   });
 });
+
+describe("yoga's own health check", () => {
+  // With `healthCheckEndpoint: false` yoga answered 200 to any URL ending in "false" before the
+  // access check ran: only the gateway's own /health answers without a credential.
+  it.each(['/graphql?x=false', '/graphql?query=false', '/graphql?probe=/health'])('does not answer %s before the access check', async (path) => {
+    await using secured = await startStack({ gateway: { access: { apiKeys } } });
+    const res = await secured.gateway.yoga.fetch(`http://yoga${path}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual(unauthenticated(noCredential));
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig } from '../src/config.js';
-import { configError } from './helpers-config.js';
+import { configError, itRefusesSettings } from './helpers-config.js';
 
 describe('loadConfig', () => {
   it('defaults to the embedded emulator and port 4000 with no settings', () => {
@@ -119,16 +119,14 @@ describe('loadConfig', () => {
     });
   });
 
-  it.each([
+  itRefusesSettings([
     [{ AUTH_FAILURES_PER_MINUTE: '-1' }, 'AUTH_FAILURES_PER_MINUTE must be a whole number from 0 to 1000000'],
     [{ AUTH_FAILURES_PER_MINUTE: 'many' }, 'AUTH_FAILURES_PER_MINUTE must be a whole number from 0 to 1000000'],
     [{ AUTH_FAILURE_BURST: '0' }, 'AUTH_FAILURE_BURST must be a whole number from 1 to 1000000'],
     [{ AUTH_FAILURE_BURST: '2.5' }, 'AUTH_FAILURE_BURST must be a whole number from 1 to 1000000'],
     [{ GRAPHIQL_PER_MINUTE: '1e9' }, 'GRAPHIQL_PER_MINUTE must be a whole number from 0 to 1000000'],
     [{ GATEWAY_JWT_REQUIRE_EXP: 'no' }, 'GATEWAY_JWT_REQUIRE_EXP must be true or false'],
-  ])('rejects %o, naming the setting and what it allows', (env, problem) => {
-    expect(configError(env).message).toBe(`invalid configuration:\n  - ${problem}`);
-  });
+  ]);
 
   it('names every bad setting at once', () => {
     expect(configError({ PORT: 'abc', AWS_REGION: 'nowhere', GRAPHIQL: 'maybe' }).message)

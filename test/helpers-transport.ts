@@ -8,6 +8,13 @@ export const transports = ['http', 'sse', 'ws'] as const;
 export type Transport = (typeof transports)[number];
 
 /**
+ * The transports that carry a result in parts (@defer, @stream): HTTP as `multipart/mixed` over a
+ * real socket, SSE, graphql-ws (one `next` message a part).
+ */
+export const incrementalTransports = ['multipart', 'sse', 'ws'] as const;
+export type IncrementalTransport = (typeof incrementalTransports)[number];
+
+/**
  * One operation's params as a client sends them. Deliberately loose: tests send what a client may
  * get wrong (no query, variables that are no object, an empty operationName).
  */
@@ -34,6 +41,8 @@ export interface TransportOptions {
   connectionParams?: Record<string, unknown>;
   /** Stop after this many results (a subscription that goes on); by default, read to the end. */
   take?: number;
+  /** Called with each result as it arrives, before the next is read. */
+  onResult?: (result: GraphQLResponse) => void;
 }
 
 export interface TransportAnswer {
@@ -48,10 +57,11 @@ export interface TransportAnswer {
 /**
  * Runs one operation over `transport` against a started gateway: HTTP in-process through
  * `yoga.fetch` (a JSON body, or a JSON batch when `operation` is an array), SSE over a real socket
- * (`accept: text/event-stream`), graphql-ws over a real socket with graphql-ws's client.
+ * (`accept: text/event-stream`), graphql-ws over a real socket with graphql-ws's client, multipart
+ * over a real socket (`accept: multipart/mixed`).
  */
 export async function runOver(
-  transport: Transport,
+  transport: Transport | 'multipart',
   gateway: Gateway,
   operation: Operation | Operation[],
   options: TransportOptions = {},
@@ -62,6 +72,8 @@ export async function runOver(
       return overHttp(gateway, operation, options);
     case 'sse':
       return overSse(started(gateway), operation as Operation, options);
+    case 'multipart':
+      return overMultipart(started(gateway), operation as Operation, options);
     case 'ws':
       return overWs(started(gateway).replace(/^http/, 'ws'), operation as Operation, options);
   }
@@ -101,30 +113,69 @@ async function overHttp(gateway: Gateway, operation: Operation | Operation[], op
     body: JSON.stringify(operation),
   });
   const results = await parsed(res);
+  results.forEach((result) => options.onResult?.(result));
   // A batch answers one array: kept whole as the one result.
   return { status: res.status, results: Array.isArray(operation) ? [results as GraphQLResponse] : results };
 }
 
-async function overSse(url: string, operation: Operation, options: TransportOptions): Promise<TransportAnswer> {
+const overSse = (url: string, operation: Operation, options: TransportOptions) =>
+  overStream(url, operation, options, { accept: 'text/event-stream', read: readEvents });
+
+const overMultipart = (url: string, operation: Operation, options: TransportOptions) =>
+  overStream(url, operation, options, { accept: 'multipart/mixed', read: readParts });
+
+/** A POST over a real socket whose answer is a stream of results, read with `read` as they come. */
+async function overStream(
+  url: string,
+  operation: Operation,
+  options: TransportOptions,
+  format: { accept: string; read: (res: Response) => AsyncGenerator<GraphQLResponse> },
+): Promise<TransportAnswer> {
   const abort = new AbortController();
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers },
+    headers: { 'content-type': 'application/json', accept: format.accept, ...options.headers },
     body: JSON.stringify(operation),
     signal: abort.signal,
   });
   // A refusal before any stream starts (401, 413, 415, 429) comes as JSON.
-  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+  if (!(res.headers.get('content-type') ?? '').includes(format.accept)) {
     return { status: res.status, results: await parsed(res) };
   }
   const results: GraphQLResponse[] = [];
   // However the reading ends, the stream is let go.
   await using _aborted = scoped(abort, (a) => a.abort());
-  for await (const event of readEvents(res)) {
-    results.push(event as GraphQLResponse);
+  for await (const result of format.read(res)) {
+    results.push(result);
+    options.onResult?.(result);
     if (options.take !== undefined && results.length >= options.take) break;
   }
   return { status: res.status, results };
+}
+
+/**
+ * The JSON parts of a `multipart/mixed` response, each as soon as the boundary after it has
+ * arrived, until the closing boundary.
+ */
+export async function* readParts(res: Response): AsyncGenerator<GraphQLResponse> {
+  const boundary = /boundary="?([^";]+)"?/.exec(res.headers.get('content-type') ?? '')?.[1];
+  if (!boundary) throw new Error(`no multipart boundary in ${res.headers.get('content-type')}`);
+  const delimiter = `\r\n--${boundary}`;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let start: number;
+    let end: number;
+    while ((start = buffer.indexOf(delimiter)) >= 0 && (end = buffer.indexOf(delimiter, start + delimiter.length)) >= 0) {
+      const part = buffer.slice(start + delimiter.length, end);
+      buffer = buffer.slice(end);
+      const blank = part.indexOf('\r\n\r\n');
+      if (blank < 0) throw new Error(`a multipart part without headers: ${part.slice(0, 200)}`);
+      yield JSON.parse(part.slice(blank + 4)) as GraphQLResponse;
+    }
+    if (buffer.startsWith(`${delimiter}--`)) return;
+  }
 }
 
 /** Whether graphql-ws's client will send these params (it checks them as the protocol does). */
@@ -168,6 +219,7 @@ async function overWs(url: string, operation: Operation, options: TransportOptio
       const unsubscribe = client.subscribe(payload as SubscribePayload, {
         next: (result) => {
           results.push(result as GraphQLResponse);
+          options.onResult?.(result as GraphQLResponse);
           if (options.take !== undefined && results.length >= options.take) {
             unsubscribe();
             resolve();

@@ -1,4 +1,4 @@
-import { createServer, request } from 'node:http';
+import { createServer, request, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fakeCredentials, startStack } from './helpers.js';
 
@@ -14,7 +14,19 @@ export interface UpstreamProbe {
   onArrival(listener: () => void): void;
   /** Resolves once `count` calls in all have arrived (at once if they have). */
   arrived(count: number): Promise<void>;
+  /**
+   * Keeps the calls whose path matches from the emulator until `release()`, those that arrive
+   * meanwhile included: to see what the gateway sends while some of its calls have no answer yet.
+   */
+  hold(path: RegExp): UpstreamHold;
   close(): Promise<void>;
+}
+
+export interface UpstreamHold {
+  /** Calls held now, not yet sent on. */
+  held(): number;
+  /** Sends the held calls on, and holds no more. */
+  release(): void;
 }
 
 /**
@@ -28,33 +40,41 @@ export async function startUpstreamProbe(target: () => string): Promise<Upstream
   let answered = 0;
   let arrivals = 0;
   const listeners: (() => void)[] = [];
+  const holds: { path: RegExp; waiting: (() => void)[] }[] = [];
   const server = createServer((req, res) => {
     arrivals++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    for (const listener of listeners) listener();
     let done = false;
     const finish = () => {
       if (!done) inFlight--;
       done = true;
     };
-    const { hostname, port } = new URL(target());
-    const forward = request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.on('end', () => {
-        if (!done) answered++;
-        finish();
-      });
-      up.pipe(res);
-    });
+    let forward: ClientRequest | undefined;
     // The gateway gave up on the call (its timeout, its shutdown): the emulator's answer, if it
     // ever comes, is not an answer to anyone.
     res.on('close', () => {
       finish();
-      forward.destroy();
+      forward?.destroy();
     });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    const pass = () => {
+      if (done) return;
+      const { hostname, port } = new URL(target());
+      forward = request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.on('end', () => {
+          if (!done) answered++;
+          finish();
+        });
+        up.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    };
+    const hold = holds.find((h) => h.path.test(req.url ?? ''));
+    if (hold) hold.waiting.push(pass);
+    for (const listener of listeners) listener();
+    if (!hold) pass();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,6 +94,17 @@ export async function startUpstreamProbe(target: () => string): Promise<Upstream
         listeners.push(check);
         check();
       }),
+    hold(path) {
+      const hold = { path, waiting: [] as (() => void)[] };
+      holds.push(hold);
+      return {
+        held: () => hold.waiting.length,
+        release() {
+          if (holds.includes(hold)) holds.splice(holds.indexOf(hold), 1);
+          for (const send of hold.waiting.splice(0)) send();
+        },
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

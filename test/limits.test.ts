@@ -407,7 +407,7 @@ describe('per-client rate limit', () => {
     expect(limited.status).toBe(429);
     // One token a minute: the next comes in about 60 s.
     expect(limited.headers.get('retry-after')).toBe('60');
-    expect(limited.body).toStrictEqual({ errors: [requestError('RATE_LIMITED', 'Rate limit exceeded: retry in 60 s')] });
+    expect(limited.body).toStrictEqual({ errors: [requestError('RATE_LIMITED', 'Rate limit exceeded: retry in 60 s', { retryAfterSeconds: 60 })] });
     expect(stack.calls()).toEqual({});
 
     await expectServing(stack, { 'x-api-key': keyB });

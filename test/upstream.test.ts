@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, defineConfig, loadConfig } from '../src/config.js';
 import { createGateway } from '../src/server.js';
 import { checkAwsAtStart } from '../src/upstream-choice.js';
-import { configError } from './helpers-config.js';
+import { itRefusesSettings } from './helpers-config.js';
 import { startTestEmulator } from './helpers.js';
 
 // Starting against AWS without surprises: UPSTREAM chooses, an AWS setting exported in a shell is
@@ -53,13 +53,11 @@ describe('UPSTREAM', () => {
     });
   });
 
-  it.each([
+  itRefusesSettings([
     [{ UPSTREAM: 'AWS' }, 'UPSTREAM must be emulator or aws'],
     [{ UPSTREAM: 'amplify' }, 'UPSTREAM must be emulator or aws'],
     [{ REQUIRE_AWS_CREDENTIALS: 'yes' }, 'REQUIRE_AWS_CREDENTIALS must be true or false'],
-  ])('refuses %o, naming the setting', (env, problem) => {
-    expect(configError(env).message).toBe(`invalid configuration:\n  - ${problem}`);
-  });
+  ]);
 });
 
 describe('the refusal to serve AWS open', () => {

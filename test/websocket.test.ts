@@ -201,7 +201,7 @@ describe('the rate limit on every transport', () => {
   });
   afterAll(() => limited.stop());
 
-  it.each(transports)('refuses operations past the burst over %s, while another client is served', async (transport: Transport) => {
+  it.each(transports)('refuses operations past the burst over %s with retryAfterSeconds, while another client is served', async (transport: Transport) => {
     const credential = { headers: { 'x-api-key': keys[transport] }, connectionParams: { 'x-api-key': keys[transport] } };
     const query = { query: '{ __typename }' };
     for (let i = 0; i < 2; i++) {
@@ -209,7 +209,7 @@ describe('the rate limit on every transport', () => {
     }
     const refused = await runOver(transport, limited.gateway, query, credential);
     expect(refused.results).toEqual([
-      { errors: [{ message: 'Rate limit exceeded: retry in 60 s', extensions: { code: 'RATE_LIMITED' } }] },
+      { errors: [{ message: 'Rate limit exceeded: retry in 60 s', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 60 } }] },
     ]);
     if (transport !== 'ws') expect(refused.status).toBe(429);
     const other = { headers: { 'x-api-key': others[transport] }, connectionParams: { 'x-api-key': others[transport] } };

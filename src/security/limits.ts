@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,
@@ -8,9 +7,10 @@ import {
   type OperationDefinitionNode,
   type ValidationContext,
 } from 'graphql';
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { ConfigError, type LimitsConfig } from '../config.js';
 import { useListLimits } from './list-limits.js';
+import { usePersistedOperationsFile } from './persisted-operations.js';
 import { errorBody, errorResponse } from '../errors.js';
 
 /**
@@ -54,32 +54,8 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
     useListLimits(limits),
   ];
   if (!limits.introspection) plugins.push(useNoIntrospection());
-  // Loaded only where configured: it costs start-up time where it is not.
   if (limits.persistedOperationsFile) {
-    const store = loadPersistedOperations(limits.persistedOperationsFile);
-    const { usePersistedOperations } = await import('@graphql-yoga/plugin-persisted-operations');
-    plugins.push(
-      usePersistedOperations({
-        getPersistedOperation: (hash: string) => store.get(hash) ?? null,
-        allowArbitraryOperations: !limits.requirePersistedOperations,
-        customErrors: {
-          notFound: {
-            message: 'Unknown persisted operation: no operation has this sha256Hash',
-            extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
-          },
-          keyNotFound: {
-            message: 'Send a query, or extensions.persistedQuery { version: 1, sha256Hash }',
-            extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' },
-          },
-          persistedQueryOnly: {
-            message:
-              'Only persisted operations are accepted: send extensions.persistedQuery ' +
-              '{ version: 1, sha256Hash } instead of a query',
-            extensions: { code: 'PERSISTED_QUERY_ONLY' },
-          },
-        },
-      }),
-    );
+    plugins.push(await usePersistedOperationsFile(limits.persistedOperationsFile, limits.requirePersistedOperations));
   }
   return plugins;
 }
@@ -210,16 +186,21 @@ function useNoIntrospection(): Plugin {
 
 /**
  * Yoga answers an Accept header none of its result formats matches with an empty 406: this one
- * says what was asked and what can be had.
+ * says what was asked and what can be had. A stream of results has fewer formats (a subscription
+ * only text/event-stream; @defer and @stream multipart/mixed too), which yoga lists.
  */
 function useNotAcceptable(): Plugin {
   const offered = 'application/graphql-response+json, application/json, text/event-stream or multipart/mixed';
   return {
-    onResultProcess({ request, resultProcessor, setResultProcessor }) {
+    onResultProcess({ request, result, acceptableMediaTypes, resultProcessor, setResultProcessor }) {
       if (resultProcessor) return;
       const accept = (request.headers.get('accept') ?? '').slice(0, 100);
+      const streamed = [...new Set(acceptableMediaTypes)].join(' or ');
       setResultProcessor((_result, fetchAPI) => {
-        const message = `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
+        const message = isAsyncIterable(result)
+          ? `This operation's result is a stream (a subscription, @defer or @stream), which accept ${JSON.stringify(accept)} ` +
+            `cannot carry: ask for ${streamed}`
+          : `Nothing this gateway answers matches accept ${JSON.stringify(accept)}: ask for ${offered}`;
         return new fetchAPI.Response(errorBody(message, 'BAD_REQUEST'), { status: 406, headers: { 'content-type': 'application/json' } });
       }, 'application/json');
     },
@@ -328,17 +309,4 @@ function useVariablesSizeLimit(maxBytes: number): Plugin {
       }
     },
   };
-}
-
-function loadPersistedOperations(file: string): Map<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`PERSISTED_OPERATIONS_FILE ${file} cannot be read as JSON: ${(error as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
-    throw new ConfigError(`PERSISTED_OPERATIONS_FILE ${file} must be a JSON object of hash: "query" pairs`);
-  }
-  return new Map(Object.entries(parsed as Record<string, string>));
 }

@@ -4,7 +4,7 @@ import { missingScope, requiredScopes, type Principal } from './access.js';
 import type { CredentialCheck } from './auth-failures.js';
 import { clientAddressOf } from './client-address.js';
 import { rateLimitClient, retryAfterSeconds, type RateLimiter } from './rate-limit.js';
-import { errorResponse } from '../errors.js';
+import { errorResponse, rateLimitedResponse } from '../errors.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -48,7 +48,7 @@ export function useAccessControl(options: {
           case 'unauthenticated':
             return endResponse(errorResponse(401, outcome.message, 'UNAUTHENTICATED', challenge));
           case 'too-many-failures':
-            return endResponse(errorResponse(429, outcome.message, 'RATE_LIMITED', { 'retry-after': String(outcome.retryAfterSeconds) }));
+            return endResponse(rateLimitedResponse(outcome.message, outcome.retryAfterSeconds));
           case 'unavailable':
             // Not the client's fault (a JWKS URL out of reach): a 503, not a stack trace as the body.
             return endResponse(errorResponse(503, outcome.message, 'UNAVAILABLE'));
@@ -58,7 +58,7 @@ export function useAccessControl(options: {
       const allowed = await options.rateLimiter.take(rateLimitClient(principal.id, clientAddressOf(req)));
       if (!allowed.ok) {
         const seconds = retryAfterSeconds(allowed.retryAfterMs);
-        return endResponse(errorResponse(429, `Rate limit exceeded: retry in ${seconds} s`, 'RATE_LIMITED', { 'retry-after': String(seconds) }));
+        return endResponse(rateLimitedResponse(`Rate limit exceeded: retry in ${seconds} s`, seconds));
       }
       if (req?.meta) req.meta.principal = principal.id;
       principals.set(request, principal);
