@@ -16,7 +16,7 @@ import {
 import { configError } from './helpers-config.js';
 import { readmeExample, shellCommands, startProcess } from './helpers-readme.js';
 import { useScheduledStack, type ManualScheduler } from './helpers-stack.js';
-import { runOver } from './helpers-transport.js';
+import { incrementalTransports, runOver } from './helpers-transport.js';
 
 const APP = 'd1todoapp00001';
 const OTHER = 'd2gallery00002';
@@ -138,6 +138,29 @@ describe('@live queries', () => {
     const sse = await (await fetchWith('text/event-stream', [{ query: environmentView() }, plain])).text();
     expect(sse).toContain(JSON.stringify(refusal));
     expect(live()).toEqual({ open: 0, runs: 1, watching: 0 });
+  });
+
+  it.each(incrementalTransports)('%s: @defer and @stream in a live query, or a fragment it spreads, are refused before any upstream call', async (transport) => {
+    await start();
+    stack.resetCalls();
+    const deferred = `query @live { app(appId: "${APP}") { appName ... @defer { environments { name } } } }`;
+    const streamed = `fragment Names on App { environments @stream { name } } query @live { app(appId: "${APP}") { ...Names } }`;
+    for (const [query, directive] of [[deferred, 'defer'], [streamed, 'stream']]) {
+      const { results } = await runOver(transport, stack.gateway, { query }, { take: 1 });
+      expect(results).toEqual([
+        {
+          errors: [
+            {
+              message: `A @live query is sent whole every time: it cannot use @${directive}`,
+              locations: [{ line: 1, column: query.indexOf(`@${directive}`) + 1 }],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            },
+          ],
+        },
+      ]);
+    }
+    expect(stack.calls()).toEqual({});
+    expect(live().open).toBe(0);
   });
 
   it.each(streaming)('%s: a view of an environment is sent again after a mutation through the gateway, and when its job ends', async (transport) => {
