@@ -58,30 +58,6 @@ export function createLiveQueries(
   let ids = 0;
   let runs = 0;
 
-  function refusal(ctx: ExecutionContext, client: string): GraphQLError | undefined {
-    if (ctx.request && batches.has(ctx.request)) {
-      return createGraphQLError('A @live query streams its results: send it alone, not in a batch', {
-        extensions: { code: 'BAD_REQUEST' },
-      });
-    }
-    if (!ctx.socket && !acceptsStream(ctx.request)) {
-      return createGraphQLError(
-        'A @live query sends its result again on every change: ask for a stream with accept: text/event-stream ' +
-          '(or multipart/mixed), or send it over graphql-ws',
-        { extensions: { code: 'BAD_REQUEST', http: { status: 406 } } },
-      );
-    }
-    const held = perClient.get(client) ?? 0;
-    if (held >= options.maxPerClient) {
-      const message =
-        options.maxPerClient === 0
-          ? 'Live queries are off on this gateway (MAX_LIVE_QUERIES_PER_CLIENT=0): send the query without @live'
-          : `This client holds ${held} live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (${options.maxPerClient}): end one first`;
-      return createGraphQLError(message, { extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: options.maxPerClient } });
-    }
-    return undefined;
-  }
-
   function openLiveQuery(ctx: ExecutionContext, client: string, operation: OperationDefinitionNode, variables: unknown) {
     perClient.set(client, (perClient.get(client) ?? 0) + 1);
     const selfResource = `LiveQuery:${++ids}`;
@@ -132,7 +108,8 @@ export function createLiveQueries(
       if (!operation || !isLiveQueryOperationDefinitionNode(operation, args.variableValues)) return;
       const ctx = args.contextValue as unknown as ExecutionContext;
       const client = rateLimitClient(ctx.principal?.id, clientAddressOf(ctx.req));
-      const refused = refusal(ctx, client);
+      const batched = ctx.request !== undefined && batches.has(ctx.request);
+      const refused = liveRefusal(ctx, batched, perClient.get(client) ?? 0, options.maxPerClient);
       if (refused) {
         setResultAndStopExecution({ errors: [refused] });
         return;
@@ -174,6 +151,30 @@ export function createLiveQueries(
 }
 
 export type LiveQueries = ReturnType<typeof createLiveQueries>;
+
+/** Why a live query may not start: in a batch, without a stream to carry it, or one too many for its client. */
+function liveRefusal(ctx: ExecutionContext, batched: boolean, held: number, maxPerClient: number): GraphQLError | undefined {
+  if (batched) {
+    return createGraphQLError('A @live query streams its results: send it alone, not in a batch', {
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  }
+  if (!ctx.socket && !acceptsStream(ctx.request)) {
+    return createGraphQLError(
+      'A @live query sends its result again on every change: ask for a stream with accept: text/event-stream ' +
+        '(or multipart/mixed), or send it over graphql-ws',
+      { extensions: { code: 'BAD_REQUEST', http: { status: 406 } } },
+    );
+  }
+  if (held >= maxPerClient) {
+    const message =
+      maxPerClient === 0
+        ? 'Live queries are off on this gateway (MAX_LIVE_QUERIES_PER_CLIENT=0): send the query without @live'
+        : `This client holds ${held} live queries, the most MAX_LIVE_QUERIES_PER_CLIENT allows (${maxPerClient}): end one first`;
+    return createGraphQLError(message, { extensions: { code: 'MAX_LIVE_QUERIES_EXCEEDED', limit: maxPerClient } });
+  }
+  return undefined;
+}
 
 /** `@live(throttle: ms)`, or 0. */
 function requestedThrottle(operation: OperationDefinitionNode, variables: unknown): number {
