@@ -5,8 +5,12 @@ export interface Scheduler {
   cancel(handle: unknown): void;
 }
 
+// Node runs a timer of more than 2^31 - 1 ms at once (TimeoutOverflowWarning): a delay a client
+// can ask for (`@live(throttle:)`) would then skip the wait it was meant to lengthen.
+const longestTimerMs = 2 ** 31 - 1;
+
 export const realScheduler: Scheduler = {
   now: () => Date.now(),
-  schedule: (task, delayMs) => setTimeout(task, delayMs),
+  schedule: (task, delayMs) => setTimeout(task, Math.min(delayMs, longestTimerMs)),
   cancel: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
