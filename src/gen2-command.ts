@@ -128,8 +128,11 @@ async function exportFrom(args: Gen2Args, env: Record<string, string | undefined
   if (args.url) return queryGen2((url, init) => fetch(url, init), args.url, args, env.GATEWAY_API_KEY);
   const { loadConfig } = await import('./config.js');
   const { createGateway } = await import('./server.js');
-  // Nothing listens: the gateway answers only this process, so it needs no credential of its own.
-  const gateway = await createGateway({ ...loadConfig(env, ['--insecure']), logLevel: 'silent' });
+  // Nothing listens: the gateway answers only this process, so it needs no credential of its own,
+  // and an embedded emulator takes a free port (a running `npm start` holds the default one).
+  const config = loadConfig(env, ['--insecure']);
+  const upstream = config.upstream.kind === 'embedded' ? { ...config.upstream, emulatorPort: 0 } : config.upstream;
+  const gateway = await createGateway({ ...config, upstream, logLevel: 'silent' });
   try {
     return await queryGen2((url, init) => Promise.resolve(gateway.yoga.fetch(url, init)), 'http://gateway/graphql', args, env.GATEWAY_API_KEY);
   } finally {
