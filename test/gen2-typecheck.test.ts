@@ -35,7 +35,7 @@ function edgeCases(): Record<string, Gen2Export> {
   const cases: Record<string, Gen2Export> = {};
   for (const mfaMode of mfaModes) {
     for (const types of mfaTypeSets) {
-      const smsMessage = types.includes('SMS' as never) ? 'Your code {####}' : undefined;
+      const smsMessage = (types as readonly string[]).includes('SMS') ? 'Your code {####}' : undefined;
       cases[`mfa-${mfaMode}-${types.join('-') || 'none'}`] = exportOf({ auth: authModel({ mfa: { mfaMode, settings: { mfaTypes: [...types], smsMessage } } }) });
     }
   }

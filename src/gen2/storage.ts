@@ -1,4 +1,4 @@
-import type { AuthenticatedElement } from '@aws-sdk/client-amplifybackend';
+import type { StoragePermissions } from '../aws/map.js';
 import type { ResourcePart, StorageSource } from './model.js';
 import { note, type Gen2Note } from './notes.js';
 import { code, literal, print, type Value } from './source.js';
@@ -8,6 +8,8 @@ import { code, literal, print, type Value } from './source.js';
 
 /** AuthenticatedElement / UnAuthenticatedElement -> Gen 2 storage actions. */
 export const storageActions = { READ: 'read', CREATE_AND_UPDATE: 'write', DELETE: 'delete' } as const;
+
+type AuthenticatedElement = StoragePermissions['authenticated'][number];
 
 const actions = (permissions: readonly AuthenticatedElement[]) => [...new Set(permissions.map((p) => storageActions[p]))];
 
