@@ -83,11 +83,8 @@ const inside = (root: string, path: string) => {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 };
 
-/**
- * Writes the files under `dir`: refuses a `dir` that exists and is not an empty directory unless
- * `force`, and any write that would land outside it (a `..` path, a symlink already in `dir`).
- */
-export function writeGen2Files(dir: string, files: Gen2Export['files'], force: boolean): string[] {
+/** `dir` resolved, if the files may go there: absent, an empty directory, or any directory with `force`. */
+export function checkOut(dir: string, force: boolean): string {
   const root = resolve(dir);
   let existing: string[] | null = null;
   try {
@@ -97,6 +94,15 @@ export function writeGen2Files(dir: string, files: Gen2Export['files'], force: b
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (existing && existing.length > 0 && !force) throw new Gen2CommandError(`${root} is not empty: pass --force to write into it`);
+  return root;
+}
+
+/**
+ * Writes the files under `dir`: refuses a `dir` that exists and is not an empty directory unless
+ * `force`, and any write that would land outside it (a `..` path, a symlink already in `dir`).
+ */
+export function writeGen2Files(dir: string, files: Gen2Export['files'], force: boolean): string[] {
+  const root = checkOut(dir, force);
   const targets = files.map((file) => ({ path: target(root, file.path), contents: file.contents }));
   mkdirSync(root, { recursive: true });
   const realRoot = realpathSync(root);
@@ -144,6 +150,8 @@ async function exportFrom(args: Gen2Args, env: Record<string, string | undefined
 export async function runGen2Command(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   try {
     const args = parseGen2Args(argv);
+    // Refused before any upstream call; checked again when writing, as the directory may change meanwhile.
+    checkOut(args.out, args.force);
     const exported = await exportFrom(args, env);
     const written = writeGen2Files(args.out, exported.files, args.force);
     for (const path of written) io.out(`wrote ${path}`);

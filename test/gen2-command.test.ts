@@ -115,6 +115,15 @@ describe('the command', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a non-empty --out is refused before the export is asked for', async () => {
+    const out = fresh();
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const { io: streams, err } = io();
+    // An unreachable --url: refused first, it is never asked.
+    expect(await runGen2Command(['--app', 'a', '--env', 'dev', '--out', out, '--url', 'http://127.0.0.1:9/graphql'], {}, streams)).toBe(2);
+    expect(err).toEqual([`amplifybackend-graphql gen2: ${out} is not empty: pass --force to write into it`]);
+  });
+
   describe('against a running gateway (--url)', () => {
     let stack: Stack;
     let url: string;
