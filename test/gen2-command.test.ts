@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gen2CommandError, parseGen2Args, runGen2Command, writeGen2Files } from '../src/gen2-command.js';
 import { startStack, type Stack } from './helpers.js';
+import { runShell } from './helpers-readme.js';
 
 // `amplifybackend-graphql gen2`: where it writes, what it refuses, and where it gets the export.
 
@@ -105,6 +106,14 @@ describe('the command', () => {
     expect(stdout).toContain('wrote amplify/backend.ts');
     expect(readFileSync(join(out, 'amplify/auth/resource.ts'), 'utf8')).toContain('defineAuth');
     expect(err.some((line) => line.startsWith('WARNING auth/todoappauth: google: set the secrets'))).toBe(true);
+  });
+
+  it('through src/main.ts, as the bin runs it: `gen2` is a command of its own, not gateway flags', { timeout: 60_000 }, async () => {
+    const out = join(fresh(), 'bin');
+    const finished = await runShell(`npx tsx src/main.ts gen2 --app d2gallery00002 --env staging --out ${out}`);
+    expect(finished).toMatchObject({ code: 0 });
+    expect(finished.stdout).toContain('wrote amplify/storage/resource.ts');
+    expect(readFileSync(join(out, 'amplify/storage/resource.ts'), 'utf8')).toContain('name: "photogallerystorage"');
   });
 
   it('an unknown environment: exit 2, a message, nothing written', async () => {

@@ -303,6 +303,15 @@ describe('storage', () => {
     expect(notesAbout(exported, /imports the bucket "media-bucket"/)).toMatchObject([{ severity: 'WARNING' }]);
   });
 
+  it.each([
+    ['beside a managed storage', { files: storageModel(), media: storageModel({ imported: true, bucketName: 'media-bucket' }) }],
+    ['after another imported bucket', { first: storageModel({ imported: true, bucketName: 'first' }), media: storageModel({ imported: true, bucketName: 'media-bucket' }) }],
+  ])('an imported bucket %s: no second default bucket in the outputs, a WARNING', (_name, storages) => {
+    const exported = exportGen2({ auth: null, apis: [], storages: Object.entries(storages).map(([resourceName, config]) => ({ resourceName, config, region: 'eu-west-1' })) });
+    expect(backendOf(exported)).not.toContain('media-bucket');
+    expect(notesAbout(exported, /already the default bucket/)).toMatchObject([{ resource: 'storage/media', severity: 'WARNING' }]);
+  });
+
   it('guest access with guests refused by auth -> a WARNING', () => {
     const exported = exportOf({
       auth: authModel({}, { identityPoolConfigs: { unauthenticatedLogin: false } }),

@@ -68,9 +68,11 @@ export function exportGen2(source: Gen2Source): Gen2Export {
   const managed = source.storages.filter((s) => !s.config?.imported);
   const storagePaths = resourcePaths('storage', managed.map((s) => s.resourceName));
   let storageIndex = 0;
+  let outputTaken = managed.some((s) => s.config);
   for (const storage of source.storages) {
     const index = storage.config?.imported ? -1 : storageIndex++;
-    const part = storagePart(storage, { path: storagePaths[index] ?? '', isDefault: index === 0 && managed.length > 1, guestsAllowed });
+    const part = storagePart(storage, { path: storagePaths[index] ?? '', isDefault: index === 0 && managed.length > 1, guestsAllowed, outputTaken });
+    if (storage.config?.imported) outputTaken = true;
     const key = index <= 0 ? 'storage' : `storage${index + 1}`;
     wired.push({ key, exported: 'storage', part });
   }

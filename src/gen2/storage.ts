@@ -18,6 +18,8 @@ interface StorageOptions {
   isDefault: boolean;
   /** Whether the environment lets guests in (an identity pool with unauthenticated login). */
   guestsAllowed: boolean;
+  /** Whether another storage already is the outputs' default bucket (a managed one, an earlier import). */
+  outputTaken: boolean;
 }
 
 const rule = (who: string, acts: string[]) => (acts.length === 0 ? undefined : code(`allow.${who}.to(${print(acts)})`));
@@ -47,7 +49,7 @@ export function storagePart(storage: StorageSource, options: StorageOptions): Re
     notes.push(note(resource, 'ERROR', 'GetBackendStorage returned no configuration: no storage resource is generated for it.'));
     return { notes, overrides: [] };
   }
-  if (config.imported) return importedBucket(resource, storage, notes);
+  if (config.imported) return importedBucket(resource, storage, options.outputTaken, notes);
   const permissions = config.permissions ?? { authenticated: [], unAuthenticated: [] };
   if (permissions.unAuthenticated.length > 0 && !options.guestsAllowed) {
     notes.push(note(resource, 'WARNING', 'The storage gives guests access, and the auth resource allows no guest (unauthenticated) login: guests cannot reach it until it does.'));
@@ -71,7 +73,7 @@ export function storagePart(storage: StorageSource, options: StorageOptions): Re
 }
 
 /** Gen 2 has no defineStorage for a bucket it does not own: the bucket goes to the client outputs. */
-function importedBucket(resource: string, storage: StorageSource, notes: Gen2Note[]): ResourcePart {
+function importedBucket(resource: string, storage: StorageSource, outputTaken: boolean, notes: Gen2Note[]): ResourcePart {
   const bucket = storage.config?.bucketName ?? '<BUCKET_NAME>';
   const region = storage.region ?? '<REGION>';
   if (!storage.config?.bucketName) notes.push(note(resource, 'ERROR', `The imported bucket has no name: replace ${literal(bucket)} in backend.ts.`));
@@ -85,5 +87,10 @@ function importedBucket(resource: string, storage: StorageSource, notes: Gen2Not
     ),
   );
   const output = { storage: { aws_region: region, bucket_name: bucket } };
+  if (outputTaken) {
+    // Two storage.bucket_name outputs would contend for the one default bucket.
+    notes.push(note(resource, 'WARNING', `Another storage is already the default bucket of the client outputs: add ${literal(bucket)} (${literal(region)}) to the outputs' storage.buckets by hand.`));
+    return { notes, overrides: [] };
+  }
   return { notes, overrides: [`backend.addOutput(${print(output)});`] };
 }
