@@ -39,7 +39,15 @@ async function main() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
+const command = process.argv[2] === 'gen2' ? gen2() : main();
+
+async function gen2() {
+  const { runGen2Command } = await import('./gen2-command.js');
+  const code = await runGen2Command(process.argv.slice(3), process.env, { out: (line) => console.log(line), err: (line) => console.error(line) });
+  process.exit(code);
+}
+
+command.catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`amplifybackend-graphql: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -5,6 +5,7 @@ import './api.js';
 import './auth.js';
 import './storage.js';
 import './environment.js';
+import './gen2.js';
 import './app.js';
 import './token.js';
 import './s3.js';
