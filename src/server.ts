@@ -87,7 +87,7 @@ export async function createGateway(
   const writes = liveQueries.announceWrites(aws);
   const yoga = createGraphQLServer(config, {
     logger,
-    context: (request) => createContext(writes, reads, jobs, request, jobTiming),
+    context: (request) => createContext(writes, reads, jobs, request, jobTiming, upstream.directory),
     checkCredentials,
     rateLimiter,
     origins,
@@ -188,7 +188,7 @@ async function shutdown(
 /** What /ready answers: whether AmplifyBackend (and Redis, when used) can be reached. */
 async function readiness(gateway: { stopping: boolean; upstream: Upstream; redis: RedisClients | undefined }) {
   if (gateway.stopping) return judgeReadiness({ gateway: 'shutting down' });
-  const checks: Record<string, string> = { upstream: await gateway.upstream.check() };
+  const checks: Record<string, string> = { upstream: await gateway.upstream.check(), ...(await gateway.upstream.otherChecks()) };
   if (gateway.redis) checks.redis = await pingRedis(gateway.redis);
   return judgeReadiness(checks);
 }
