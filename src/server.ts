@@ -116,6 +116,8 @@ export async function createGateway(
   return {
     yoga,
     aws,
+    /** Per (account, region): its clients, breaker and cache (`router.sources`), and the app directory. */
+    upstream,
     emulator,
     server: transports.listener.server,
     jobs,
