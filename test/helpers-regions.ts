@@ -105,7 +105,7 @@ export type RegionsStack = Awaited<ReturnType<typeof startRegionsStack>>;
  * SDK's own fromTemporaryCredentials runs against it. Credentials expire `expiresInMs` after each
  * call, by `now`. It records each call's role and the access key the caller signed with.
  */
-export async function startStsStandIn(options: { expiresInMs: number; now?: () => number }) {
+export async function startStsStandIn(options: { expiresInMs: number; now?: () => number; refuse?: boolean }) {
   const calls: { roleArn: string; sessionName: string; signedWith: string }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -113,8 +113,11 @@ export async function startStsStandIn(options: { expiresInMs: number; now?: () =
     req.on('end', () => {
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const signedWith = /Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? '';
-      if (form.get('Action') !== 'AssumeRole') {
-        res.writeHead(400, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>only AssumeRole</Message></Error></ErrorResponse>');
+      if (form.get('Action') !== 'AssumeRole' || options.refuse) {
+        calls.push({ roleArn: form.get('RoleArn') ?? '', sessionName: form.get('RoleSessionName') ?? '', signedWith });
+        res
+          .writeHead(403, { 'content-type': 'text/xml' })
+          .end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: sts:AssumeRole</Message></Error></ErrorResponse>');
         return;
       }
       const n = calls.push({ roleArn: form.get('RoleArn') ?? '', sessionName: form.get('RoleSessionName') ?? '', signedWith });
