@@ -128,6 +128,17 @@ describe('two regions', () => {
     expect(stack.calls()).toEqual({ 'default/eu-west-1': { GetBackend: 1, ListApps: 1 } });
   });
 
+  it.each(['..', '.', '', 'a/b', 'x'.repeat(300), '\ud800', '__proto__ '])(
+    'refuses the app id %j before any region is asked',
+    async (appId) => {
+      await using stack = await startRegionsStack({ specs });
+      const answer = await stack.graphql('query ($a: ID!) { app(appId: $a) { appId } }', { a: appId });
+      expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(stack.calls()).toEqual({});
+      expect(stack.gateway.upstream.router.remembered()).toBe(0);
+    },
+  );
+
   it('makes one SDK client pair per region, once, whatever the traffic', async () => {
     await using stack = await startRegionsStack({ specs });
     const before = stack.gateway.upstream.router.sources.map((s) => s.aws);
