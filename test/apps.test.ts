@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { startStack } from './helpers.js';
+import { readmeExample } from './helpers-readme.js';
 import { runOver, transports } from './helpers-transport.js';
 
 const APPS = ['d1todoapp00001', 'd2gallery00002', 'd3extra000003', 'd4extra000004', 'd5extra000005'];
@@ -136,5 +137,31 @@ describe('Query.apps', () => {
       });
       expect(answer.results).toEqual([{ data: { apps: { edges: [{ node: { appId: 'd1todoapp00001' } }] } } }]);
     }
+  });
+
+  it("runs the README's example", async () => {
+    await using stack = await appsStack();
+    const [block] = readmeExample('apps');
+    const { body } = await stack.request({ query: block.body }, bearer(keys.d1));
+    expect(body).toEqual({
+      data: {
+        apps: {
+          edges: [
+            {
+              node: {
+                appId: 'd1todoapp00001',
+                appName: 'todo-app',
+                region: 'us-east-1',
+                account: 'default',
+                defaultDomain: 'd1todoapp00001.amplifyapp.com',
+                environments: [{ name: 'dev' }, { name: 'prod' }],
+              },
+            },
+          ],
+          pageInfo: { hasNextPage: false, endCursor: expect.any(String) },
+          unavailable: [],
+        },
+      },
+    });
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { itRefusesSettings } from './helpers-config.js';
+import { readmeExample } from './helpers-readme.js';
 
 const role = 'arn:aws:iam::123456789012:role/amplify-gateway';
 const accounts = (list: unknown) => JSON.stringify(list);
@@ -32,6 +33,11 @@ describe('AMPLIFY_REGIONS, AMPLIFY_REGION_ENDPOINTS, AMPLIFY_ACCOUNTS', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'accounts-')), 'accounts.json');
     writeFileSync(file, accounts(list));
     expect(loadConfig({ ...aws, AMPLIFY_ACCOUNTS_FILE: file }).upstream).toMatchObject({ accounts: list });
+  });
+
+  it("accepts the README's accounts", () => {
+    const [block] = readmeExample('accounts');
+    expect(loadConfig({ ...aws, AMPLIFY_ACCOUNTS: block.body }).upstream).toMatchObject({ accounts: JSON.parse(block.body) });
   });
 
   it('reads none of them when UPSTREAM=emulator chose the emulator', () => {

@@ -4,6 +4,9 @@ import { segmentProblem } from './path-segment.js';
 import type { AwsCredentials, CallOptions, ConsoleOperationName, UpstreamCallEvent, UpstreamInstrument } from './client.js';
 import type { Resilience } from './resilience.js';
 
+/** Every console operation the gateway can send (for its IAM policy). */
+export const consoleOperationNames: readonly ConsoleOperationName[] = ['GetApp', 'ListApps'];
+
 /** An Amplify app as the graph reads it; the rest of the SDK's `App` (build specs, basic-auth credentials) never enters. */
 export interface ConsoleApp {
   appId: string;
