@@ -139,6 +139,25 @@ describe('two regions', () => {
     },
   );
 
+  it('says degraded on /ready, naming the region, when a region other than the default fails', async () => {
+    await using stack = await startRegionsStack({
+      specs,
+      gateway: { resilience: { breakerMinCalls: 2, breakerErrorPercent: 50, breakerResetMs: 600_000 } },
+    });
+    const url = await stack.gateway.start(0, '127.0.0.1');
+    const ready = async () => {
+      const res = await fetch(url.replace(/\/graphql$/, '/ready'));
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', checks: { upstream: 'ok', 'upstream default/eu-west-1': 'ok' } } });
+    stack.emulator('eu-west-1').faults.inject({ operation: '*', type: 'internal', forever: true });
+    for (let i = 0; i < 3; i++) await stack.graphql(`{ app(appId: "${EU_APP}") { appName } }`);
+    expect(await ready()).toEqual({
+      status: 200,
+      body: { status: 'degraded', checks: { upstream: 'ok', 'upstream default/eu-west-1': 'circuit open' } },
+    });
+  });
+
   it('makes one SDK client pair per region, once, whatever the traffic', async () => {
     await using stack = await startRegionsStack({ specs });
     const before = stack.gateway.upstream.router.sources.map((s) => s.aws);
