@@ -41,22 +41,8 @@ export function createUpstreamRouter(
 ) {
   if (sources.length === 0) throw new Error('no upstream source');
   const home = sources[0];
-  const max = options.maxRemembered ?? MAX_REMEMBERED_APPS;
-  // A Map keeps insertion order: re-inserting on use makes its first key the least recently used.
-  const remembered = new Map<string, UpstreamSource>();
+  const { remember, known, forget, size } = recentlyUsed<UpstreamSource>(options.maxRemembered ?? MAX_REMEMBERED_APPS);
   const finding = new Map<string, Promise<Found>>();
-
-  function remember(appId: string, source: UpstreamSource) {
-    remembered.delete(appId);
-    remembered.set(appId, source);
-    if (remembered.size > max) remembered.delete(remembered.keys().next().value as string);
-  }
-
-  function known(appId: string): UpstreamSource | undefined {
-    const source = remembered.get(appId);
-    if (source) remember(appId, source);
-    return source;
-  }
 
   async function discover(appId: string, client: string | undefined): Promise<Found> {
     let failure: unknown;
@@ -121,7 +107,7 @@ export function createUpstreamRouter(
       remember(appId, source);
       return output;
     } catch (error) {
-      if (isAppLookup(operation, input) && error instanceof UpstreamError && error.code === 'NOT_FOUND') remembered.delete(appId);
+      if (isAppLookup(operation, input) && error instanceof UpstreamError && error.code === 'NOT_FOUND') forget(appId);
       throw error;
     }
   }
@@ -136,33 +122,67 @@ export function createUpstreamRouter(
     },
   };
 
-  function readsFor(client?: () => string): ReadCache {
-    return {
-      call: <K extends OperationName>(operation: K, input: OperationInput<K>) => {
-        const c = client?.();
-        return routed(operation, input, c, (source) => (client ? source.reads.forClient(client) : source.reads).call(operation, input));
-      },
-      forgetApp(appId: string) {
-        for (const source of sources) source.reads.forgetApp(appId);
-        options.onForgetApp?.(appId);
-      },
-      get size() {
-        return sources.reduce((n, s) => n + s.reads.size, 0);
-      },
-      forClient: (c: () => string) => readsFor(c),
-    };
-  }
-
   return {
     sources,
     home,
     aws,
-    reads: readsFor(),
+    reads: routedReads(sources, routed, options.onForgetApp),
     locate,
     /** Told by ListApps where an app is. */
     remember,
     /** How many app ids are remembered (bounded by MAX_REMEMBERED_APPS). */
-    remembered: () => remembered.size,
+    remembered: size,
+  };
+}
+
+type Routed = <K extends OperationName>(
+  operation: K,
+  input: OperationInput<K>,
+  client: string | undefined,
+  call: (source: UpstreamSource) => Promise<OperationOutput<K>>,
+) => Promise<OperationOutput<K>>;
+
+/** The sources' read caches as one: a read goes to its app's source's cache; forgetting an app forgets it everywhere. */
+function routedReads(
+  sources: readonly UpstreamSource[],
+  routed: Routed,
+  onForgetApp: ((appId: string) => void) | undefined,
+  client?: () => string,
+): ReadCache {
+  return {
+    call: <K extends OperationName>(operation: K, input: OperationInput<K>) =>
+      routed(operation, input, client?.(), (source) => (client ? source.reads.forClient(client) : source.reads).call(operation, input)),
+    forgetApp(appId: string) {
+      for (const source of sources) source.reads.forgetApp(appId);
+      onForgetApp?.(appId);
+    },
+    get size() {
+      return sources.reduce((n, s) => n + s.reads.size, 0);
+    },
+    forClient: (c: () => string) => routedReads(sources, routed, onForgetApp, c),
+  };
+}
+
+/**
+ * At most `max` keys, the least recently used forgotten first. Written here rather than taken
+ * from lru-cache: a Map keeps insertion order, so re-inserting a key on use is the whole of it.
+ */
+function recentlyUsed<V>(max: number) {
+  const entries = new Map<string, V>();
+  const remember = (key: string, value: V) => {
+    entries.delete(key);
+    entries.set(key, value);
+    if (entries.size > max) entries.delete(entries.keys().next().value as string);
+  };
+  return {
+    remember,
+    known(key: string): V | undefined {
+      const value = entries.get(key);
+      if (value !== undefined) remember(key, value);
+      return value;
+    },
+    forget: (key: string) => void entries.delete(key),
+    size: () => entries.size,
   };
 }
 
