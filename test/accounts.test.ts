@@ -36,6 +36,18 @@ describe('two accounts', () => {
     });
   });
 
+  it("signs each account's calls with its own credentials: the assumed role's, the gateway's own", async () => {
+    await using sts = await startStsStandIn({ expiresInMs: 3_600_000 });
+    await using stack = await startRegionsStack({
+      specs: specs.map((s) => ({ ...s, recordSigning: true })),
+      sts,
+    });
+    await stack.graphql('{ apps { edges { node { appId } } } }');
+    expect(stack.signedWith('default/us-east-1')).toEqual([fakeCredentials.accessKeyId]);
+    expect(stack.signedWith('prod/us-east-1')).toEqual(['ASIASTANDIN1']);
+    expect(stack.signedWith('prod/eu-west-1')).toEqual(['ASIASTANDIN1']);
+  });
+
   it("sends an app's reads and writes to its account", async () => {
     await using sts = await startStsStandIn({ expiresInMs: 3_600_000 });
     await using stack = await startRegionsStack({ specs, sts });

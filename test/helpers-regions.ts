@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccountConfig } from '../src/config-regions.js';
 import { defineConfig } from '../src/config.js';
@@ -16,6 +16,8 @@ export interface RegionSpec {
   /** The demo seed's apps, besides `apps`. */
   demo?: boolean;
   apps?: string[];
+  /** Put a proxy in front of it that records the access key each request is signed with. */
+  recordSigning?: boolean;
 }
 
 /**
@@ -30,12 +32,18 @@ export async function startRegionsStack(options: {
   gateway?: Parameters<typeof defineConfig>[0];
 }) {
   const emulators = new Map<string, Emulator>();
+  const endpoints = new Map<string, string>();
+  const proxies: SigningRecorder[] = [];
   for (const spec of options.specs) {
     const emulator = await startTestEmulator({ region: spec.region, ...(spec.demo ? { seed: 'demo' as const } : {}) });
     for (const appId of spec.apps ?? []) emulator.store.createBackend(appId, `app-${appId}`, 'dev');
     await emulator.advance(60_000);
     emulator.resetStats();
-    emulators.set(`${spec.account ?? 'default'}/${spec.region}`, emulator);
+    const key = `${spec.account ?? 'default'}/${spec.region}`;
+    emulators.set(key, emulator);
+    const proxy = spec.recordSigning ? await recordSigning(emulator.url) : undefined;
+    if (proxy) proxies.push(proxy);
+    endpoints.set(key, proxy?.url ?? emulator.url);
   }
   const own = options.specs.filter((s) => (s.account ?? 'default') === 'default');
   const accounts: AccountConfig[] = [...new Set(options.specs.map((s) => s.account).filter((a): a is string => !!a && a !== 'default'))].map(
@@ -45,7 +53,7 @@ export async function startRegionsStack(options: {
         name,
         roleArn: `arn:aws:iam::${String(100000000000 + i)}:role/amplify-gateway`,
         regions: specs.map((s) => s.region),
-        endpoints: Object.fromEntries(specs.map((s) => [s.region, emulators.get(`${name}/${s.region}`)!.url])),
+        endpoints: Object.fromEntries(specs.map((s) => [s.region, endpoints.get(`${name}/${s.region}`)!])),
       };
     },
   );
@@ -56,7 +64,7 @@ export async function startRegionsStack(options: {
         region: own[0].region,
         credentials: fakeCredentials,
         regions: own.map((s) => s.region),
-        regionEndpoints: Object.fromEntries(own.map((s) => [s.region, emulators.get(`default/${s.region}`)!.url])),
+        regionEndpoints: Object.fromEntries(own.map((s) => [s.region, endpoints.get(`default/${s.region}`)!])),
         ...(accounts.length ? { accounts, stsEndpoint: options.sts?.url } : {}),
       },
       upstreamMaxAttempts: 1,
@@ -74,6 +82,8 @@ export async function startRegionsStack(options: {
   return {
     gateway,
     emulator,
+    /** The access keys requests to `account/region` were signed with, in order (with `recordSigning`). */
+    signedWith: (key: string) => proxies.find((p) => p.target === emulators.get(key)?.url)?.keys ?? [],
     async graphql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const res = await gateway.yoga.fetch('http://yoga/graphql', {
         method: 'POST',
@@ -93,7 +103,34 @@ export async function startRegionsStack(options: {
     },
     async [Symbol.asyncDispose]() {
       await gateway.stop();
+      for (const p of proxies) await p.close();
       for (const e of emulators.values()) await e.stop();
+    },
+  };
+}
+
+type SigningRecorder = Awaited<ReturnType<typeof recordSigning>>;
+
+/** A pass-through HTTP proxy to `target` that records the SigV4 access key of each request. */
+async function recordSigning(target: string) {
+  const keys: string[] = [];
+  const server = createServer((req, res) => {
+    keys.push(/Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? '');
+    const upstream = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    target,
+    keys,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
     },
   };
 }
