@@ -57,6 +57,7 @@ export async function createGateway(
     pollers: () => jobs.stats().pollers,
     stuckJobs: () => countStuck(jobs.polledJobs(), jobTiming),
     circuit: () => aws.health().circuit,
+    sourceCircuits: () => upstream.router.sources.map((s) => ({ source: s.key, circuit: s.aws.health().circuit })),
   });
   const upstream = createUpstream(config, {
     emulatorUrl: emulator?.url,

@@ -116,6 +116,9 @@ describe('two regions', () => {
     }
     const [us, eu] = stack.gateway.upstream.router.sources;
     expect([us.aws.health().circuit, eu.aws.health().circuit]).toEqual(['open', 'closed']);
+    const gauge = await stack.gateway.metrics.registry.getSingleMetricAsString('amplifybackend_upstream_source_circuit_open');
+    expect(gauge).toContain('amplifybackend_upstream_source_circuit_open{source="default/us-east-1"} 1');
+    expect(gauge).toContain('amplifybackend_upstream_source_circuit_open{source="default/eu-west-1"} 0');
 
     stack.resetCalls();
     expect(await stack.graphql(`{ app(appId: "${EU_APP}") { appName region } }`)).toEqual({
