@@ -49,7 +49,6 @@ export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: num
       for (const app of page.apps) apps.push({ ...app, account: source.account, region: source.region });
       nextToken = page.nextToken;
     } while (nextToken && ++pages < maxPages);
-    for (const app of apps) router.remember(app.appId, source);
     return apps.sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
   }
 
@@ -74,10 +73,20 @@ export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: num
   async function list(client: string | undefined): Promise<AppListing> {
     const settled = await Promise.allSettled(router.sources.map((s) => listed(s, client)));
     const listing: AppListing = { apps: [], unavailable: [] };
+    // An app id is one app: were two sources to list it (emulators seeded alike), the first in
+    // configured order has it, as the router would find it there first.
+    const seen = new Set<string>();
     settled.forEach((result, i) => {
-      const { account, region } = router.sources[i];
-      if (result.status === 'fulfilled') listing.apps.push(...result.value);
-      else {
+      const source = router.sources[i];
+      const { account, region } = source;
+      if (result.status === 'fulfilled') {
+        for (const app of result.value) {
+          if (seen.has(app.appId)) continue;
+          seen.add(app.appId);
+          listing.apps.push(app);
+          router.remember(app.appId, source);
+        }
+      } else {
         const error = result.reason;
         const code = error instanceof UpstreamError ? error.code : 'UPSTREAM_ERROR';
         listing.unavailable.push({ account, region, code, message: error instanceof UpstreamError ? error.message : 'ListApps failed' });

@@ -161,6 +161,15 @@ describe('two regions', () => {
     });
   });
 
+  it('lists an app id two regions both list once, in the first region, and routes it there', async () => {
+    await using stack = await startRegionsStack({ specs: [{ region: 'us-east-1', apps: ['d5both00005'] }, { region: 'eu-west-1', apps: ['d5both00005', EU_APP] }] });
+    const { data } = await stack.graphql(appsQuery);
+    expect(data.apps.edges.map((e: any) => e.node)).toEqual([
+      { appId: 'd5both00005', region: 'us-east-1', account: 'default' },
+      { appId: EU_APP, region: 'eu-west-1', account: 'default' },
+    ]);
+  });
+
   it('makes one SDK client pair per region, once, whatever the traffic', async () => {
     await using stack = await startRegionsStack({ specs });
     const before = stack.gateway.upstream.router.sources.map((s) => s.aws);
