@@ -22,6 +22,8 @@ export const DEFAULT_ACCOUNT = 'default';
 
 export const MAX_REGIONS = 32;
 export const MAX_ACCOUNTS = 100;
+/** (account, region) pairs in all: each holds two SDK clients with their sockets, a queue and a breaker. */
+export const MAX_SOURCES = 64;
 
 const regionShape = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const region = z.string().regex(regionShape, 'a region looks like us-east-1');
@@ -136,6 +138,12 @@ export function regionSettingProblems(e: RegionSettings, aws: boolean): [string,
   const regions = e.AMPLIFY_REGIONS ?? (e.AWS_REGION ? [e.AWS_REGION] : []);
   const stray = Object.keys(e.AMPLIFY_REGION_ENDPOINTS ?? {}).find((r) => !regions.includes(r));
   if (stray) problems.push(['AMPLIFY_REGION_ENDPOINTS', `AMPLIFY_REGION_ENDPOINTS names ${stray}, which is not one of AMPLIFY_REGIONS (or AWS_REGION)`]);
+  const accountList = e.AMPLIFY_ACCOUNTS ?? e.AMPLIFY_ACCOUNTS_FILE ?? [];
+  const sources = Math.max(regions.length, 1) + accountList.reduce((n, a) => n + a.regions.length, 0);
+  if (sources > MAX_SOURCES) {
+    const name = e.AMPLIFY_ACCOUNTS ? 'AMPLIFY_ACCOUNTS' : 'AMPLIFY_ACCOUNTS_FILE';
+    problems.push([name, `${name}: at most ${MAX_SOURCES} regions in all accounts together, got ${sources}`]);
+  }
   return problems;
 }
 

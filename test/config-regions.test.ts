@@ -60,6 +60,10 @@ describe('AMPLIFY_REGIONS, AMPLIFY_REGION_ENDPOINTS, AMPLIFY_ACCOUNTS', () => {
     [{ ...aws, AMPLIFY_ACCOUNTS: accounts([{ name: 'p', roleArn: role, regions: ['us-east-1'], endpoints: { 'eu-west-1': 'http://x' } }]) }, "AMPLIFY_ACCOUNTS[0].endpoints.eu-west-1: eu-west-1 is not one of the account's regions"],
     [{ ...aws, AMPLIFY_ACCOUNTS: '[]', AMPLIFY_ACCOUNTS_FILE: '/x' }, 'AMPLIFY_ACCOUNTS_FILE cannot be read: ENOENT: no such file or directory, open \'/x\''],
     [{ ...aws, AMPLIFY_ACCOUNTS_FILE: '/nonexistent/accounts.json' }, "AMPLIFY_ACCOUNTS_FILE cannot be read: ENOENT: no such file or directory, open '/nonexistent/accounts.json'"],
+    [
+      { ...aws, AMPLIFY_ACCOUNTS: accounts(Array.from({ length: 3 }, (_, i) => ({ name: `a${i}`, roleArn: role, regions: Array.from({ length: 30 }, (_, r) => `us-east-${r + 1}`) }))) },
+      'AMPLIFY_ACCOUNTS: at most 64 regions in all accounts together, got 91',
+    ],
     [{ ...aws, AWS_ENDPOINT_URL_STS: 'nope' }, 'AWS_ENDPOINT_URL_STS: an endpoint must be an http:// or https:// URL'],
   ]);
 });
