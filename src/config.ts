@@ -5,6 +5,7 @@ import type { LiveQueryOptions } from './live/live-queries.js';
 import type { TracingConfig } from './observability/tracing.js';
 import { parseTrustProxy, type TrustProxy } from './security/client-address.js';
 import { parseCorsOrigins } from './security/cors.js';
+import { regionConfig, regionSettingProblems, regionSettings, type AccountConfig } from './config-regions.js';
 
 /** Where the gateway's AmplifyBackend calls go. */
 export type UpstreamConfig =
@@ -29,6 +30,14 @@ export type UpstreamConfig =
       chosenBy?: AwsChosenBy;
       /** Refuse to start when the default chain finds no credentials, instead of warning. @default false */
       requireCredentials?: boolean;
+      /** Every region of the gateway's own account, the default (`region`) first (AMPLIFY_REGIONS). @default [region] */
+      regions?: string[];
+      /** An endpoint per region of the gateway's own account (AMPLIFY_REGION_ENDPOINTS); `endpoint` is the default region's. */
+      regionEndpoints?: Record<string, string>;
+      /** Other accounts, reached by assuming a role (AMPLIFY_ACCOUNTS or AMPLIFY_ACCOUNTS_FILE). */
+      accounts?: AccountConfig[];
+      /** Where AssumeRole goes (AWS_ENDPOINT_URL_STS): a test's stand-in. */
+      stsEndpoint?: string;
     };
 
 export type AwsChosenBy = 'UPSTREAM' | 'AWS_REGION' | 'AWS_ENDPOINT_URL_AMPLIFYBACKEND';
@@ -403,6 +412,7 @@ const env = z
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT').optional(),
     OTEL_SERVICE_NAME: z.string().trim().min(1, 'OTEL_SERVICE_NAME must not be empty').default('amplifybackend-graphql'),
     OTEL_SDK_DISABLED: bool('OTEL_SDK_DISABLED').default(false),
+    ...regionSettings,
   })
   .superRefine((e, ctx) => {
     if (e.JOB_POLL_MAX_MS < e.JOB_POLL_MIN_MS) {
@@ -411,6 +421,8 @@ const env = z
     if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['GATEWAY_JWKS_URL'], message: 'GATEWAY_JWKS_URL and GATEWAY_JWT_SECRET exclude each other: set one' });
     }
+    const aws = e.UPSTREAM === 'aws' || (e.UPSTREAM === undefined && (e.AWS_REGION !== undefined || e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined));
+    for (const [path, message] of regionSettingProblems(e, aws)) ctx.addIssue({ code: 'custom', path: [path], message });
     if (e.REQUIRE_PERSISTED_OPERATIONS && !e.PERSISTED_OPERATIONS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['REQUIRE_PERSISTED_OPERATIONS'], message: 'REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE' });
     }
@@ -427,6 +439,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (present.UPSTREAM === 'emulator') {
     delete present.AWS_REGION;
     delete present.AWS_ENDPOINT_URL_AMPLIFYBACKEND;
+    for (const name of Object.keys(regionSettings)) delete present[name];
   }
   const unknownFlags = argv.filter((a) => a !== '--insecure');
   if (unknownFlags.length > 0) throw new ConfigError(`unknown argument ${unknownFlags[0]}: the only flag is --insecure`);
@@ -479,6 +492,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           endpoint: e.AWS_ENDPOINT_URL_AMPLIFYBACKEND,
           chosenBy,
           ...(e.REQUIRE_AWS_CREDENTIALS ? { requireCredentials: true } : {}),
+          ...regionConfig(e),
         }
       : { kind: 'embedded', emulatorPort: e.EMULATOR_PORT, jobSeconds: e.EMULATOR_JOB_SECONDS, stateFile: e.EMULATOR_STATE },
     upstreamMaxAttempts: e.UPSTREAM_MAX_ATTEMPTS,

@@ -1,3 +1,4 @@
+import { appDirectoryFor, type AppDirectory, type RequestAppDirectory } from './app-directory.js';
 import type { AmplifyBackend, OperationName } from './aws/client.js';
 import { withBlockingJob } from './blocking-job.js';
 import type { JobTiming } from './jobs/stuck.js';
@@ -24,6 +25,8 @@ export interface Context {
   jobs: JobWatcher;
   /** The gateway's now and the stuck-job threshold. */
   jobTiming: JobTiming;
+  /** Apps by the Amplify console API (ListApps, GetApp) and where each is, within the request's apps. */
+  appDirectory: RequestAppDirectory;
 }
 
 /**
@@ -50,6 +53,7 @@ export function createContext(
   jobs: JobWatcher,
   request: RequestContext,
   jobTiming: JobTiming,
+  directory: AppDirectory,
 ): Context {
   const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
   // Asked at each call, like the client.
@@ -91,6 +95,7 @@ export function createContext(
       subscribeEnvironmentJobs: checked('ListBackendJobs', jobs.subscribeEnvironmentJobs),
     },
     jobTiming,
+    appDirectory: appDirectoryFor(directory, apps, client),
     loaders: createLoaders(clientReads),
     newLoaders: () => createLoaders(clientReads),
   };

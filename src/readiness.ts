@@ -13,11 +13,15 @@ export const circuitOpen = 'circuit open';
  * shares the upstream, so its breakers open together, and a load balancer that pulled them all
  * would turn a brief upstream outage into a full one (no schema, no cached reads, no errors that
  * say what is wrong, only connection refusals), and would put them back only after its own
- * threshold of probes once the breakers have closed. Anything else failing is `not ready`.
+ * threshold of probes once the breakers have closed. A region other than the default failing (its
+ * check is `upstream account/region`) is `degraded` too. Anything else failing is `not ready`.
  */
 export function judgeReadiness(checks: Record<string, string>): Readiness {
   const failing = Object.entries(checks).filter(([, outcome]) => outcome !== 'ok');
   if (failing.length === 0) return { status: 'ready', checks };
-  const onlyTheBreaker = failing.every(([name, outcome]) => name === 'upstream' && outcome === circuitOpen);
+  // Another region or account failing leaves the default one serving, and every app elsewhere.
+  const onlyTheBreaker = failing.every(
+    ([name, outcome]) => (name === 'upstream' && outcome === circuitOpen) || name.startsWith('upstream '),
+  );
   return { status: onlyTheBreaker ? 'degraded' : 'not ready', checks };
 }

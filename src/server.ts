@@ -57,6 +57,7 @@ export async function createGateway(
     pollers: () => jobs.stats().pollers,
     stuckJobs: () => countStuck(jobs.polledJobs(), jobTiming),
     circuit: () => aws.health().circuit,
+    sourceCircuits: () => upstream.router.sources.map((s) => ({ source: s.key, circuit: s.aws.health().circuit })),
   });
   const upstream = createUpstream(config, {
     emulatorUrl: emulator?.url,
@@ -87,7 +88,7 @@ export async function createGateway(
   const writes = liveQueries.announceWrites(aws);
   const yoga = createGraphQLServer(config, {
     logger,
-    context: (request) => createContext(writes, reads, jobs, request, jobTiming),
+    context: (request) => createContext(writes, reads, jobs, request, jobTiming, upstream.directory),
     checkCredentials,
     rateLimiter,
     origins,
@@ -116,6 +117,8 @@ export async function createGateway(
   return {
     yoga,
     aws,
+    /** Per (account, region): its clients, breaker and cache (`router.sources`), and the app directory. */
+    upstream,
     emulator,
     server: transports.listener.server,
     jobs,
@@ -188,7 +191,7 @@ async function shutdown(
 /** What /ready answers: whether AmplifyBackend (and Redis, when used) can be reached. */
 async function readiness(gateway: { stopping: boolean; upstream: Upstream; redis: RedisClients | undefined }) {
   if (gateway.stopping) return judgeReadiness({ gateway: 'shutting down' });
-  const checks: Record<string, string> = { upstream: await gateway.upstream.check() };
+  const checks: Record<string, string> = { upstream: await gateway.upstream.check(), ...(await gateway.upstream.otherChecks()) };
   if (gateway.redis) checks.redis = await pingRedis(gateway.redis);
   return judgeReadiness(checks);
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operationNames } from '../src/aws/client.js';
+import { consoleOperationNames } from '../src/aws/console.js';
 import { loadConfig } from '../src/config.js';
 import { dockerIgnores, envOf, loadYamlDocuments, parseDockerfile } from './helpers-deploy.js';
 import { readmeExample } from './helpers-readme.js';
@@ -166,19 +167,32 @@ describe('the IAM policies', () => {
     return policy.Statement[0].Action as string[];
   };
 
+  // Both read the Amplify console API's apps (Query.apps, App.defaultDomain, ...).
+  const consoleActions = consoleOperationNames.map((o) => `amplify:${o}`);
+
   it('grants exactly the operations the gateway can send', () => {
     expect(operationNames).toHaveLength(31);
-    expect(actionsOf('deploy/iam-policy.json')).toEqual(operationNames.map((o) => `amplifybackend:${o}`).sort());
+    expect(actionsOf('deploy/iam-policy.json')).toEqual([...consoleActions, ...operationNames.map((o) => `amplifybackend:${o}`)].sort());
   });
 
   it('grants only reads in the read-only variant: the Get and List operations', () => {
     const reads = operationNames.filter((o) => /^(Get|List)/.test(o));
     expect(reads).toHaveLength(9);
-    expect(actionsOf('deploy/iam-policy-read-only.json')).toEqual(reads.map((o) => `amplifybackend:${o}`).sort());
+    expect(actionsOf('deploy/iam-policy-read-only.json')).toEqual([...consoleActions, ...reads.map((o) => `amplifybackend:${o}`)].sort());
+  });
+
+  it('lets the gateway assume the account roles, each trusting it, only with sts:AssumeRole', () => {
+    const assume = JSON.parse(readFileSync('deploy/iam-assume-account-roles.json', 'utf8'));
+    expect(assume.Statement).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole' })]);
+    for (const arn of assume.Statement[0].Resource) expect(arn).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    const trust = JSON.parse(readFileSync('deploy/iam-account-role-trust.json', 'utf8'));
+    expect(trust.Statement).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: expect.any(String) } })]);
   });
 
   it('is printed in the README as in the files', () => {
     expect(readmeExample('iam-policy').map((b) => b.body)).toEqual([readFileSync('deploy/iam-policy.json', 'utf8')]);
     expect(readmeExample('iam-policy-read-only').map((b) => b.body)).toEqual([readFileSync('deploy/iam-policy-read-only.json', 'utf8')]);
+    expect(readmeExample('iam-assume-account-roles').map((b) => b.body)).toEqual([readFileSync('deploy/iam-assume-account-roles.json', 'utf8')]);
+    expect(readmeExample('iam-account-role-trust').map((b) => b.body)).toEqual([readFileSync('deploy/iam-account-role-trust.json', 'utf8')]);
   });
 });

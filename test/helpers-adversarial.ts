@@ -1,7 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import type { OperationName } from '../src/aws/client.js';
+import type { ConsoleOperationName, OperationName as BackendOperationName } from '../src/aws/client.js';
+
+/** AmplifyBackend's operations and the Amplify console API's the gateway sends (ListApps, GetApp). */
+type OperationName = BackendOperationName | ConsoleOperationName;
 import { createManualScheduler, startStack, until, type Stack } from './helpers.js';
 
 // Shared by the adversarial suite (test/adversarial/): run settings, the crash guard, what a
@@ -153,6 +156,8 @@ function checkGraphQLResponse(body: unknown, answer: Answer) {
 export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const reads: OperationName[] = [
+  // An App node's defaultDomain, platform and createTime.
+  'GetApp',
   'GetBackend',
   'GetBackendAPI',
   'GetBackendAPIModels',
@@ -173,15 +178,17 @@ export const writesIn = (served: Counts) =>
  * its own write and reads only; a query never writes. A field missing here fails the suite: add it.
  */
 export const mayCause: Record<string, readonly OperationName[]> = {
-  'query._entities': ['GetBackend', 'GetBackendJob', 'ListBackendJobs'],
+  'query._entities': ['GetBackend', 'GetApp', 'GetBackendJob', 'ListBackendJobs'],
   'query._service': [],
   'query.adminToken': ['GetToken'],
-  'query.app': ['GetBackend'],
+  'query.app': ['GetBackend', 'GetApp'],
+  // Its nodes, one object down, read their app's environments.
+  'query.apps': ['ListApps', 'GetBackend'],
   // pendingJob, one object down, reads the environment's newest jobs.
-  'query.backendEnvironment': ['GetBackend', 'ListBackendJobs'],
-  'query.backendJob': ['GetBackendJob', 'ListBackendJobs', 'GetBackend'],
-  'query.node': ['GetBackend', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],
-  'query.nodes': ['GetBackend', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],
+  'query.backendEnvironment': ['GetBackend', 'GetApp', 'ListBackendJobs'],
+  'query.backendJob': ['GetBackendJob', 'ListBackendJobs', 'GetBackend', 'GetApp'],
+  'query.node': ['GetBackend', 'GetApp', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],
+  'query.nodes': ['GetBackend', 'GetApp', 'GetBackendJob', 'ListBackendJobs', 'GetToken'],
   'query.s3Buckets': ['ListS3Buckets'],
   'mutation.cloneBackend': ['CloneBackend', ...reads],
   'mutation.createBackend': ['CreateBackend', ...reads],
@@ -207,8 +214,8 @@ export const mayCause: Record<string, readonly OperationName[]> = {
   'mutation.updateBackendConfig': ['UpdateBackendConfig', ...reads],
   'mutation.updateBackendJob': ['UpdateBackendJob', ...reads],
   'mutation.updateBackendStorage': ['UpdateBackendStorage', ...reads],
-  'subscription.backendJob': ['GetBackendJob', 'ListBackendJobs', 'GetBackend'],
-  'subscription.backendJobs': ['GetBackendJob', 'ListBackendJobs', 'GetBackend'],
+  'subscription.backendJob': ['GetBackendJob', 'ListBackendJobs', 'GetBackend', 'GetApp'],
+  'subscription.backendJobs': ['GetBackendJob', 'ListBackendJobs', 'GetBackend', 'GetApp'],
 };
 
 export type Counts = Partial<Record<string, number>>;

@@ -1,3 +1,4 @@
+import { AmplifyClient } from '@aws-sdk/client-amplify';
 import { AmplifyBackendClient, CreateBackendStorageCommand } from '@aws-sdk/client-amplifybackend';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createClient, type Client } from 'graphql-ws';
@@ -45,6 +46,12 @@ export function sdkClient(url: string, maxAttempts = 1) {
     credentials: fakeCredentials,
     maxAttempts,
   });
+  return Object.assign(client, { [Symbol.dispose]: () => client.destroy() });
+}
+
+/** The real Amplify (console API) SDK client pointed at an emulator, destroyed when its `using` scope ends. */
+export function amplifyClient(url: string, maxAttempts = 1) {
+  const client = new AmplifyClient({ endpoint: url, region: 'us-east-1', credentials: fakeCredentials, maxAttempts });
   return Object.assign(client, { [Symbol.dispose]: () => client.destroy() });
 }
 

@@ -14,6 +14,10 @@ describe('readiness', () => {
     [{ upstream: 'UPSTREAM_ERROR: AmplifyBackend could not be reached' }, 'not ready'],
     [{ upstream: 'ok', redis: 'unreachable: connect ECONNREFUSED' }, 'not ready'],
     [{ gateway: 'shutting down' }, 'not ready'],
+    // Another region or account failing leaves the default one and the rest serving.
+    [{ upstream: 'ok', 'upstream prod/eu-west-1': 'UPSTREAM_ERROR: could not be reached' }, 'degraded'],
+    [{ upstream: 'circuit open', 'upstream default/eu-west-1': 'circuit open' }, 'degraded'],
+    [{ upstream: 'UPSTREAM_ERROR: x', 'upstream default/eu-west-1': 'ok' }, 'not ready'],
   ])('%o is %s', (checks, status) => {
     expect(judgeReadiness(checks)).toEqual({ status, checks });
   });

@@ -69,6 +69,15 @@ describe('npm start', () => {
     expect(todo.environments[0].apis[0].resourceName).toBe('todoappapi');
   });
 
+  it('lists the demo apps of the embedded emulator (Query.apps), in its one region of the default account', async () => {
+    const res = await post(url, '{ apps { edges { node { appId appName region account platform } } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data.apps.edges.map((e: any) => e.node)).toEqual([
+      { appId: 'd1todoapp00001', appName: 'todo-app', region: 'us-east-1', account: 'default', platform: 'WEB' },
+      { appId: 'd2gallery00002', appName: 'photo-gallery', region: 'us-east-1', account: 'default', platform: 'WEB' },
+    ]);
+  });
+
   it('serves GraphiQL on GET /graphql to a browser', async () => {
     const res = await fetch(url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);

@@ -36,7 +36,7 @@ import {
 import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
 import { pathLabels, segmentProblem } from './path-segment.js';
-import { createResilience, type ResilienceOptions, type RunOptions } from './resilience.js';
+import { createResilience, type Resilience, type ResilienceOptions, type RunOptions } from './resilience.js';
 
 const commands = {
   CloneBackend: CloneBackendCommand,
@@ -84,6 +84,9 @@ export type OperationOutput<K extends OperationName> = Camel<SdkOutput<K>>;
 
 export const operationNames = Object.keys(commands) as OperationName[];
 
+/** Static credentials, or a provider the SDK asks again before they expire. */
+export type AwsCredentials = NonNullable<NonNullable<ConstructorParameters<typeof AmplifyBackendClient>[0]>['credentials']>;
+
 export interface AwsOptions {
   /** Region to sign for. With an `endpoint` and no region, 'us-east-1'. */
   region?: string;
@@ -92,8 +95,8 @@ export interface AwsOptions {
    * regional AWS endpoint, or `AWS_ENDPOINT_URL_AMPLIFYBACKEND` when that is set.
    */
   endpoint?: string;
-  /** Without them, the SDK's default credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Without them, the SDK's default credential chain; a provider for an assumed role (see assume-role.ts). */
+  credentials?: AwsCredentials;
   /** Total attempts per call, the first included, with the SDK's standard backoff. @default 3 */
   maxAttempts?: number;
   /** Abort an upstream request that has not answered in time. @default 10000 */
@@ -102,15 +105,20 @@ export interface AwsOptions {
   onCall?: (event: UpstreamCallEvent) => void;
   /** Concurrency cap and circuit breaker. */
   resilience?: ResilienceOptions;
+  /** A queue and breaker made by the caller, shared with its other clients of one region; `resilience` is then unused. */
+  sharedResilience?: Resilience;
   /** Runs around every call (its wait in the queue and the SDK's retries included): tracing's span. */
   instrument?: UpstreamInstrument;
 }
 
 /** `send` resolves with the SDK's output (`$metadata` included) or rejects with an `UpstreamError`. */
-export type UpstreamInstrument = (operation: OperationName, send: () => Promise<unknown>) => Promise<unknown>;
+export type UpstreamInstrument = (operation: OperationName | ConsoleOperationName, send: () => Promise<unknown>) => Promise<unknown>;
+
+/** The Amplify service's own (console API) operations the gateway sends (see console.ts). */
+export type ConsoleOperationName = 'ListApps' | 'GetApp';
 
 export interface UpstreamCallEvent {
-  operation: OperationName;
+  operation: OperationName | ConsoleOperationName;
   ok: boolean;
   errorCode?: string;
   durationMs: number;
@@ -155,7 +163,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
   // How far a failed request got: whether it is the upstream's failure or the request's.
   client.middlewareStack.use(markFailureStage);
 
-  const resilience = createResilience(options.resilience);
+  const resilience = options.sharedResilience ?? createResilience(options.resilience);
 
   return {
     async call(operation, input, callOptions) {
@@ -191,7 +199,7 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
     },
     health: () => ({ circuit: resilience.state(), inFlight: resilience.inFlight(), queued: resilience.queued() }),
     destroy: () => {
-      resilience.shutdown();
+      if (!options.sharedResilience) resilience.shutdown();
       client.destroy();
     },
   };

@@ -17,3 +17,6 @@ export {
   Status,
   UnAuthenticatedElement,
 } from '@aws-sdk/client-amplifybackend';
+
+// The Amplify console API's (ListApps, GetApp).
+export { Platform } from '@aws-sdk/client-amplify';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
-import { operations, type OperationName } from './wire-model.js';
+import { consoleOperations, type ServedOperationName as OperationName } from './console.js';
+import { operations } from './wire-model.js';
 import type { ApiRecord, AuthRecord, Category, Effect, StorageRecord } from './store/records.js';
 import { firstProblem } from './validate.js';
 
@@ -30,8 +31,8 @@ export const MAX_FAULT_DELAY_MS = 600_000;
 
 // delayMs is read by latency faults only; others ignore it, so one spec can be tried with every type.
 const faultSpec = z.strictObject({
-  operation: z.enum(['*', ...operations.map((o) => o.name)], {
-    error: (issue) => `must be an AmplifyBackend operation name or "*", got ${JSON.stringify(issue.input)}`,
+  operation: z.enum(['*', ...operations.map((o) => o.name), ...consoleOperations.map((o) => o.name)], {
+    error: (issue) => `must be an AmplifyBackend (or ListApps, GetApp) operation name or "*", got ${JSON.stringify(issue.input)}`,
   }),
   type: z.enum(faultTypes, { error: (issue) => `must be one of ${faultTypes.join(', ')}, got ${JSON.stringify(issue.input)}` }),
   count: z.number().int().min(1).max(MAX_FAULT_COUNT).optional(),

@@ -7,7 +7,7 @@ import { demoState } from './seed.js';
 import { createStateWriter, loadStateFile } from './state-file.js';
 import { createStore } from './store.js';
 import { emptyState, type EmulatorState } from './store/records.js';
-import type { OperationName } from './wire-model.js';
+import type { ServedOperationName as OperationName } from './console.js';
 
 export interface EmulatorOptions {
   /** @default 0 (any free port) */

@@ -67,6 +67,7 @@ const environment = z.object({
 const app = z.object({
   appId: z.string(),
   appName: z.string(),
+  createTime: time.optional(),
   environments: collection(environment, 'name'),
   config: z.object({ backendManagerAppId: z.string(), loginAuthConfig: z.record(z.string(), z.string()).optional() }).optional(),
 });

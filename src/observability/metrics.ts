@@ -16,6 +16,8 @@ export function createMetrics(sources: {
   /** Jobs this instance's pollers watch that have run past JOB_STUCK_AFTER_SECONDS. */
   stuckJobs: () => number;
   circuit: () => keyof typeof circuitValue;
+  /** Every (account, region)'s breaker, by `account/region` (AMPLIFY_REGIONS, AMPLIFY_ACCOUNTS). */
+  sourceCircuits?: () => { source: string; circuit: keyof typeof circuitValue }[];
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -34,6 +36,18 @@ export function createMetrics(sources: {
     'Running jobs polled by this instance that started more than JOB_STUCK_AFTER_SECONDS ago');
   metric.gauge('amplifybackend_upstream_circuit_open', () => circuitValue[sources.circuit()],
     '1 while the circuit breaker fails upstream calls fast, 0.5 half open, 0 closed');
+  const sourceCircuits = sources.sourceCircuits;
+  if (sourceCircuits) {
+    new Gauge({
+      name: 'amplifybackend_upstream_source_circuit_open',
+      help: 'Per account/region: 1 while its circuit breaker fails its calls fast, 0.5 half open, 0 closed',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        for (const { source, circuit } of sourceCircuits()) this.set({ source }, circuitValue[circuit]);
+      },
+    });
+  }
 
   return {
     registry,

@@ -11,7 +11,8 @@ interface Position {
 
 const encodeCursor = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
 
-function decodeCursor(cursor: string): Position {
+/** A cursor as `forwardConnection` wrote it; BAD_USER_INPUT for anything else. */
+export function decodeCursor(cursor: string): Position {
   try {
     const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
     if (

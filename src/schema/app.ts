@@ -9,7 +9,11 @@ import {
   removeBackendConfig,
   updateBackendConfig,
 } from '../resolvers/app.js';
+import { appAccount, appRegion, apps, consoleField } from '../resolvers/app-listing.js';
+import type { UnavailableSource } from '../app-directory.js';
+import { Platform } from '../aws/enums.js';
 import type { BackendConfig, LoginAuthConfig } from '../aws/map.js';
+import { connectionArgs } from './connection.js';
 import { builder } from './builder.js';
 import { appKeyArgs, appKeyFields } from './key-fields.js';
 import { childByKey, lookupQueryField } from './lookup.js';
@@ -31,8 +35,70 @@ builder.node(App, {
       resolve: (a, _args, ctx) => environments(a, ctx),
     }),
     environment: childByKey(t, BackendEnvironment, { name: 'String' }, environment),
+    region: t.string({
+      description: 'The AWS region the app is in (AMPLIFY_REGIONS); its calls go there.',
+      resolve: (a, _args, ctx) => appRegion(a, ctx),
+    }),
+    account: t.string({
+      description: 'The account the app is in: `default` for the gateway\'s own, else a name from AMPLIFY_ACCOUNTS.',
+      resolve: (a, _args, ctx) => appAccount(a, ctx),
+    }),
+    defaultDomain: t.string({
+      nullable: true,
+      description: 'The app\'s default domain (Amplify GetApp / ListApps).',
+      resolve: (a, _args, ctx) => consoleField(a, 'defaultDomain', ctx),
+    }),
+    platform: t.field({
+      type: AppPlatform,
+      nullable: true,
+      description: 'How the app is hosted (Amplify GetApp / ListApps).',
+      resolve: async (a, _args, ctx) => {
+        const platform = await consoleField(a, 'platform', ctx);
+        return platform && platforms.has(platform) ? (platform as Platform) : null;
+      },
+    }),
+    createTime: t.string({
+      nullable: true,
+      description: 'When the Amplify app was created, ISO 8601 (Amplify GetApp / ListApps).',
+      resolve: (a, _args, ctx) => consoleField(a, 'createTime', ctx),
+    }),
   }),
 });
+
+const AppPlatform = builder.enumType('AppPlatform', { values: Object.values(Platform) });
+const platforms: ReadonlySet<string> = new Set(Object.values(Platform));
+
+const UnavailableSourceRef = builder.objectRef<UnavailableSource>('UnavailableSource').implement({
+  description: 'A region of an account whose apps could not be listed: the list goes on without them.',
+  fields: (t) => ({
+    account: t.exposeString('account'),
+    region: t.exposeString('region'),
+    code: t.exposeString('code', { description: 'The error code a query of it would get (UPSTREAM_UNAVAILABLE, RATE_LIMITED, ...).' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+const AppConnection = builder.connectionObject({
+  type: App,
+  name: 'AppConnection',
+  fields: (t) => ({
+    unavailable: t.field({
+      type: [UnavailableSourceRef],
+      description: 'Regions and accounts that could not be listed this time; their apps are missing from the list.',
+      resolve: (c) => (c as unknown as { unavailable: UnavailableSource[] }).unavailable,
+    }),
+  }),
+});
+
+builder.queryField('apps', (t) =>
+  t.field({
+    type: AppConnection,
+    description:
+      'Every app the credential may use, in every region and account (Amplify ListApps), in order of account, region and app id.',
+    args: connectionArgs(t.arg),
+    resolve: (_root, args, ctx) => apps(args, ctx),
+  }),
+);
 
 lookupQueryField('app', {
   type: App,

@@ -1,3 +1,4 @@
+import { consoleApp, listApps } from '../console.js';
 import { badRequest, notFound } from '../errors.js';
 import { amplifyMeta } from './amplify-meta.js';
 import type { Jobs } from './job.js';
@@ -7,6 +8,17 @@ import { findApp, findEnvironment, type StoreContext } from './state.js';
 /** Apps, their environments (created and removed by jobs) and their backend config. */
 export function createApps(ctx: StoreContext, { assertNoPendingJob, startJob }: Jobs, region: string) {
   return {
+    /** ListApps of the console API: the apps this side knows, as that API describes them. */
+    listApps(query: { maxResults?: number; nextToken?: string }) {
+      const page = listApps(ctx.state.apps.values(), query);
+      return { apps: page.apps.map((a) => consoleApp(a, region, ctx.clock.now())), nextToken: page.nextToken };
+    },
+
+    /** GetApp of the console API. */
+    getApp(appId: string) {
+      return { app: consoleApp(findApp(ctx, appId), region, ctx.clock.now()) };
+    },
+
     getBackend(appId: string, environmentName?: string) {
       const found = findApp(ctx, appId);
       const base = {
@@ -32,7 +44,7 @@ export function createApps(ctx: StoreContext, { assertNoPendingJob, startJob }: 
       assertNoPendingJob(appId, [environmentName]);
       // The Amplify app itself exists as soon as it is named; its environment appears when the job completes.
       if (existing) existing.appName = appName;
-      else ctx.state.apps.set(appId, { appId, appName, environments: new Map() });
+      else ctx.state.apps.set(appId, { appId, appName, createTime: ctx.iso(), environments: new Map() });
       ctx.changed();
       return startJob(appId, [environmentName], 'CreateBackend', { type: 'addEnvironment', appId, environmentName }, fail);
     },

@@ -16,6 +16,8 @@ export interface EmulatorState {
 export interface AppRecord {
   appId: string;
   appName: string;
+  /** When the Amplify app was first named (ListApps/GetApp); absent in state saved before it was kept. */
+  createTime?: string;
   environments: Record<string, EnvironmentRecord>;
   config?: { backendManagerAppId: string; loginAuthConfig?: Record<string, string> };
 }
