@@ -5,6 +5,7 @@ import type { WatchEvent } from './jobs/fan-out.js';
 import { EventQueue } from './jobs/queue.js';
 import { watchKey, type WatchTarget } from './jobs/watch-key.js';
 import type { JobWatcher } from './jobs/watcher.js';
+import { createUpstreamCount, type UpstreamCount } from './cost/counter.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
@@ -24,6 +25,10 @@ export interface Context {
   jobs: JobWatcher;
   /** The gateway's now and the stuck-job threshold. */
   jobTiming: JobTiming;
+  /** The upstream calls this request asked for (src/cost/counter.ts). */
+  upstream: UpstreamCount;
+  /** Whose upstream queue turns and budget the request takes: its principal, or its address when open. */
+  client: () => string;
 }
 
 /**
@@ -50,7 +55,9 @@ export function createContext(
   jobs: JobWatcher,
   request: RequestContext,
   jobTiming: JobTiming,
+  maxUpstreamCalls: number,
 ): Context {
+  const upstream = createUpstreamCount(maxUpstreamCalls);
   const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
   // Asked at each call, like the client.
   const apps = () => appsOf(request);
@@ -70,6 +77,7 @@ export function createContext(
     ...sharedReads,
     call: async (operation, input) => {
       checkAppAccess(apps(), operation, input);
+      upstream.count();
       return sharedReads.call(operation, input);
     },
   };
@@ -77,6 +85,7 @@ export function createContext(
     ...aws,
     call: async (operation, input, options) => {
       checkAppAccess(apps(), operation, input);
+      upstream.count();
       return aws.call(operation, input, { client: client(), ...options });
     },
   };
@@ -91,6 +100,8 @@ export function createContext(
       subscribeEnvironmentJobs: checked('ListBackendJobs', jobs.subscribeEnvironmentJobs),
     },
     jobTiming,
+    upstream,
+    client,
     loaders: createLoaders(clientReads),
     newLoaders: () => createLoaders(clientReads),
   };

@@ -89,6 +89,8 @@ export async function startStack(
       ...options.gateway,
       // Tests talk to the emulator: open unless a test configures credentials.
       access: { insecure: true, ...options.gateway?.access },
+      // Responses as the tests compare them: extensions.cost has its own tests (cost.test.ts).
+      limits: { costExtensions: false, ...options.gateway?.limits },
     }),
     // Job ages (runningForSeconds, stuck) are measured on the clock the emulator stamps createTime with.
     {
