@@ -140,7 +140,14 @@ describe('the estimate is an upper bound of the calls made', () => {
   beforeAll(async () => {
     stack = await startStack({
       gateway: {
-        limits: { costExtensions: true, maxAliases: 100_000, maxUpstreamCalls: 100_000, upstreamCallsPerMinute: 0, maxDepth: 100 },
+        limits: {
+          costExtensions: true,
+          maxAliases: 100_000,
+          maxUpstreamCalls: 100_000,
+          upstreamCallsPerMinute: 0,
+          rateLimitPerMinute: 0,
+          maxDepth: 100,
+        },
       },
     });
     // 35 more jobs in dev: `jobs` pages, and several jobs of it by key walk the pages.

@@ -63,11 +63,11 @@ describe('subgraph SDL', () => {
     expect(res.data._service.sdl).toBe(committed());
   });
 
-  it('links Federation v2 and keys every entity', () => {
+  it('links Federation v2.9 (for @cost and @listSize) and keys every entity', () => {
     const doc = parse(committed());
     const link = doc.definitions.find((d) => d.kind === Kind.SCHEMA_EXTENSION);
     expect(link && print(link)).toBe(
-      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])',
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])',
     );
     const keys = Object.fromEntries(
       doc.definitions
