@@ -171,6 +171,8 @@ export async function startStorageJobUpstream(emulatorUrl: string, resourceName:
 export interface GraphQLResponse<T = any> {
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  /** `cost`, when the gateway reports it (COST_EXTENSIONS). */
+  extensions?: Record<string, any>;
 }
 
 /** Decodes a Relay global id into its type name and key parts. */
