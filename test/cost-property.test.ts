@@ -175,6 +175,8 @@ describe('the estimate is an upper bound of the calls made', () => {
         globalId('BackendEnvironment', APP, 'dev'),
         globalId('BackendEnvironment', 'd2gallery00002', 'staging'),
         ...[0, 5, 27, 33].map((i) => globalId('BackendJob', APP, 'dev', jobIds[i]!)),
+        // A job no page lists: the walk reads every page, then asks GetBackendJob.
+        globalId('BackendJob', APP, 'dev', 'nope'),
         ...resources,
         globalId('AdminToken', APP, 'nope'),
         'not-an-id',
@@ -183,6 +185,7 @@ describe('the estimate is an upper bound of the calls made', () => {
         { __typename: 'App', appId: APP },
         { __typename: 'BackendEnvironment', appId: APP, name: 'prod' },
         ...[1, 2, 26, 38].map((i) => ({ __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId: jobIds[i] })),
+        { __typename: 'BackendJob', appId: APP, environmentName: 'dev', jobId: 'nope' },
         { __typename: 'BackendStorage', appId: APP, environmentName: 'dev', resourceName: 'todoappstorage' },
         { __typename: 'Nope', appId: APP },
       ],

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import { estimateUpstreamCalls } from '../src/cost/estimate.js';
 import { schema } from '../src/schema/index.js';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, startStorageJob, until, type Stack } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
-import { firstOver, transports, type Transport } from './helpers-transport.js';
+import { firstOver, runOver, transports, type Transport } from './helpers-transport.js';
 
 // Cost is upstream calls: the estimate before an operation runs, what it actually called, both
 // on the demo data, and the limits built on them.
@@ -53,6 +53,12 @@ const table: Record<string, Row> = {
   'jobs and pendingJob: counted apart, one call': {
     query: '{ backendEnvironment(appId: "d1todoapp00001", name: "dev") { pendingJob { jobId } jobs(first: 5) { edges { node { jobId } } } } }',
     estimated: 3,
+    actual: 2,
+  },
+  'jobs filtered by status, a field the listing leaves out (error): null, not a GetBackendJob each': {
+    query:
+      '{ backendEnvironment(appId: "d1todoapp00001", name: "dev") { jobs(first: 10, status: "COMPLETED") { edges { node { jobId error updateTime } } } } }',
+    estimated: 2,
     actual: 2,
   },
   'jobs(first: 0): no call': {
@@ -225,5 +231,43 @@ describe('while it runs', () => {
     await stack.graphql(appTree);
     for (let i = 0; i < 20; i++) expect((await stack.request({ query: appTree })).status).toBe(429);
     expect(stack.gateway.aws.health().circuit).toBe('closed');
+  });
+});
+
+describe('subscriptions and live queries', () => {
+  it.each(['sse', 'ws'] as const)(
+    'over %s, a subscription event costs what resolving it calls: a job as its poller read it calls nothing',
+    async (transport) => {
+      await using stack = await startStack({ gateway: { limits: { costExtensions: true } } });
+      await stack.gateway.start(0, '127.0.0.1');
+      const jobId = await startStorageJob(stack, 'photos');
+      // `error` and `updateTime` are not set on a running job: null, not a GetBackendJob.
+      const query = `subscription { backendJob(appId: "d1todoapp00001", environmentName: "dev", jobId: "${jobId}") { jobId state error updateTime } }`;
+      const answer = await runOver(transport, stack.gateway, { query }, { take: 1 });
+      expect(answer.results[0]).toMatchObject({
+        data: { backendJob: { jobId, state: 'IN_PROGRESS', error: null } },
+        extensions: { cost: { estimated: 0, actual: 0 } },
+      });
+    },
+  );
+
+  it('charges the budget what each run of a live query calls', async () => {
+    await using stack = await startStack({
+      gateway: { limits: { costExtensions: true, upstreamCallsPerMinute: 1, upstreamCallsBurst: 300 } },
+    });
+    await stack.gateway.start(0, '127.0.0.1');
+    const query = 'query @live { backendEnvironment(appId: "d1todoapp00001", name: "dev") { amplifyMetaConfigRaw } }';
+    const results: { extensions?: Record<string, any> }[] = [];
+    const seen = runOver('sse', stack.gateway, { query }, { take: 2, onResult: (r) => void results.push(r) });
+    await until(() => results.length === 1, 'the first run');
+    // A write through the gateway changes the environment: the live query runs again.
+    await startStorageJob(stack, 'photos');
+    await seen;
+    // 300, less 1 for the first run, and 1 for the second, as it ran (the write was another client's:
+    // in-process, without an address).
+    expect(results.map((r) => r.extensions?.cost)).toEqual([
+      { estimated: 1, actual: 1, budget: { remaining: 299, max: 300, restorePerSecond: 1 / 60 } },
+      { estimated: 1, actual: 1, budget: { remaining: 298, max: 300, restorePerSecond: 1 / 60 } },
+    ]);
   });
 });
