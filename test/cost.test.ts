@@ -126,6 +126,17 @@ describe('extensions.cost', () => {
     expect(first.extensions?.cost).toEqual({ estimated: 25, actual: 13, budget: { remaining: 287, max: 300, restorePerSecond: 0.1 } });
   });
 
+  it('is as the README shows for its first example, with the default budget', async () => {
+    await using stack = await startStack({ gateway: costOn });
+    const shown = JSON.parse(readmeExample('cost-extensions')[0]!.body) as { extensions: { cost: { budget: { remaining: number } } } };
+    const res = await stack.graphql(appTree);
+    // The bucket refills 20 a second: by the response, maybe one more.
+    expect(res.extensions?.cost.budget.remaining - shown.extensions.cost.budget.remaining).toBeOneOf([0, 1]);
+    expect({ extensions: res.extensions }).toEqual({
+      extensions: { cost: { ...shown.extensions.cost, budget: { ...shown.extensions.cost.budget, remaining: res.extensions?.cost.budget.remaining } } },
+    });
+  });
+
   it('is left out with COST_EXTENSIONS=false', async () => {
     await using stack = await startStack({ gateway: { limits: { costExtensions: false } } });
     expect(await stack.graphql('{ app(appId: "d1todoapp00001") { appName } }')).toEqual({ data: { app: { appName: 'todo-app' } } });
@@ -167,11 +178,11 @@ describe('MAX_UPSTREAM_CALLS and the budget, on every transport', () => {
       const res = await firstOver(transport, stack.gateway, { query: appTree });
       expect(res.errors).toEqual([
         expect.objectContaining({
-          message: expect.stringMatching(/^This operation may make 25 upstream calls and your budget holds 1[78]: retry in [78] s$/),
+          message: expect.stringMatching(/^This operation may make 25 upstream calls and your budget holds 1[7-9]: retry in [6-8] s$/),
           extensions: expect.objectContaining({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) }),
         }),
       ]);
-      expect(res.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(7);
+      expect(res.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(6);
       expect(res.extensions?.cost).toMatchObject({ estimated: 25, actual: 0, budget: { max: 30, restorePerSecond: 1 } });
       expect(stack.totalCalls()).toBe(0);
       // A cheaper operation still fits.
