@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import { estimateUpstreamCalls } from '../src/cost/estimate.js';
 import { schema } from '../src/schema/index.js';
+import { createRateLimiter } from '../src/security/rate-limit.js';
 import { startStack, startStorageJob, until, type Stack } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
 import { firstOver, runOver, transports, type Transport } from './helpers-transport.js';
@@ -280,5 +281,20 @@ describe('subscriptions and live queries', () => {
       { estimated: 1, actual: 1, budget: { remaining: 299, max: 300, restorePerSecond: 1 / 60 } },
       { estimated: 1, actual: 1, budget: { remaining: 298, max: 300, restorePerSecond: 1 / 60 } },
     ]);
+  });
+});
+
+describe('the bucket of n tokens (src/security/rate-limit.ts)', () => {
+  it('takes n tokens or none, gives back with a negative n up to its size, and with force goes below empty', () => {
+    let now = 0;
+    const bucket = createRateLimiter({ perMinute: 60, burst: 10, now: () => now });
+    expect(bucket.takeNow('c', 7)).toEqual({ ok: true, remaining: 3 });
+    // All or none: 5 is more than the 3 left, and nothing is taken; 2 s until there are 5.
+    expect(bucket.takeNow('c', 5)).toEqual({ ok: false, retryAfterMs: 2000, remaining: 3 });
+    expect(bucket.takeNow('c', -100)).toEqual({ ok: true, remaining: 10 });
+    expect(bucket.takeNow('c', 12, true)).toEqual({ ok: true, remaining: -2 });
+    expect(bucket.takeNow('c', 1)).toEqual({ ok: false, retryAfterMs: 3000, remaining: -2 });
+    now += 3000;
+    expect(bucket.takeNow('c', 1)).toEqual({ ok: true, remaining: 0 });
   });
 });
