@@ -7,6 +7,7 @@ import {
   isListType,
   isObjectType,
   Kind,
+  type ConstDirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -178,17 +179,16 @@ class Estimate {
   }
 }
 
-type Annotated = { astNode?: { directives?: readonly unknown[] } | null } & Parameters<typeof getDirectiveValues>[1];
+/** A schema element whose AST may carry directives: a field or a type. */
+type Annotated = { astNode?: { readonly directives?: readonly ConstDirectiveNode[] } | null };
 
-function weightOf(element: { astNode?: unknown }): number | undefined {
-  const node = element.astNode as Annotated | null | undefined;
-  if (!node) return undefined;
-  const args = getDirectiveValues(costDirective, node);
+function weightOf(element: Annotated): number | undefined {
+  if (!element.astNode) return undefined;
+  const args = getDirectiveValues(costDirective, element.astNode);
   return typeof args?.weight === 'number' ? args.weight : undefined;
 }
 
-function listSizeOf(field: { astNode?: unknown }): ListSize | undefined {
-  const node = field.astNode as Annotated | null | undefined;
-  if (!node) return undefined;
-  return getDirectiveValues(listSizeDirective, node) as ListSize | undefined;
+function listSizeOf(field: Annotated): ListSize | undefined {
+  if (!field.astNode) return undefined;
+  return getDirectiveValues(listSizeDirective, field.astNode) as ListSize | undefined;
 }
