@@ -263,6 +263,25 @@ describe('subscriptions and live queries', () => {
     },
   );
 
+  it.each(['sse', 'ws'] as const)(
+    'over %s, refuses a subscription whose events may cost more than MAX_UPSTREAM_CALLS before it starts: no poll',
+    async (transport) => {
+      await using stack = await startStack({ gateway: { limits: { costExtensions: true, maxUpstreamCalls: 1 } } });
+      await stack.gateway.start(0, '127.0.0.1');
+      stack.resetCalls();
+      // Each event: the environment's GetBackend and the API's GetBackendAPI.
+      const query =
+        'subscription { backendJobs(appId: "d1todoapp00001", environmentName: "dev") { jobId environment { apis { config { apiName } } } } }';
+      const answer = await runOver(transport, stack.gateway, { query });
+      expect(answer.results).toEqual([
+        expect.objectContaining({
+          errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'MAX_UPSTREAM_CALLS_EXCEEDED', estimated: 2 }) })],
+        }),
+      ]);
+      expect(stack.totalCalls()).toBe(0);
+    },
+  );
+
   it('charges the budget what each run of a live query calls', async () => {
     await using stack = await startStack({
       gateway: { limits: { costExtensions: true, upstreamCallsPerMinute: 1, upstreamCallsBurst: 300 } },
