@@ -1,4 +1,5 @@
 import type { ConsoleApp } from './aws/console.js';
+import type { UpstreamCount } from './cost/counter.js';
 import { UpstreamError } from './aws/errors.js';
 import { allowsApp, appNotFound, type AppAccess } from './security/app-access.js';
 import type { UpstreamRouter, UpstreamSource } from './upstream-router.js';
@@ -97,6 +98,8 @@ export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: num
 
   return {
     list,
+    /** The (account, region) pairs listed: one ListApps each, at least. */
+    sources: router.sources.length,
     /** GetApp in the app's source. */
     async getApp(appId: string, client: string | undefined): Promise<ConsoleApp> {
       const source = await router.locate(appId, client);
@@ -120,7 +123,12 @@ export type AppDirectory = ReturnType<typeof createAppDirectory>;
  * names them (a listed app outside them is never seen, a located or described one is "not
  * found"), each app described at most once a request.
  */
-export function appDirectoryFor(directory: AppDirectory, access: () => AppAccess, client: () => string) {
+export function appDirectoryFor(
+  directory: AppDirectory,
+  access: () => AppAccess,
+  client: () => string,
+  upstream: Pick<UpstreamCount, 'count'>,
+) {
   let listing: Promise<AppListing> | undefined;
   const described = new Map<string, Promise<ConsoleApp>>();
   const allowed = (operation: string, appId: string) => {
@@ -131,6 +139,9 @@ export function appDirectoryFor(directory: AppDirectory, access: () => AppAccess
     visible: (appId: string) => allowsApp(access(), appId),
     /** The visible apps of every source, and the sources that could not be listed. */
     list(): Promise<AppListing> {
+      // Counted as the request's own calls, as `ctx.reads` counts them: a ListApps per source
+      // however many pages a source has (the schema's `apps` weight, per source), kept lists too.
+      if (!listing) for (let i = 0; i < directory.sources; i++) upstream.count();
       listing ??= directory.list(client()).then(({ apps, unavailable }) => {
         const visible = apps.filter((a) => allowsApp(access(), a.appId));
         for (const app of visible) described.set(app.appId, Promise.resolve(app));
@@ -142,6 +153,7 @@ export function appDirectoryFor(directory: AppDirectory, access: () => AppAccess
       allowed('GetApp', appId);
       let found = described.get(appId);
       if (!found) {
+        upstream.count();
         found = directory.getApp(appId, client());
         described.set(appId, found);
       }

@@ -79,8 +79,19 @@ export interface LimitsConfig {
   maxAliases: number;
   /** @default 5000 */
   maxTokens: number;
-  /** graphql-armor's cost: objects 2, scalars 1, times depth. @default 20000 */
+  /**
+   * graphql-armor's cost heuristic (objects 2, scalars 1, times depth), with list lengths known;
+   * 0 turns it off, as it is by default: MAX_UPSTREAM_CALLS is the guard. @default 0
+   */
   maxCost: number;
+  /** Upstream calls one request may make: refused beforehand by its estimate, and stopped at while it runs. @default 250 */
+  maxUpstreamCalls: number;
+  /** A client's budget of upstream calls: refilled this many a minute; 0 turns it off. @default 1200 */
+  upstreamCallsPerMinute: number;
+  /** The budget's size: the calls a client may spend at once. At least maxUpstreamCalls. @default 600 */
+  upstreamCallsBurst: number;
+  /** Every response carries `extensions.cost`. @default true */
+  costExtensions: boolean;
   /** @default 50 */
   maxDirectives: number;
   /** Items of any one list in an operation's arguments, literal or from variables. @default 100 */
@@ -205,7 +216,11 @@ export const defaultConfig = (): GatewayConfig => ({
     maxDepth: 15,
     maxAliases: 50,
     maxTokens: 5000,
-    maxCost: 20_000,
+    maxCost: 0,
+    maxUpstreamCalls: 250,
+    upstreamCallsPerMinute: 1200,
+    upstreamCallsBurst: 600,
+    costExtensions: true,
     maxDirectives: 50,
     maxListItems: 100,
     maxBodyBytes: 2 * 1024 * 1024,
@@ -317,7 +332,10 @@ const wholeNumbers = {
   MAX_DEPTH: [1, 100, 15],
   MAX_ALIASES: [1, 10_000, 50],
   MAX_TOKENS: [10, 1_000_000, 5000],
-  MAX_COST: [1, 10_000_000, 20_000],
+  MAX_COST: [0, 10_000_000, 0],
+  MAX_UPSTREAM_CALLS: [1, 100_000, 250],
+  UPSTREAM_CALLS_PER_MINUTE: [0, 1_000_000, 1200],
+  UPSTREAM_CALLS_BURST: [1, 1_000_000, 600],
   MAX_DIRECTIVES: [1, 10_000, 50],
   MAX_LIST_ITEMS: [1, 100_000, 100],
   MAX_BODY_BYTES: [1024, 100 * 1024 * 1024, 2 * 1024 * 1024],
@@ -399,6 +417,7 @@ const env = z
     GATEWAY_INSECURE: bool('GATEWAY_INSECURE').default(false),
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     INTROSPECTION: bool('INTROSPECTION').default(true),
+    COST_EXTENSIONS: bool('COST_EXTENSIONS').default(true),
     PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
     REQUIRE_PERSISTED_OPERATIONS: bool('REQUIRE_PERSISTED_OPERATIONS').default(false),
     LOG_LEVEL: z
@@ -423,6 +442,13 @@ const env = z
     }
     const aws = e.UPSTREAM === 'aws' || (e.UPSTREAM === undefined && (e.AWS_REGION !== undefined || e.AWS_ENDPOINT_URL_AMPLIFYBACKEND !== undefined));
     for (const [path, message] of regionSettingProblems(e, aws)) ctx.addIssue({ code: 'custom', path: [path], message });
+    if (e.UPSTREAM_CALLS_PER_MINUTE > 0 && e.UPSTREAM_CALLS_BURST < e.MAX_UPSTREAM_CALLS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPSTREAM_CALLS_BURST'],
+        message: `UPSTREAM_CALLS_BURST must be at least MAX_UPSTREAM_CALLS (${e.MAX_UPSTREAM_CALLS}): a request the limit allows must fit in a full budget`,
+      });
+    }
     if (e.REQUIRE_PERSISTED_OPERATIONS && !e.PERSISTED_OPERATIONS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['REQUIRE_PERSISTED_OPERATIONS'], message: 'REQUIRE_PERSISTED_OPERATIONS needs PERSISTED_OPERATIONS_FILE' });
     }
@@ -518,6 +544,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAliases: e.MAX_ALIASES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
+      maxUpstreamCalls: e.MAX_UPSTREAM_CALLS,
+      upstreamCallsPerMinute: e.UPSTREAM_CALLS_PER_MINUTE,
+      upstreamCallsBurst: e.UPSTREAM_CALLS_BURST,
+      costExtensions: e.COST_EXTENSIONS,
       maxDirectives: e.MAX_DIRECTIVES,
       maxListItems: e.MAX_LIST_ITEMS,
       maxBodyBytes: e.MAX_BODY_BYTES,

@@ -6,6 +6,7 @@ import type { WatchEvent } from './jobs/fan-out.js';
 import { EventQueue } from './jobs/queue.js';
 import { watchKey, type WatchTarget } from './jobs/watch-key.js';
 import type { JobWatcher } from './jobs/watcher.js';
+import { createUpstreamCount, type UpstreamCount } from './cost/counter.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { ReadCache } from './read-cache.js';
 import type { Principal } from './security/access.js';
@@ -27,6 +28,10 @@ export interface Context {
   jobTiming: JobTiming;
   /** Apps by the Amplify console API (ListApps, GetApp) and where each is, within the request's apps. */
   appDirectory: RequestAppDirectory;
+  /** The upstream calls this request asked for (src/cost/counter.ts). */
+  upstream: UpstreamCount;
+  /** Whose upstream queue turns and budget the request takes: its principal, or its address when open. */
+  client: () => string;
 }
 
 /**
@@ -47,14 +52,21 @@ export const appsOf = (request: RequestContext) => (request.principal ? (request
  * address on an open gateway): asked at each call, as the principal is set after the context is
  * built.
  */
+/** What every request's context is built from: the gateway's parts and its limit. */
+export interface ContextParts {
+  aws: AmplifyBackend;
+  reads: ReadCache;
+  jobs: JobWatcher;
+  jobTiming: JobTiming;
+  directory: AppDirectory;
+  maxUpstreamCalls: number;
+}
+
 export function createContext(
-  aws: AmplifyBackend,
-  reads: ReadCache,
-  jobs: JobWatcher,
+  { aws, reads, jobs, jobTiming, directory, maxUpstreamCalls }: ContextParts,
   request: RequestContext,
-  jobTiming: JobTiming,
-  directory: AppDirectory,
 ): Context {
+  const upstream = createUpstreamCount(maxUpstreamCalls);
   const client = () => rateLimitClient(request.principal?.id, clientAddressOf(request.req));
   // Asked at each call, like the client.
   const apps = () => appsOf(request);
@@ -74,6 +86,7 @@ export function createContext(
     ...sharedReads,
     call: async (operation, input) => {
       checkAppAccess(apps(), operation, input);
+      upstream.count();
       return sharedReads.call(operation, input);
     },
   };
@@ -81,6 +94,7 @@ export function createContext(
     ...aws,
     call: async (operation, input, options) => {
       checkAppAccess(apps(), operation, input);
+      upstream.count();
       return aws.call(operation, input, { client: client(), ...options });
     },
   };
@@ -95,7 +109,9 @@ export function createContext(
       subscribeEnvironmentJobs: checked('ListBackendJobs', jobs.subscribeEnvironmentJobs),
     },
     jobTiming,
-    appDirectory: appDirectoryFor(directory, apps, client),
+    appDirectory: appDirectoryFor(directory, apps, client, upstream),
+    upstream,
+    client,
     loaders: createLoaders(clientReads),
     newLoaders: () => createLoaders(clientReads),
   };

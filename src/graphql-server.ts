@@ -53,6 +53,8 @@ export function createGraphQLServer(
     origins: OriginPolicy;
     /** The query limits (src/security/limits.ts). */
     limits: Plugin[];
+    /** MAX_UPSTREAM_CALLS, the client's budget of calls, `extensions.cost` (src/cost/plugin.ts). */
+    upstreamCost: Plugin;
     metrics: Plugin;
     sharedSubscriptions: Plugin;
     /** `query @live` (src/live/live-queries.ts). */
@@ -82,6 +84,8 @@ export function createGraphQLServer(
         : []),
       useAccessControl({ checkCredentials: parts.checkCredentials, rateLimiter: parts.rateLimiter }),
       ...parts.limits,
+      // After access and the limits: the budget is the let-in client's, and a refused operation takes none of it.
+      parts.upstreamCost,
       ...deferAndStreamPlugins(),
       parts.metrics,
       useOperationName(),

@@ -74,7 +74,12 @@ export async function createGateway(
     // The embedded emulator stamps createTime by its own clock, which `advance` may have moved on.
     now: overrides.now ?? (emulator ? () => emulator.clock.now() : Date.now),
   });
-  const { rateLimiter, authFailures, checkCredentials } = createAccessGuards(config, { authenticator, logger, redis });
+  const { rateLimiter, authFailures, checkCredentials, upstreamCost } = createAccessGuards(config, {
+    authenticator,
+    logger,
+    redis,
+    sources: upstream.directory.sources,
+  });
   const origins = createOriginPolicy({ origins: config.corsOrigins, open: authenticator.open });
 
   // Watching one job is a state stream: its subscribers can share one execution per change.
@@ -88,11 +93,16 @@ export async function createGateway(
   const writes = liveQueries.announceWrites(aws);
   const yoga = createGraphQLServer(config, {
     logger,
-    context: (request) => createContext(writes, reads, jobs, request, jobTiming, upstream.directory),
+    context: (request) =>
+      createContext(
+        { aws: writes, reads, jobs, jobTiming, directory: upstream.directory, maxUpstreamCalls: config.limits.maxUpstreamCalls },
+        request,
+      ),
     checkCredentials,
     rateLimiter,
     origins,
     limits,
+    upstreamCost,
     metrics: metrics.plugin,
     sharedSubscriptions: sharedSubscriptions.plugin,
     liveQueries: liveQueries.plugin,

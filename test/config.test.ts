@@ -128,6 +128,35 @@ describe('loadConfig', () => {
     [{ GATEWAY_JWT_REQUIRE_EXP: 'no' }, 'GATEWAY_JWT_REQUIRE_EXP must be true or false'],
   ]);
 
+  it('reads the cost settings, and their defaults', () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      maxCost: 0,
+      maxUpstreamCalls: 250,
+      upstreamCallsPerMinute: 1200,
+      upstreamCallsBurst: 600,
+      costExtensions: true,
+    });
+    // A budget that is off need not hold the largest request.
+    expect(loadConfig({ MAX_UPSTREAM_CALLS: '1000', UPSTREAM_CALLS_PER_MINUTE: '0', UPSTREAM_CALLS_BURST: '10' }).limits).toMatchObject({
+      maxUpstreamCalls: 1000,
+      upstreamCallsPerMinute: 0,
+      upstreamCallsBurst: 10,
+    });
+  });
+
+  itRefusesSettings([
+    [{ MAX_UPSTREAM_CALLS: '0' }, 'MAX_UPSTREAM_CALLS must be a whole number from 1 to 100000'],
+    [{ MAX_UPSTREAM_CALLS: 'lots' }, 'MAX_UPSTREAM_CALLS must be a whole number from 1 to 100000'],
+    [{ UPSTREAM_CALLS_PER_MINUTE: '-5' }, 'UPSTREAM_CALLS_PER_MINUTE must be a whole number from 0 to 1000000'],
+    [{ UPSTREAM_CALLS_BURST: '0', UPSTREAM_CALLS_PER_MINUTE: '0' }, 'UPSTREAM_CALLS_BURST must be a whole number from 1 to 1000000'],
+    [
+      { UPSTREAM_CALLS_BURST: '100' },
+      'UPSTREAM_CALLS_BURST must be at least MAX_UPSTREAM_CALLS (250): a request the limit allows must fit in a full budget',
+    ],
+    [{ COST_EXTENSIONS: 'sometimes' }, 'COST_EXTENSIONS must be true or false'],
+    [{ MAX_COST: '-1' }, 'MAX_COST must be a whole number from 0 to 10000000'],
+  ]);
+
   it('names every bad setting at once', () => {
     expect(configError({ PORT: 'abc', AWS_REGION: 'nowhere', GRAPHIQL: 'maybe' }).message)
       .toMatchInlineSnapshot(`

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeServices as composeApollo } from '@apollo/composition';
 import { composeSupergraph } from '../scripts/compose-supergraph.js';
 import { printSubgraph } from '../src/schema/index.js';
 import { startStack, type Stack } from './helpers.js';
@@ -63,11 +64,11 @@ describe('subgraph SDL', () => {
     expect(res.data._service.sdl).toBe(committed());
   });
 
-  it('links Federation v2 and keys every entity', () => {
+  it('links Federation v2.9 (for @cost and @listSize) and keys every entity', () => {
     const doc = parse(committed());
     const link = doc.definitions.find((d) => d.kind === Kind.SCHEMA_EXTENSION);
     expect(link && print(link)).toBe(
-      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])',
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])',
     );
     const keys = Object.fromEntries(
       doc.definitions
@@ -355,6 +356,32 @@ describe('composition', () => {
     // The whole public graph is there: queries, mutations, subscriptions.
     expect(result.publicSdl).toMatch(/type Subscription \{[^}]*backendJob\(/);
     expect(result.publicSdl).toMatch(/type Mutation \{[^}]*createBackendApi\(/);
+  });
+
+  it('carries the cost directives into the supergraph, for a router with demand control', async () => {
+    const result = await composeSupergraph('test/fixtures/supergraph.json');
+    expect(result.errors).toBeUndefined();
+    const supergraph = result.supergraphSdl!;
+    expect(supergraph).toMatch(/type BackendJob[^{]*@cost\(weight: 2\)/);
+    // It prints @listSize over several lines.
+    const oneLine = supergraph.replace(/\s+/g, ' ');
+    expect(oneLine).toContain(
+      '): BackendJobConnection! @join__field(graph: AMPLIFYBACKEND) @cost(weight: 1) @listSize( requireOneSlicingArgument: false slicingArguments: ["first"] sizedFields: ["edges"] )',
+    );
+  });
+
+  it('composes with @apollo/composition too, the cost directives included', () => {
+    const deployments = readFileSync(new URL('../examples/deployments.graphql', import.meta.url), 'utf8');
+    const result = composeApollo([
+      { name: 'amplifybackend', url: 'http://127.0.0.1:4000/graphql', typeDefs: parse(committed()) },
+      { name: 'deployments', url: 'http://127.0.0.1:4001/graphql', typeDefs: parse(deployments) },
+    ]);
+    expect(result.errors?.map((e) => e.message)).toBeUndefined();
+    const supergraph = result.supergraphSdl!;
+    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/cost/v0.1"');
+    expect(supergraph).toMatch(/type BackendJob[^{]*@cost\(weight: 2\)/);
+    expect(supergraph).toMatch(/@listSize\(slicingArguments: \["first"\], sizedFields: \["edges"\], requireOneSlicingArgument: false\)/);
+    expect(supergraph).toContain('AMPLIFYBACKEND @join__graph(name: "amplifybackend", url: "http://127.0.0.1:4000/graphql")');
   });
 
   it('composes from a running gateway through _service { sdl } just the same', async () => {

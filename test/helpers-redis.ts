@@ -166,6 +166,7 @@ export async function startRedisInstances(options: {
           jobLeaseMs: options.leaseMs,
           jobPolling: { minIntervalMs: 20, maxIntervalMs: 100, outageAfter: 5 },
           ...(options.stuckAfterSeconds === undefined ? {} : { jobStuckAfterSeconds: options.stuckAfterSeconds }),
+          limits: { costExtensions: false },
           ...options.config,
         }),
         {

@@ -96,6 +96,8 @@ export async function startStack(
       ...options.gateway,
       // Tests talk to the emulator: open unless a test configures credentials.
       access: { insecure: true, ...options.gateway?.access },
+      // Responses as the tests compare them: extensions.cost has its own tests (cost.test.ts).
+      limits: { costExtensions: false, ...options.gateway?.limits },
     }),
     // Job ages (runningForSeconds, stuck) are measured on the clock the emulator stamps createTime with.
     {
@@ -176,6 +178,8 @@ export async function startStorageJobUpstream(emulatorUrl: string, resourceName:
 export interface GraphQLResponse<T = any> {
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  /** `cost`, when the gateway reports it (COST_EXTENSIONS). */
+  extensions?: Record<string, any>;
 }
 
 /** Decodes a Relay global id into its type name and key parts. */

@@ -153,7 +153,11 @@ describe('slow: the Dockerfile replayed, and its CMD (node dist/main.js) run fro
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ app(appId: "d1todoapp00001") { appName } }' }),
     });
-    expect(await res.json()).toEqual({ data: { app: { appName: 'todo-app' } } });
+    // By default every response says what it cost upstream.
+    expect(await res.json()).toEqual({
+      data: { app: { appName: 'todo-app' } },
+      extensions: { cost: { estimated: 1, actual: 1, budget: { remaining: expect.any(Number), max: 600, restorePerSecond: 20 } } },
+    });
   });
 
   it('passes its HEALTHCHECK, run as written (and the check fails with nothing listening)', async () => {

@@ -81,13 +81,13 @@ describe('rate limits when Redis does not answer', () => {
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.take('client'));
     expect(results).toEqual([
-      { ok: true },
-      { ok: true },
-      { ok: false, retryAfterMs: expect.any(Number) },
-      { ok: false, retryAfterMs: expect.any(Number) },
+      { ok: true, remaining: 1 },
+      { ok: true, remaining: expect.closeTo(0, 2) },
+      { ok: false, retryAfterMs: expect.any(Number), remaining: expect.closeTo(0, 2) },
+      { ok: false, retryAfterMs: expect.any(Number), remaining: expect.closeTo(0, 2) },
     ]);
     expect((results[2] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000);
-    expect(await limiter.take('other')).toEqual({ ok: true });
+    expect(await limiter.take('other')).toEqual({ ok: true, remaining: 1 });
     expect(lines.filter((l) => l.msg.startsWith('Redis unavailable'))).toHaveLength(1);
   });
 });

@@ -79,6 +79,8 @@ export function createLiveQuery(
       },
     };
     ctx.loaders = createLoaders(reads);
+    // Each run is held to MAX_UPSTREAM_CALLS on its own; the budget is charged every run's calls.
+    ctx.upstream.reset();
     return Promise.resolve(execute(args))
       .then(
         (result) => result as ExecutionResult,

@@ -75,7 +75,7 @@ export const storage = (env: EnvironmentKey, args: { resourceName: string }, ctx
 export async function pendingJob(env: EnvironmentKey, ctx: Context): Promise<JobRef | null> {
   const page = await ctx.loaders.jobsPage.load(newestJobsPage(env.appId, env.environmentName));
   const running = runningJob(page.jobs ?? []);
-  return running ? { ...environmentOf(env), jobId: running.jobId!, known: running } : null;
+  return running ? { ...environmentOf(env), jobId: running.jobId!, known: running, complete: true } : null;
 }
 
 export const job = (env: EnvironmentKey, args: { jobId: string }, ctx: Context) =>

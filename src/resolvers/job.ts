@@ -12,6 +12,11 @@ import type { WriteOutput } from './app.js';
 /** A job known by its key; `known` holds what a response already said of it. */
 export interface JobRef extends JobKey {
   known?: Partial<WatchedJob>;
+  /**
+   * `known` is all the service said of the job (a listing, a GetBackendJob, a poll): a field it
+   * leaves out is null, not one more call.
+   */
+  complete?: boolean;
 }
 
 /** The job a write operation started, from its response; `null` when it started none. Only maps. */
@@ -35,19 +40,20 @@ export function startedJob(job: JobRef | null, ctx: Context): JobRef | null {
   return job;
 }
 
-/** A job as a listing or a watch saw it. */
+/** A job as a listing or a watch saw it: all the service says of it. */
 export const jobRef = (appId: string, environmentName: string, job: WatchedJob): JobRef => ({
   appId,
   environmentName,
   jobId: job.jobId ?? '',
   known: job,
+  complete: true,
 });
 
 const load = (job: JobRef, ctx: Context) => ctx.loaders.job.load(job);
 
 /** A field of the job: from what is already known, else from the loader. */
 export async function jobField<K extends keyof Job>(job: JobRef, field: K, ctx: Context): Promise<Job[K] | null> {
-  if (job.known && job.known[field] !== undefined) return job.known[field] as Job[K];
+  if (job.known && (job.complete || job.known[field] !== undefined)) return (job.known[field] as Job[K] | undefined) ?? null;
   return (await load(job, ctx))[field] ?? null;
 }
 
@@ -185,5 +191,6 @@ function leavable<T>(events: EventQueue<WatchEvent>, updates: AsyncGenerator<T>)
 export function resolveJobUpdate(update: JobUpdate, ctx: Context): JobRef {
   if ('error' in update) throw update.error;
   ctx.loaders = ctx.newLoaders();
+  ctx.upstream.reset();
   return update;
 }

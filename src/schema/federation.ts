@@ -20,6 +20,7 @@ import { app } from '../resolvers/app.js';
 import { backendEnvironment, environmentKey, resource, type Category } from '../resolvers/environment.js';
 import { backendJob } from '../resolvers/job.js';
 import { builder, type Types } from './builder.js';
+import { addCostDirectives, costDirective, listSizeDirective } from './cost.js';
 import { App, BackendApi, BackendAuth, BackendEnvironment, BackendJob, BackendStorage } from './refs.js';
 import { pathValue } from './validation.js';
 
@@ -145,7 +146,7 @@ export function buildSubgraphSchema() {
   const graph = builder.toSchema({
     sortSchema: false,
     // Directives beyond @key (@shareable, @tag, ...) must be imported here once used.
-    extensions: { directives: [{ name: 'link', args: { url: FEDERATION_URL, import: ['@key'] } }] },
+    extensions: { directives: [{ name: 'link', args: { url: FEDERATION_URL, import: ['@key', '@cost', '@listSize'] } }] },
   });
   const config = graph.toConfig();
   const query = graph.getQueryType()!.toConfig();
@@ -169,7 +170,9 @@ export function buildSubgraphSchema() {
     ...config,
     query: Query,
     types: config.types.map((type) => (type.name === Query.name ? Query : type)),
+    directives: [...config.directives, costDirective, listSizeDirective],
   });
+  addCostDirectives(schema);
   // Sorted, as Pothos prints it: subgraph.graphql diffs well. Printed when first asked for: it
   // runs Apollo's federation validation, which costs about 150 ms of every start otherwise.
   let printed: string | undefined;
@@ -177,4 +180,4 @@ export function buildSubgraphSchema() {
   return { schema, sdl };
 }
 
-export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';
+export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.9';

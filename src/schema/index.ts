@@ -9,6 +9,7 @@ import './gen2.js';
 import './app.js';
 import './token.js';
 import './s3.js';
+import { withCostUsages } from './cost.js';
 import { buildSubgraphSchema } from './federation.js';
 
 /**
@@ -19,7 +20,7 @@ const subgraph = buildSubgraphSchema();
 export const schema = subgraph.schema;
 
 /** The SDL as committed in schema.graphql. */
-export const printSortedSchema = () => printSchema(lexicographicSortSchema(schema));
+export const printSortedSchema = () => withCostUsages(printSchema(lexicographicSortSchema(schema)), schema);
 
 /** The subgraph SDL, federation directives included: `_service { sdl }` and subgraph.graphql. */
 export const printSubgraph = () => subgraph.sdl();

@@ -14,7 +14,8 @@ import { usePersistedOperationsFile } from './persisted-operations.js';
 import { errorBody, errorResponse } from '../errors.js';
 
 /**
- * The query limits: depth, aliases, tokens, cost and directives (graphql-armor), the body size,
+ * The query limits: depth, aliases, tokens and directives (graphql-armor; its cost only with
+ * MAX_COST), the body size,
  * the size of variables, introspection, and persisted operations. Batch size is yoga's own
  * option; the request rate is in the access plugin.
  *
@@ -39,7 +40,9 @@ export async function limitPlugins(limits: LimitsConfig): Promise<Plugin[]> {
       maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...report },
       maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report },
       maxTokens: { n: limits.maxTokens, exposeLimits: true },
+      // Off unless MAX_COST is set: MAX_UPSTREAM_CALLS (src/cost) is the guard.
       costLimit: {
+        enabled: limits.maxCost > 0,
         maxCost: limits.maxCost,
         ignoreIntrospection: true,
         exposeLimits: true,

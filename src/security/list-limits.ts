@@ -27,7 +27,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 export interface ListLimits {
   /** Items of any one list, at any depth of any field argument, literal or from variables. */
   maxListItems: number;
-  /** The same limit as graphql-armor's cost, here with list lengths and variables known. */
+  /** The same limit as graphql-armor's cost, here with list lengths and variables known; 0: off. */
   maxCost: number;
 }
 
@@ -79,7 +79,7 @@ export function useListLimits(limits: ListLimits): Plugin {
         { extensions: { code: 'MAX_LIST_ITEMS_EXCEEDED', maxListItems: limits.maxListItems, list: where, items } },
       );
     }
-    if (result.cost > limits.maxCost) {
+    if (limits.maxCost > 0 && result.cost > limits.maxCost) {
       return createGraphQLError(
         `Query Cost limit of ${limits.maxCost} exceeded, found ${result.cost}: ` +
           "each item of a list argument, and first/last, multiply their field's cost (MAX_COST)",

@@ -1,11 +1,17 @@
 import type { Redis } from 'ioredis';
 import { withTimeout, type RedisOutage } from '../redis.js';
 
-export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+/** `remaining`: the tokens left in the bucket after the take (absent when the limit is off). */
+export type RateLimitResult = { ok: true; remaining?: number } | { ok: false; retryAfterMs: number; remaining?: number };
 
 export interface RateLimiter {
-  /** Takes one token from the client's bucket; when none is left, how long until one is (ms). */
-  take(clientId: string): Promise<RateLimitResult>;
+  /**
+   * Takes `n` tokens (default 1) from the client's bucket, all or none; when too few are left, how
+   * long until enough are (ms). A negative `n` gives tokens back, up to the bucket's size. With
+   * `force`, the tokens are taken whatever is left, the bucket going below empty if need be (for
+   * what was spent already: the client then waits until the bucket is refilled past 0).
+   */
+  take(clientId: string, n?: number, force?: boolean): Promise<RateLimitResult>;
 }
 
 interface Rate {
@@ -21,7 +27,7 @@ const allowed: RateLimitResult = { ok: true };
  */
 export function createRateLimiter(
   options: Rate & { now?: () => number },
-): RateLimiter & { takeNow(clientId: string): RateLimitResult; peekNow(clientId: string): RateLimitResult } {
+): RateLimiter & { takeNow(clientId: string, n?: number, force?: boolean): RateLimitResult; peekNow(clientId: string): RateLimitResult } {
   const now = options.now ?? Date.now;
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -33,7 +39,7 @@ export function createRateLimiter(
     for (const [id, b] of buckets) if (b.tokens + (t - b.at) * perMs >= options.burst) buckets.delete(id);
   }
 
-  function takeNow(clientId: string): RateLimitResult {
+  function takeNow(clientId: string, n = 1, force = false): RateLimitResult {
     if (options.perMinute <= 0) return allowed;
     const t = now();
     sweep(t);
@@ -41,11 +47,11 @@ export function createRateLimiter(
     b.tokens = Math.min(options.burst, b.tokens + (t - b.at) * perMs);
     b.at = t;
     buckets.set(clientId, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return allowed;
+    if (force || b.tokens >= n) {
+      b.tokens = Math.min(options.burst, b.tokens - n);
+      return { ok: true, remaining: b.tokens };
     }
-    return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
+    return { ok: false, retryAfterMs: Math.ceil((n - b.tokens) / perMs), remaining: b.tokens };
   }
 
   /** Whether a token is left, without taking it. */
@@ -59,7 +65,7 @@ export function createRateLimiter(
   return {
     takeNow,
     peekNow,
-    take: async (clientId) => takeNow(clientId),
+    take: async (clientId, n, force) => takeNow(clientId, n, force),
   };
 }
 
@@ -70,19 +76,21 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local perMs = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local force = ARGV[4] == '1'
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or burst
 local at = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
 local retry = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if force or tokens >= n then
+  tokens = math.min(burst, tokens - n)
 else
-  retry = math.ceil((1 - tokens) / perMs)
+  retry = math.ceil((n - tokens) / perMs)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / perMs) + 1000)
-return retry`;
+return {retry, tostring(tokens)}`;
 
 /**
  * The same buckets in Redis, shared by every instance: a client gets the configured rate from the
@@ -92,7 +100,7 @@ return retry`;
  */
 export function createRedisRateLimiter(
   redis: Redis,
-  options: Rate & { prefix: string; outage: RedisOutage; timeoutMs?: number },
+  options: Rate & { prefix: string; outage: RedisOutage; timeoutMs?: number; /** Names the buckets' keys: `rate` unless told. */ bucket?: string },
 ): RateLimiter {
   const fallback = createRateLimiter(options);
   const perMs = String(options.perMinute / 60_000);
@@ -100,19 +108,23 @@ export function createRedisRateLimiter(
   const timeoutMs = options.timeoutMs ?? 250;
   // EVALSHA, with ioredis sending the script again only when Redis has not seen it.
   redis.defineCommand('rateLimitTake', { numberOfKeys: 1, lua: takeScript });
-  const run = (key: string) => (redis as unknown as { rateLimitTake(k: string, p: string, b: string): Promise<number> }).rateLimitTake(key, perMs, burst);
+  const run = (key: string, n: number, force: boolean) =>
+    (
+      redis as unknown as { rateLimitTake(k: string, p: string, b: string, n: string, f: string): Promise<[number, string]> }
+    ).rateLimitTake(key, perMs, burst, String(n), force ? '1' : '0');
 
   return {
-    async take(clientId) {
+    async take(clientId, n = 1, force = false) {
       if (options.perMinute <= 0) return allowed;
       try {
         // A request waits at most timeoutMs for a Redis that does not answer.
-        const retry = Number(await withTimeout(run(`${options.prefix}rate:${clientId}`), timeoutMs, `no answer in ${timeoutMs} ms`));
+        const [retry, tokens] = await withTimeout(run(`${options.prefix}${options.bucket ?? 'rate'}:${clientId}`, n, force), timeoutMs, `no answer in ${timeoutMs} ms`);
         options.outage.succeeded();
-        return retry > 0 ? { ok: false, retryAfterMs: retry } : allowed;
+        const remaining = Number(tokens);
+        return Number(retry) > 0 ? { ok: false, retryAfterMs: Number(retry), remaining } : { ok: true, remaining };
       } catch (error) {
         options.outage.failed(error);
-        return fallback.takeNow(clientId);
+        return fallback.takeNow(clientId, n, force);
       }
     },
   };
