@@ -3,6 +3,13 @@ import type { AmplifyBackend, OperationInput, OperationName, OperationOutput } f
 // Reads whose answer changes by itself (jobs run, tokens expire) are only shared while in flight.
 const neverKept: ReadonlySet<OperationName> = new Set(['GetBackendJob', 'ListBackendJobs', 'GetToken']);
 
+/**
+ * A read whose key is longer than this goes upstream alone, neither shared nor kept: the inputs of
+ * real reads are a few ids (well under 1 KB), so only an input nobody else asks for is this long,
+ * and the cache's memory stays bounded by entries times this.
+ */
+export const maxKeyLength = 4096;
+
 interface Entry {
   promise: Promise<unknown>;
   appId: string | undefined;
@@ -14,6 +21,7 @@ interface Entry {
 
 export interface ReadCache {
   call<K extends OperationName>(operation: K, input: OperationInput<K>): Promise<OperationOutput<K>>;
+  /** Forgets on this instance only: read-invalidation.ts tells every instance. */
   forgetApp(appId: string): void;
   readonly size: number;
   /** The same cache, its calls made for `client` (asked when each call is made). */
@@ -22,35 +30,51 @@ export interface ReadCache {
 
 /**
  * Upstream reads shared across requests of one gateway: identical reads in flight at the same
- * time go upstream once, and with `ttlMs` > 0 an answer is kept that long. Writes through the
- * gateway, and jobs its pollers see finish, forget what was kept of their app.
+ * time go upstream once, and with `ttlMs` > 0 an answer is kept that long. Only answers are kept: a
+ * call that fails is forgotten as it fails. What was kept of an app is forgotten when the app is
+ * written to or one of its jobs is seen to finish (read-invalidation.ts, on every instance).
  *
  * A shared read takes the upstream queue turn of the client that asked first; a client that asks
  * for it while it still waits adds its own turn, so the read starts at whichever turn comes first
  * and no client waits behind another client's queue for an answer it asked for itself.
+ *
+ * Who may read what is checked before a call gets here (src/context.ts): the cache is shared by
+ * every client, so an answer kept for one is served to another only through that check.
  */
-export function createReadCache(aws: AmplifyBackend, options: { ttlMs: number; maxEntries?: number }): ReadCache {
+export function createReadCache(
+  aws: AmplifyBackend,
+  options: {
+    ttlMs: number;
+    maxEntries?: number;
+    /** What kept answers expire by. @default Date.now */
+    now?: () => number;
+  },
+): ReadCache {
+  // A Map, not an object: a key such as `__proto__` is a key like any other.
   const entries = new Map<string, Entry>();
   const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
 
   function call<K extends OperationName>(operation: K, input: OperationInput<K>, client?: string): Promise<OperationOutput<K>> {
     const key = `${operation} ${JSON.stringify(input)}`;
-    const now = Date.now();
+    if (key.length > maxKeyLength) return aws.call(operation, input, { client });
     const hit = entries.get(key);
-    if (hit && hit.expires > now) {
+    if (hit && hit.expires > now()) {
       if (client !== undefined) hit.alsoFor?.(client);
       return hit.promise as Promise<OperationOutput<K>>;
     }
     const ttl = neverKept.has(operation) ? 0 : options.ttlMs;
-    const entry: Entry = { promise: Promise.resolve(), appId: (input as { appId?: string }).appId, expires: Infinity };
+    const appId = (input as { appId?: unknown }).appId;
+    const entry: Entry = { promise: Promise.resolve(), appId: typeof appId === 'string' ? appId : undefined, expires: Infinity };
     const promise = aws.call(operation, input, { client, onWaiting: (alsoFor) => (entry.alsoFor = alsoFor) });
     entry.promise = promise;
+    entries.delete(key);
     entries.set(key, entry);
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
     promise.then(
       () => {
         entry.alsoFor = undefined;
-        if (ttl > 0) entry.expires = Date.now() + ttl;
+        if (ttl > 0) entry.expires = now() + ttl;
         else if (entries.get(key) === entry) entries.delete(key);
       },
       () => {

@@ -14,7 +14,13 @@ const emulatorCredentials = { accessKeyId: 'AKIDEMBEDDEDEMULATOR', secretAccessK
  */
 export function createUpstream(
   config: GatewayConfig,
-  options: { emulatorUrl?: string; onCall: NonNullable<AwsOptions['onCall']>; instrument?: AwsOptions['instrument'] },
+  options: {
+    emulatorUrl?: string;
+    onCall: NonNullable<AwsOptions['onCall']>;
+    instrument?: AwsOptions['instrument'];
+    /** What kept reads expire by: the gateway's scheduler's clock. @default Date.now */
+    now?: () => number;
+  },
 ) {
   const aws = createAmplifyBackend({
     maxAttempts: config.upstreamMaxAttempts,
@@ -26,7 +32,7 @@ export function createUpstream(
   });
   return {
     aws,
-    reads: createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs }),
+    reads: createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs, now: options.now }),
     /** 'ok', or why AmplifyBackend cannot be reached; asked at most every 5 s. */
     check: createUpstreamCheck(aws),
   };
