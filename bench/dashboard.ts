@@ -30,7 +30,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const clients = quick ? 20 : 200;
-const seconds = quick ? 8 : 60;
+const seconds = quick ? 12 : 60;
 const reloadMs = 2000;
 const writeEveryMs = 4000;
 const jobSeconds = 3;
@@ -162,13 +162,24 @@ function post(url: string, query: string): Promise<{ data?: any; errors?: unknow
   });
 }
 
+/** Responses with errors (or none at all), by the first error's code. */
+interface Failures {
+  n: number;
+  byCode: Record<string, number>;
+}
+
+function countFailure(failures: Failures, code: string) {
+  failures.n++;
+  failures.byCode[code] = (failures.byCode[code] ?? 0) + 1;
+}
+
 interface Response {
   at: number;
   storages: string[] | undefined;
 }
 
 /** One client: reloads the view every reloadMs from `startAt` until `endAt`, one request at a time. */
-async function reloadLoop(url: string, startAt: number, endAt: number, latencies: number[], responses: Response[], failures: { n: number }) {
+async function reloadLoop(url: string, startAt: number, endAt: number, latencies: number[], responses: Response[], failures: Failures) {
   for (let due = startAt; due < endAt; due += reloadMs) {
     const wait = due - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -177,10 +188,11 @@ async function reloadLoop(url: string, startAt: number, endAt: number, latencies
       const res = await post(url, view);
       latencies.push(performance.now() - sent);
       const env = (res.data?.app?.environments as { name: string; storages: { resourceName: string }[] }[] | undefined)?.find((e) => e.name === ENV);
-      if (res.errors || !env) failures.n++;
+      const code = (res.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
+      if (res.errors || !env) countFailure(failures, code ?? 'NO_DATA');
       responses.push({ at: Date.now(), storages: env?.storages.map((s) => s.resourceName) });
-    } catch {
-      failures.n++;
+    } catch (error) {
+      countFailure(failures, (error as NodeJS.ErrnoException).code ?? 'REQUEST_FAILED');
     }
   }
 }
@@ -201,8 +213,8 @@ async function writeLoop(emulatorUrl: string, startAt: number, endAt: number, ch
   });
   let writes = 0;
   try {
-    // The last write's job must end, and be seen, before the load does.
-    for (let due = startAt, i = 0; due + jobSeconds * 1000 + reloadMs < endAt; due += writeEveryMs, i++) {
+    // The last write's job must end, and be seen with reads kept the default 5 s, before the load ends.
+    for (let due = startAt, i = 0; due + jobSeconds * 1000 + 5000 + reloadMs < endAt; due += writeEveryMs, i++) {
       const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const name = `dash${Math.floor(i / 2)}`;
@@ -264,7 +276,7 @@ async function measure(setting: Setting, redis: RedisServer | undefined) {
       const endAt = startAt + seconds * 1000;
       const latencies: number[] = [];
       const responses: Response[] = [];
-      const failures = { n: 0 };
+      const failures: Failures = { n: 0, byCode: {} };
       const changes: Change[] = [];
       const loops = Array.from({ length: clients }, (_, i) =>
         // Clients spread over one reload interval, as pages opened at different times are.
@@ -282,6 +294,7 @@ async function measure(setting: Setting, redis: RedisServer | undefined) {
         instances: gateways.length,
         requestsServed: served,
         failures: failures.n,
+        failuresByCode: failures.byCode,
         upstreamCalls,
         upstreamCallsByOperation: Object.fromEntries(
           Object.entries(stats)

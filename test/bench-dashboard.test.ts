@@ -38,7 +38,7 @@ describe('npm run bench:dashboard', () => {
     const [code] = await bench.exited;
     expect(code, bench.stderr()).toBe(0);
     const report = JSON.parse(bench.stdout());
-    expect(report).toMatchObject({ scenario: 'dashboard', mode: 'quick', clients: 20, seconds: 8, reloadEveryMs: 2000 });
+    expect(report).toMatchObject({ scenario: 'dashboard', mode: 'quick', clients: 20, seconds: 12, reloadEveryMs: 2000 });
     expect(report.results.map((r: { setting: string; instances: number }) => [r.setting, r.instances])).toEqual([
       ['cache off (UPSTREAM_CACHE_TTL_MS=0)', 1],
       ['default, REDIS_URL, two instances', 2],
@@ -49,6 +49,7 @@ describe('npm run bench:dashboard', () => {
         instances: expect.any(Number),
         requestsServed: expect.any(Number),
         failures: 0,
+        failuresByCode: {},
         upstreamCalls: expect.any(Number),
         upstreamCallsByOperation: expect.objectContaining({ GetBackend: expect.any(Number), ListBackendJobs: expect.any(Number) }),
         callsPer1000Requests: expect.any(Number),
