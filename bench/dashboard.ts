@@ -308,6 +308,7 @@ async function measure(setting: Setting, redis: RedisServer | undefined) {
           neverShown: stale.length - seen.length,
           medianMs: seen.length > 0 ? Math.round(percentile(seen, 50)) : null,
           maxMs: seen.length > 0 ? Math.round(Math.max(...seen)) : null,
+          eachMs: stale.map((ms) => (ms === null ? null : Math.round(ms))),
         },
       };
     } finally {

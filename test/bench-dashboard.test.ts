@@ -54,7 +54,7 @@ describe('npm run bench:dashboard', () => {
         upstreamCallsByOperation: expect.objectContaining({ GetBackend: expect.any(Number), ListBackendJobs: expect.any(Number) }),
         callsPer1000Requests: expect.any(Number),
         latencyMs: { p50: expect.any(Number), p99: expect.any(Number) },
-        staleness: { changes: 1, neverShown: 0, medianMs: expect.any(Number), maxMs: expect.any(Number) },
+        staleness: { changes: 1, neverShown: 0, medianMs: expect.any(Number), maxMs: expect.any(Number), eachMs: [expect.any(Number)] },
       });
       expect(result.requestsServed).toBeGreaterThan(0);
     }
