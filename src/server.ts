@@ -88,9 +88,11 @@ export async function createGateway(
   // Every write of a request goes through here: every instance forgets what it kept of the app,
   // and live queries learn what it changed.
   const writes = invalidations.announceWrites(aws);
+  // Every read of a request goes through here: a job it shows ended forgets what it changed.
+  const requestReads = invalidations.observeJobs(reads);
   const yoga = createGraphQLServer(config, {
     logger,
-    context: (request) => createContext(writes, reads, jobs, request, jobTiming),
+    context: (request) => createContext(writes, requestReads, jobs, request, jobTiming),
     checkCredentials,
     rateLimiter,
     origins,

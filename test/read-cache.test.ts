@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
 import { defineConfig, loadConfig } from '../src/config.js';
 import { createReadCache, maxKeyLength } from '../src/read-cache.js';
-import { createManualScheduler, startStack } from './helpers.js';
+import { createManualScheduler, startStack, startStorageJob, startStorageJobUpstream } from './helpers.js';
 
 const APP = 'd1todoapp00001';
 const appName = `{ app(appId: "${APP}") { appName } }`;
@@ -81,6 +81,42 @@ describe('the read cache by default', () => {
     await stack.graphql(jobs);
     await stack.graphql(jobs);
     expect(stack.calls()).toEqual({ GetBackend: 1, ListBackendJobs: 2 });
+  });
+});
+
+describe('a job followed by reading it, with no subscription', () => {
+  const storages = `{ backendEnvironment(appId: "${APP}", name: "dev") { storages { resourceName } } }`;
+  const job = (jobId: string) => `{ backendEnvironment(appId: "${APP}", name: "dev") { job(jobId: "${jobId}") { state } } }`;
+  const names = (res: { data?: any }) => (res.data.backendEnvironment.storages as { resourceName: string }[]).map((s) => s.resourceName);
+
+  it('a read that shows done a job the gateway started forgets what was kept of its app', async () => {
+    await using stack = await startStack();
+    const jobId = await startStorageJob(stack, 'followed');
+    expect(names(await stack.graphql(storages))).not.toContain('followed');
+    await stack.emulator.advance(3000);
+    stack.resetCalls();
+    // Kept: the job's end is not known yet.
+    expect(names(await stack.graphql(storages))).not.toContain('followed');
+    expect((await stack.graphql(job(jobId))).data.backendEnvironment.job.state).toBe('COMPLETED');
+    expect(names(await stack.graphql(storages))).toContain('followed');
+    expect(stack.calls()).toEqual({ GetBackendJob: 1, GetBackend: 1 });
+  });
+
+  it('a job started behind its back, seen running then done, too; a job first seen done forgets nothing', async () => {
+    await using stack = await startStack();
+    const jobId = await startStorageJobUpstream(stack.emulator.url, 'behind');
+    expect((await stack.graphql(job(jobId))).data.backendEnvironment.job.state).toBe('IN_PROGRESS');
+    expect(names(await stack.graphql(storages))).not.toContain('behind');
+    await stack.emulator.advance(3000);
+    expect((await stack.graphql(job(jobId))).data.backendEnvironment.job.state).toBe('COMPLETED');
+    expect(names(await stack.graphql(storages))).toContain('behind');
+
+    const unseen = await startStorageJobUpstream(stack.emulator.url, 'unseen');
+    await stack.emulator.advance(3000);
+    expect((await stack.graphql(job(unseen))).data.backendEnvironment.job.state).toBe('COMPLETED');
+    stack.resetCalls();
+    expect(names(await stack.graphql(storages))).not.toContain('unseen');
+    expect(stack.calls()).toEqual({});
   });
 });
 
