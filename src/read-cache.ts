@@ -5,13 +5,19 @@ const neverKept: ReadonlySet<OperationName> = new Set(['GetBackendJob', 'ListBac
 
 /**
  * A read whose key is longer than this goes upstream alone, neither shared nor kept: the inputs of
- * real reads are a few ids (well under 1 KB), so only an input nobody else asks for is this long,
- * and the cache's memory stays bounded by entries times this.
+ * real reads are a few ids (well under 1 KB), so only an input nobody else asks for is this long.
+ * What is kept is bounded by entries (`maxEntries`) and by characters (`maxChars`), the oldest
+ * going first.
  */
 export const maxKeyLength = 4096;
 
+/** What kept answers may take together, counted as the characters of their keys and JSON. */
+export const defaultMaxChars = 32 * 1024 * 1024;
+
 interface Entry {
   promise: Promise<unknown>;
+  /** Its key's and answer's characters, once answered and kept. */
+  chars: number;
   appId: string | undefined;
   /** Infinity while in flight. */
   expires: number;
@@ -46,6 +52,8 @@ export function createReadCache(
   options: {
     ttlMs: number;
     maxEntries?: number;
+    /** @default defaultMaxChars (about 64 MB of strings) */
+    maxChars?: number;
     /** What kept answers expire by. @default Date.now */
     now?: () => number;
   },
@@ -53,7 +61,21 @@ export function createReadCache(
   // A Map, not an object: a key such as `__proto__` is a key like any other.
   const entries = new Map<string, Entry>();
   const maxEntries = options.maxEntries ?? 10_000;
+  const maxChars = options.maxChars ?? defaultMaxChars;
   const now = options.now ?? Date.now;
+  let chars = 0;
+
+  function remove(key: string) {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    chars -= entry.chars;
+  }
+
+  /** Oldest first, until both bounds hold. */
+  function evict() {
+    while (entries.size > maxEntries || chars > maxChars) remove(entries.keys().next().value as string);
+  }
 
   function call<K extends OperationName>(operation: K, input: OperationInput<K>, client?: string): Promise<OperationOutput<K>> {
     const key = `${operation} ${JSON.stringify(input)}`;
@@ -65,21 +87,25 @@ export function createReadCache(
     }
     const ttl = neverKept.has(operation) ? 0 : options.ttlMs;
     const appId = (input as { appId?: unknown }).appId;
-    const entry: Entry = { promise: Promise.resolve(), appId: typeof appId === 'string' ? appId : undefined, expires: Infinity };
+    const entry: Entry = { promise: Promise.resolve(), chars: 0, appId: typeof appId === 'string' ? appId : undefined, expires: Infinity };
     const promise = aws.call(operation, input, { client, onWaiting: (alsoFor) => (entry.alsoFor = alsoFor) });
     entry.promise = promise;
-    entries.delete(key);
+    remove(key);
     entries.set(key, entry);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    evict();
     promise.then(
-      () => {
+      (output) => {
         entry.alsoFor = undefined;
-        if (ttl > 0) entry.expires = now() + ttl;
-        else if (entries.get(key) === entry) entries.delete(key);
+        if (entries.get(key) !== entry) return;
+        if (ttl <= 0) return remove(key);
+        entry.expires = now() + ttl;
+        entry.chars = key.length + (JSON.stringify(output)?.length ?? 0);
+        chars += entry.chars;
+        evict();
       },
       () => {
         entry.alsoFor = undefined;
-        if (entries.get(key) === entry) entries.delete(key);
+        if (entries.get(key) === entry) remove(key);
       },
     );
     return promise;
@@ -90,7 +116,7 @@ export function createReadCache(
       call: <K extends OperationName>(operation: K, input: OperationInput<K>): Promise<OperationOutput<K>> =>
         call(operation, input, client?.()),
       forgetApp(appId: string) {
-        for (const [key, entry] of entries) if (entry.appId === appId) entries.delete(key);
+        for (const [key, entry] of entries) if (entry.appId === appId) remove(key);
       },
       get size() {
         return entries.size;

@@ -157,6 +157,25 @@ describe('createReadCache', () => {
     expect(cache.size).toBe(3);
   });
 
+  it('keeps at most maxChars of keys and answers, the oldest going first', async () => {
+    const upstream = echoUpstream();
+    // Each answer here is 78 characters of key and JSON.
+    const cache = createReadCache(upstream.aws, { ttlMs: 60_000, maxChars: 200 });
+    for (let i = 0; i < 3; i++) await cache.call('GetBackend', { appId: `app${i}` });
+    expect(cache.size).toBe(2);
+    await cache.call('GetBackend', { appId: 'app2' });
+    await cache.call('GetBackend', { appId: 'app1' });
+    expect(upstream.calls).toHaveLength(3);
+    await cache.call('GetBackend', { appId: 'app0' });
+    expect(upstream.calls).toHaveLength(4);
+    cache.forgetApp('app0');
+    cache.forgetApp('app2');
+    expect(cache.size).toBe(0);
+    // What was forgotten no longer counts: two fit again.
+    for (const appId of ['a', 'b']) await cache.call('GetBackend', { appId });
+    expect(cache.size).toBe(2);
+  });
+
   it('keeps no failed call, and no answer that comes after its app was forgotten', async () => {
     const upstream = echoUpstream();
     let now = 0;
