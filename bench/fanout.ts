@@ -62,7 +62,7 @@ async function run(subscribers: number) {
       jobPolling: { minIntervalMs: pollMs, maxIntervalMs: pollMs, outageAfter: 5 },
       access: { insecure: true },
       logLevel: 'warn',
-      limits: { rateLimitPerMinute: 0 },
+      limits: { rateLimitPerMinute: 0, upstreamCallsPerMinute: 0 },
     }),
   );
   const url = (await gateway.start(0)).replace('http://', 'ws://');

@@ -37,7 +37,8 @@ export interface AppLocation {
  * of id, the sources in configured order (the default first). What it finds, the router remembers.
  * With `ttlMs` a source's list is kept that long; otherwise only shared while in flight.
  */
-export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: number; maxPages?: number }) {
+export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: number; maxPages?: number; now?: () => number }) {
+  const now = options.now ?? Date.now;
   const kept = new Map<UpstreamSource, { at: number; promise: Promise<ListedApp[]> }>();
   const maxPages = options.maxPages ?? MAX_LIST_PAGES;
 
@@ -56,12 +57,12 @@ export function createAppDirectory(router: UpstreamRouter, options: { ttlMs: num
   function listed(source: UpstreamSource, client: string | undefined): Promise<ListedApp[]> {
     const hit = kept.get(source);
     // In flight (at: Infinity), or kept and still fresh.
-    if (hit && (hit.at === Infinity || Date.now() - hit.at < options.ttlMs)) return hit.promise;
+    if (hit && (hit.at === Infinity || now() - hit.at < options.ttlMs)) return hit.promise;
     const entry = { at: Infinity, promise: listSource(source, client) };
     kept.set(source, entry);
     entry.promise.then(
       () => {
-        if (options.ttlMs > 0) entry.at = Date.now();
+        if (options.ttlMs > 0) entry.at = now();
         else if (kept.get(source) === entry) kept.delete(source);
       },
       () => {

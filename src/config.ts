@@ -162,8 +162,10 @@ export interface GatewayConfig {
   /** @default 10000 */
   upstreamTimeoutMs: number;
   /**
-   * How long an upstream read (apps, environments, resources, models, buckets) is kept for other
-   * requests; writes through the gateway forget their app's. 0 shares only reads in flight. @default 0
+   * How long an upstream read (apps, environments, resources, models, buckets; never jobs or
+   * tokens) is kept for other requests. Writes through any instance, and jobs a poller sees
+   * finish, forget their app's on every instance; a change made outside the gateway shows after
+   * at most this long. 0 shares only reads in flight. @default 5000 (README: the read cache)
    */
   upstreamCacheTtlMs: number;
   /** Serve GraphiQL on GET /graphql. @default true */
@@ -195,6 +197,13 @@ export interface GatewayConfig {
   tracing?: TracingConfig;
 }
 
+/**
+ * Five seconds: a dashboard that reloads every few seconds, or a page that fans out to the same
+ * app from many components, is answered from one read, while a change made outside the gateway
+ * (the Amplify console, the CLI) shows within 5 s, sooner than anyone reloads by hand.
+ */
+export const defaultCacheTtlMs = 5000;
+
 export const defaultConfig = (): GatewayConfig => ({
   port: 4000,
   host: '127.0.0.1',
@@ -203,7 +212,7 @@ export const defaultConfig = (): GatewayConfig => ({
   upstream: { kind: 'embedded', emulatorPort: 4010, jobSeconds: 3 },
   upstreamMaxAttempts: 3,
   upstreamTimeoutMs: 10_000,
-  upstreamCacheTtlMs: 0,
+  upstreamCacheTtlMs: defaultCacheTtlMs,
   graphiql: true,
   graphiqlPerMinute: 20,
   redisPrefix: 'amplifybackend-graphql:',
@@ -317,7 +326,7 @@ function parseApiKeys(text: string, ctx: z.RefinementCtx): AccessConfig['apiKeys
 /** Settings that take a whole number: [min, max, default]. */
 const wholeNumbers = {
   UPSTREAM_MAX_ATTEMPTS: [1, 10, 3],
-  UPSTREAM_CACHE_TTL_MS: [0, 3_600_000, 0],
+  UPSTREAM_CACHE_TTL_MS: [0, 3_600_000, defaultCacheTtlMs],
   UPSTREAM_MAX_CONCURRENCY: [1, 1000, 16],
   UPSTREAM_MAX_QUEUE: [0, 100_000, 1000],
   UPSTREAM_MAX_QUEUE_PER_CLIENT: [0, 100_000, 500],

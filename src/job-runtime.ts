@@ -7,17 +7,19 @@ import type { Scheduler } from './jobs/scheduler.js';
 import type { JobTiming } from './jobs/stuck.js';
 import { createJobWatcher } from './jobs/watcher.js';
 import type { ReadCache } from './read-cache.js';
+import { createReadInvalidation } from './read-invalidation.js';
 import type { RedisClients } from './redis.js';
 
 /**
  * What job subscriptions run on: the event bus and the poller leases, in memory or shared with
- * other instances over Redis, and the watcher whose pollers publish on the one and hold the other.
+ * other instances over Redis, and the watcher whose pollers publish on the one and hold the other;
+ * and the invalidation of kept reads, on the same bus, which those pollers announce jobs ending on.
  */
 export function createJobRuntime(
   config: GatewayConfig,
   options: {
     aws: AmplifyBackend;
-    /** Forgets what was read of an app once one of its jobs finishes. */
+    /** Forgotten of an app, on every instance, when it is written to or a poller sees one of its jobs finish. */
     reads: ReadCache;
     redis: RedisClients | undefined;
     scheduler: Scheduler | undefined;
@@ -27,6 +29,7 @@ export function createJobRuntime(
 ) {
   const { redis } = options;
   const bus = createEventBus({ redis, prefix: config.redisPrefix });
+  const invalidations = createReadInvalidation({ bus, reads: options.reads });
   const leases = redis
     ? createRedisLeases(redis.publish, { owner: randomUUID(), ttlMs: config.jobLeaseMs, prefix: config.redisPrefix, outage: redis.outage })
     : createMemoryLeases(config.jobLeaseMs);
@@ -38,8 +41,9 @@ export function createJobRuntime(
     polling: config.jobPolling,
     renewEveryMs: redis ? config.jobLeaseMs / 3 : Infinity,
     scheduler: options.scheduler,
-    onJobFinished: (appId) => options.reads.forgetApp(appId),
+    // Announced by the poller before the job event: whoever hears of the end reads afresh.
+    onJobFinished: (appId) => invalidations.announce({ appId, resources: [] }),
     timing,
   });
-  return { jobs, timing, bus };
+  return { jobs, timing, bus, invalidations };
 }

@@ -63,10 +63,12 @@ export async function createGateway(
     emulatorUrl: emulator?.url,
     onCall: metrics.onUpstreamCall,
     instrument: tracing?.instrumentUpstream,
+    // Kept reads age on the pollers' clock: a test moves both without waiting.
+    now: overrides.scheduler?.now.bind(overrides.scheduler),
   });
   const { aws, reads } = upstream;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
-  const { jobs, timing: jobTiming, bus } = createJobRuntime(config, {
+  const { jobs, timing: jobTiming, invalidations } = createJobRuntime(config, {
     aws,
     reads,
     redis,
@@ -88,14 +90,17 @@ export async function createGateway(
     // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
     partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
   });
-  const liveQueries = createLiveQueries(config.liveQueries, { bus, reads, jobs, scheduler: overrides.scheduler ?? realScheduler });
-  // Every write of a request goes through here: it tells live queries what it changed.
-  const writes = liveQueries.announceWrites(aws);
+  const liveQueries = createLiveQueries(config.liveQueries, { invalidations, reads, jobs, scheduler: overrides.scheduler ?? realScheduler });
+  // Every write of a request goes through here: every instance forgets what it kept of the app,
+  // and live queries learn what it changed.
+  const writes = invalidations.announceWrites(aws);
+  // Every read of a request goes through here: a job it shows ended forgets what it changed.
+  const requestReads = invalidations.observeJobs(reads);
   const yoga = createGraphQLServer(config, {
     logger,
     context: (request) =>
       createContext(
-        { aws: writes, reads, jobs, jobTiming, directory: upstream.directory, maxUpstreamCalls: config.limits.maxUpstreamCalls },
+        { aws: writes, reads: requestReads, jobs, jobTiming, directory: upstream.directory, maxUpstreamCalls: config.limits.maxUpstreamCalls },
         request,
       ),
     checkCredentials,

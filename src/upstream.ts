@@ -31,12 +31,18 @@ interface SourceSpec {
  */
 export function createUpstream(
   config: GatewayConfig,
-  options: { emulatorUrl?: string; onCall: NonNullable<AwsOptions['onCall']>; instrument?: AwsOptions['instrument'] },
+  options: {
+    emulatorUrl?: string;
+    onCall: NonNullable<AwsOptions['onCall']>;
+    instrument?: AwsOptions['instrument'];
+    /** What kept reads expire by: the gateway's scheduler's clock. @default Date.now */
+    now?: () => number;
+  },
 ) {
   const sources = sourceSpecs(config.upstream, options.emulatorUrl).map((spec) => createSource(spec, config, options));
   // A write through the gateway may have added an app (CreateBackend): the lists are read afresh.
   const router = createUpstreamRouter(sources, { onForgetApp: () => directory.forget() });
-  const directory = createAppDirectory(router, { ttlMs: config.upstreamCacheTtlMs });
+  const directory = createAppDirectory(router, { ttlMs: config.upstreamCacheTtlMs, now: options.now });
   return {
     aws: router.aws,
     reads: router.reads,
@@ -82,7 +88,7 @@ function sourceSpecs(upstream: GatewayConfig['upstream'], emulatorUrl: string | 
 function createSource(
   spec: SourceSpec,
   config: GatewayConfig,
-  options: { onCall: NonNullable<AwsOptions['onCall']>; instrument?: AwsOptions['instrument'] },
+  options: { onCall: NonNullable<AwsOptions['onCall']>; instrument?: AwsOptions['instrument']; now?: () => number },
 ): UpstreamSource {
   const resilience = createResilience(config.resilience);
   const common = {
@@ -103,7 +109,7 @@ function createSource(
     region,
     aws,
     console,
-    reads: createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs }),
+    reads: createReadCache(aws, { ttlMs: config.upstreamCacheTtlMs, now: options.now }),
     check: createUpstreamCheck(aws),
     destroy() {
       aws.destroy();

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { negotiateEncoding } from '../src/graphiql.js';
 import { createAuthFailureGuard } from '../src/security/auth-failures.js';
 import { clientAddress } from '../src/security/rate-limit.js';
-import { type GraphQLResponse, scoped, type Stack, startStack } from './helpers.js';
+import { type GraphQLResponse, scoped, type Stack, startStack, nothingKept } from './helpers.js';
 import { send } from './helpers-http.js';
 
 const APP = 'd1todoapp00001';
@@ -29,6 +29,8 @@ async function secured(gateway: NonNullable<Parameters<typeof startStack>[0]>['g
     logDestination: { write: (line: string) => void lines.push(line) },
     gateway: {
       logLevel: 'info',
+      // Counts upstream calls per request: nothing kept across requests.
+      ...nothingKept,
       ...gateway,
       access: { apiKeys: [{ key: KEY, scopes: ['read'] }], jwt: { secret: SECRET }, ...gateway.access },
     },

@@ -4,7 +4,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defineConfig, loadConfig, type Scope } from '../src/config.js';
 import { createGateway } from '../src/server.js';
-import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, scoped, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, type GraphQLResponse, readEvents, scoped, type Stack, startStack, until, nothingKept } from './helpers.js';
 import { configError } from './helpers-config.js';
 import { requestError } from './helpers-errors.js';
 
@@ -273,7 +273,8 @@ describe('the access matrix', () => {
 describe('what the scopes are checked against', () => {
   beforeAll(async () => {
     scheduler = createManualScheduler();
-    stack = await startStack({ scheduler, gateway: { access: { apiKeys, jwt: jwtConfig } } });
+    // Counts upstream calls per request: nothing kept across requests.
+    stack = await startStack({ scheduler, gateway: { ...nothingKept, access: { apiKeys, jwt: jwtConfig } } });
   });
   afterAll(() => stack.stop());
 

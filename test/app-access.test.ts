@@ -178,6 +178,24 @@ describe('an app inside the credential answers as for a credential with every ap
   });
 });
 
+describe('reads kept for every client (the default TTL)', () => {
+  const reads = cases.filter(([, , entry]) => entry.query);
+  it.each(reads)('%s over %s: an answer kept for one credential is no answer for a credential without the app', async (_name, transport, { operation }) => {
+    const missing = await answer(transport, operation(MISSING), 'every app');
+    const owner = await answer(transport, operation(OWN), 'an exact id');
+    expect(owner.errors).toBeUndefined();
+    stack.resetCalls();
+    // Kept: the owner asks again at no cost.
+    expect(await answer(transport, operation(OWN), 'an exact id')).toEqual(owner);
+    expect(stack.calls()).toEqual({});
+    for (const credential of ['another team', "a token's claim"] as const) {
+      const refused = await answer(transport, operation(OWN), credential);
+      expect(normalized(refused, OWN), credential).toEqual(normalized(missing, MISSING));
+    }
+    expect(stack.calls()).toEqual({});
+  });
+});
+
 describe('account-wide reads', () => {
   it.each(transports)('s3Buckets over %s needs a credential with every app', async (transport) => {
     const query = { query: '{ s3Buckets { edges { node { name } } } }' };

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Stack } from './helpers.js';
+import { nothingKept, type Stack } from './helpers.js';
 import { graphqlError } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
 
 const JOB_MS = 3000;
 
 let stack: Stack;
-useFileStack((started) => (stack = started), { clearFaults: true });
+// Counts upstream calls per request, and reads what jobs changed with no poller watching: nothing kept.
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept }, clearFaults: true });
 
 // Each mutating test works on an app of its own, so tests do not depend on each other.
 let appCount = 0;

@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
-import { startStack, type GraphQLResponse, type Stack } from './helpers.js';
+import { startStack, type GraphQLResponse, type Stack, nothingKept } from './helpers.js';
 import { upstreamBadRequest, upstreamNotFound, type Refusal } from './helpers-errors.js';
 import { resourceTestKit } from './helpers-resources.js';
 
@@ -30,7 +30,8 @@ let stack: Stack;
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Counts upstream calls per request, and reads what jobs changed with no poller watching: nothing kept.
+  stack = await startStack({ gateway: nothingKept });
 });
 afterAll(async () => {
   await stack.stop();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, type Stack, nothingKept } from './helpers.js';
 import { useFileStack } from './helpers-stack.js';
 
 let stack: Stack;
-useFileStack((started) => (stack = started));
+// Counts upstream calls per request: nothing kept across requests (the last tests keep reads on purpose).
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept } });
 
 const appTree = `
   appName
@@ -67,7 +68,7 @@ describe('upstream calls per query', () => {
 
 describe('reads shared across requests', () => {
   it('identical reads in flight at the same time go upstream once', async () => {
-    await using shared = await startStack();
+    await using shared = await startStack({ gateway: nothingKept });
     shared.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 50, forever: true });
     const results = await Promise.all(
       Array.from({ length: 5 }, () => shared.graphql(`{ app(appId: "d1todoapp00001") { appName } }`)),

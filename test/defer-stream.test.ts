@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deferred, startStack, until, type GraphQLResponse, type Stack } from './helpers.js';
+import { deferred, startStack, until, type GraphQLResponse, type Stack, nothingKept } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
 import { incrementalTransports, runOver, transports, type IncrementalTransport, type Transport, type TransportOptions } from './helpers-transport.js';
 import { startProbedStack } from './helpers-upstream.js';
@@ -42,7 +42,8 @@ const nodeId = (text: string) => Buffer.from(text).toString('base64');
 describe('@defer and @stream', () => {
   let stack: Awaited<ReturnType<typeof startProbedStack>>;
   beforeAll(async () => {
-    stack = await startProbedStack();
+    // Counts upstream calls per request: nothing kept across requests.
+    stack = await startProbedStack({ gateway: nothingKept });
     await stack.gateway.start(0);
   });
   afterAll(() => stack.stop());
@@ -286,6 +287,7 @@ describe('per-app access in deferred and streamed parts', () => {
   beforeAll(async () => {
     stack = await startStack({
       gateway: {
+        ...nothingKept,
         access: {
           insecure: false,
           apiKeys: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultFeatureFlags } from '../src/emulator/store/new-environment.js';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, type Stack, nothingKept } from './helpers.js';
 import { demoStorage } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
 
@@ -8,11 +8,16 @@ const JOB_MS = 3000;
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-useFileStack((started) => (stack = started), { clearFaults: true });
+// Counts upstream calls per request, and reads what jobs changed with no poller watching: nothing kept.
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept }, clearFaults: true });
 
-/** A stack of its own, for a test that changes the demo data. */
+/**
+ * A stack of its own, for a test that changes the demo data. Nothing kept: its tests read what a
+ * job changed as soon as the emulator ends it, with no poller watching (kept, that shows within
+ * the TTL).
+ */
 async function withFreshStack(test: (fresh: Stack) => Promise<void>) {
-  await using fresh = await startStack();
+  await using fresh = await startStack({ gateway: nothingKept });
   await test(fresh);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deferred, startStack, type Stack } from './helpers.js';
+import { deferred, startStack, type Stack, nothingKept } from './helpers.js';
 import { maskError } from '../src/errors.js';
 import { graphqlError, unansweredError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
@@ -10,7 +10,8 @@ const TODO = 'd1todoapp00001';
 const GALLERY = 'd2gallery00002';
 
 let stack: Stack;
-useFileStack((started) => (stack = started), { clearFaults: true });
+// Counts upstream calls per request, and reads what jobs changed with no poller watching: nothing kept.
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept }, clearFaults: true });
 
 /** The property matcher of an error that carries an upstream request id. */
 const REQUEST_ID = { extensions: { requestId: expect.any(String) } };

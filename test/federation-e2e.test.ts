@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { printSubgraph } from '../src/schema/index.js';
 import { deploymentsTypeDefs, startDeployments } from '../examples/deployments.js';
-import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, until } from './helpers.js';
+import { createManualScheduler, createWsClients, readEvents, type Stack, startStack, until, nothingKept } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
 
 // Our gateway, a second subgraph and Hive Gateway (MIT) in front of both, on 127.0.0.1, serving
@@ -82,7 +82,8 @@ async function startHiveGateway(
 
 beforeAll(async () => {
   scheduler = createManualScheduler();
-  stack = await startStack({ scheduler, gateway: { jobPolling: polling } });
+  // Counts upstream calls per request: nothing kept across requests.
+  stack = await startStack({ scheduler, gateway: { ...nothingKept, jobPolling: polling } });
   subgraphUrl = await stack.gateway.start(0);
   const jobs = await stack.graphql(`{
     backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 3) { edges { node { jobId } } } }

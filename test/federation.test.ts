@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { composeServices as composeApollo } from '@apollo/composition';
 import { composeSupergraph } from '../scripts/compose-supergraph.js';
 import { printSubgraph } from '../src/schema/index.js';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, type Stack, nothingKept } from './helpers.js';
 import { createCrashGuard } from './helpers-adversarial.js';
 
 const APP = 'd1todoapp00001';
@@ -15,7 +15,8 @@ const APP = 'd1todoapp00001';
 let stack: Stack;
 beforeAll(async () => {
   // A FUZZ_RUNS property sends thousands of requests; the rate limit has tests of its own.
-  stack = await startStack({ gateway: { limits: { rateLimitPerMinute: 0 } } });
+  // Counts upstream calls per request: nothing kept across requests.
+  stack = await startStack({ gateway: { ...nothingKept, limits: { rateLimitPerMinute: 0 } } });
 });
 afterAll(() => stack.stop());
 beforeEach(() => stack.resetCalls());

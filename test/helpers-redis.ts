@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { defineConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/server.js';
-import { fakeCredentials, scoped, startTestEmulator } from './helpers.js';
+import { fakeCredentials, scoped, startTestEmulator, type GraphQLResponse } from './helpers.js';
 
 /** A port nobody listens on right now (the kernel's pick). */
 export async function freePort(): Promise<number> {
@@ -184,7 +184,16 @@ export async function startRedisInstances(options: {
         const res = await fetch(url.replace('/graphql', '/ready'));
         return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
       };
-      return { gateway, client, logs, ready };
+      /** An operation over HTTP, in process: its whole response. */
+      const graphql = async (query: string) => {
+        const res = await gateway.yoga.fetch('http://yoga/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        return (await res.json()) as GraphQLResponse;
+      };
+      return { gateway, client, logs, ready, graphql };
     },
     async stop() {
       await Promise.all(clients.map((c) => c.dispose()));

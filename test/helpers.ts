@@ -67,6 +67,13 @@ export const authConfig = () => ({
 });
 
 /**
+ * Gateway settings for a test that counts the upstream calls of each request, or reads what a job
+ * changed right after advancing the emulator with no poller watching: no read kept across
+ * requests (identical reads in flight are still shared). The default keeps them 5 s.
+ */
+export const nothingKept = { upstreamCacheTtlMs: 0 } as const;
+
+/**
  * An emulator (manual clock) and a gateway in front of it, the gateway's SDK talking to the
  * emulator over real HTTP. Queries go in-process through `yoga.fetch`.
  */

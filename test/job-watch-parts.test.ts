@@ -67,9 +67,8 @@ describe('diffJobs', () => {
 
 describe('the fan-out', () => {
   function setup(target: { appId: string; environmentName: string; jobId?: string } = env) {
-    const finished: string[] = [];
-    const fanOut = createFanOut({ key: watchKey(target), target, onJobFinished: (appId) => finished.push(appId) });
-    return { fanOut, finished, key: watchKey(target) };
+    const fanOut = createFanOut({ key: watchKey(target), target });
+    return { fanOut, key: watchKey(target) };
   }
 
   it('sends the snapshot once, then changes only, and the current state to who joins late', async () => {
@@ -90,19 +89,6 @@ describe('the fan-out', () => {
     fanOut.join(late);
     expect(await drain(late)).toEqual([{ kind: 'snapshot', watch: key, jobs: [job('a', 'COMPLETED', 't1')] }]);
   });
-
-  it.each(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED', 'SUCCEEDED'])(
-    'tells the read cache when a job ends %s, and not while it runs',
-    (status) => {
-      const { fanOut, finished, key } = setup();
-      fanOut.join(new EventQueue());
-      fanOut.receive({ kind: 'snapshot', watch: key, jobs: [] });
-      fanOut.receive({ kind: 'job', job: job('a', 'RUNNING') });
-      expect(finished).toEqual([]);
-      fanOut.receive({ kind: 'job', job: job('a', status, 't1') });
-      expect(finished).toEqual(['app1']);
-    },
-  );
 
   it("keeps a job watch to its job, and gives NOT_FOUND to who joins after it", async () => {
     const target = { ...env, jobId: 'j1' };
@@ -132,6 +118,8 @@ describe('the poller', () => {
     const bus = createEventBus({ prefix: '' });
     const events: JobEvent[] = [];
     bus.listen(environmentKey(target), (event) => events.push(event));
+    // Each end as told, with the events published before it: it must come before the job's event.
+    const finished: { appId: string; eventsBefore: number }[] = [];
     const calls: string[] = [];
     const aws = {
       call: async (operation: string) => {
@@ -152,8 +140,9 @@ describe('the poller', () => {
       scheduler,
       known: () => undefined,
       recentlyStarted: () => false,
+      onJobFinished: (appId) => finished.push({ appId, eventsBefore: events.length }),
     });
-    return { poller, events, calls, scheduler };
+    return { poller, events, calls, scheduler, finished };
   }
 
   it('does not poll before it is due', async () => {
@@ -190,6 +179,20 @@ describe('the poller', () => {
     expect(await poller.turn(false)).toBe(Infinity);
     expect(calls).toEqual(['GetBackendJob', 'GetBackendJob']);
   });
+
+  it.each(['COMPLETED', 'FAILED', 'CANCELLED', 'CANCELED', 'SUCCEEDED'])(
+    'tells the read cache when a job ends %s, before publishing it, and not while it runs or when first seen done',
+    async (status) => {
+      const { poller, events, scheduler, finished } = setup(env, [
+        () => [job('old', status)],
+        () => [job('old', status), job('a', 'RUNNING')],
+        () => [job('old', status), job('a', status, 't1')],
+      ]);
+      for (let i = 0; i < 3; i++) await scheduler.advance(await poller.turn(false));
+      expect(finished).toEqual([{ appId: 'app1', eventsBefore: 2 }]);
+      expect(events.slice(2)).toEqual([{ kind: 'job', job: job('a', status, 't1') }]);
+    },
+  );
 
   it('polls at once when hurried, also when hurried during a poll', async () => {
     let release: () => void = () => undefined;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeId, startStack, type Stack } from './helpers.js';
+import { decodeId, startStack, type Stack, nothingKept } from './helpers.js';
 import { refusal, upstreamNotFound } from './helpers-errors.js';
 
 const APP = 'd1todoapp00001';
@@ -7,7 +7,8 @@ const API = 'todoappapi';
 
 let stack: Stack;
 beforeEach(async () => {
-  stack = await startStack();
+  // Counts upstream calls per request: nothing kept across requests.
+  stack = await startStack({ gateway: nothingKept });
 });
 afterEach(() => stack.stop());
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, type Stack, nothingKept } from './helpers.js';
 
 // A short load, sized for a test: real HTTP to the started gateway on 127.0.0.1, keep-alive
 // connections, 10 clients. Figures are printed, not asserted (benchmarks live in bench/); what is
@@ -68,8 +68,9 @@ describe('load', () => {
   let url: string;
   let connections = 0;
   beforeAll(async () => {
-    // One client sends them all: neither its request rate nor its budget of upstream calls is measured here.
-    stack = await startStack({ gateway: { limits: { rateLimitPerMinute: 0, upstreamCallsPerMinute: 0 } } });
+    // One client sends them all: neither its request rate nor its budget of upstream calls is
+    // measured here. It counts upstream calls per request: nothing kept across requests.
+    stack = await startStack({ gateway: { ...nothingKept, limits: { rateLimitPerMinute: 0, upstreamCallsPerMinute: 0 } } });
     url = await stack.gateway.start(0, '127.0.0.1');
     stack.gateway.server.on('connection', () => connections++);
   });

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from './helpers.js';
+import { nothingKept, type Stack } from './helpers.js';
 import { graphqlError } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
 
 const TODO = 'd1todoapp00001';
 
 let stack: Stack;
-useFileStack((started) => (stack = started), { clearFaults: true });
+// Counts upstream calls per request: nothing kept across requests.
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept }, clearFaults: true });
 
 const globalId = (typename: string, key: string) =>
   Buffer.from(`${typename}:${key}`).toString('base64');

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualScheduler, deferred, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, deferred, startStack, until, type Stack, nothingKept } from './helpers.js';
 import { startProbedStack, type UpstreamProbe } from './helpers-upstream.js';
 
 // /health, /ready, /metrics, request ids, JSON logs without secrets, and a graceful stop, all
@@ -283,7 +283,8 @@ describe('/metrics', () => {
   let clients: Client[] = [];
   const scheduler = createManualScheduler();
   beforeAll(async () => {
-    served = await serve({ scheduler });
+    // Counts upstream calls by outcome: nothing kept across requests.
+    served = await serve({ scheduler, gateway: nothingKept });
   });
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.dispose()));

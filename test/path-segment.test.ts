@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAmplifyBackend, operationNames, type OperationName } from '../src/aws/client.js';
 import { pathLabels, segmentProblem } from '../src/aws/path-segment.js';
 import { operations } from '../src/emulator/wire-model.js';
-import { fakeCredentials, scoped, type Stack } from './helpers.js';
+import { fakeCredentials, scoped, type Stack, nothingKept } from './helpers.js';
 import { useFileStack } from './helpers-stack.js';
 
 // Every value that becomes a URI path segment is refused, before any upstream call, when it is
@@ -111,7 +111,8 @@ const entries: {
 
 let stack: Stack;
 const keys = [{ key: writeKey, scopes: ['read' as const, 'write' as const] }, { key: adminKey, scopes: ['read' as const, 'write' as const, 'admin' as const] }];
-useFileStack((started) => (stack = started), { start: { gateway: { access: { apiKeys: keys } } } });
+// Counts upstream calls per request: nothing kept across requests.
+useFileStack((started) => (stack = started), { start: { gateway: { ...nothingKept, access: { apiKeys: keys } } } });
 
 const asAdmin = async (query: string, variables: Record<string, unknown>) =>
   (await stack.request({ query, variables }, { authorization: `Bearer ${adminKey}` })).body;

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { AmplifyBackend } from '../src/aws/client.js';
 import type { ResilienceOptions } from '../src/aws/resilience.js';
 import type { ResilienceConfig } from '../src/config.js';
-import { createManualScheduler, fakeCredentials, startStack, until, type Stack } from './helpers.js';
+import { createManualScheduler, fakeCredentials, startStack, until, type Stack, nothingKept } from './helpers.js';
 import { useFileStack } from './helpers-stack.js';
 import { startProbedStack } from './helpers-upstream.js';
 
@@ -20,6 +20,7 @@ const codes = (res: { errors?: { extensions?: Record<string, any> }[] }) =>
   res.errors?.map((e) => e.extensions?.code);
 
 
+// Counts upstream calls and failures per request: nothing kept across requests.
 describe('SDK retries', () => {
   // prettier-ignore
   const onEveryAttempt: { name: string; fault: 'throttle' | 'timeout' | 'drop'; code: string; awsErrorName: string }[] = [
@@ -30,7 +31,7 @@ describe('SDK retries', () => {
 
   describe.each([1, 2])('upstreamMaxAttempts %i', (attempts) => {
     let stack: Stack;
-    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: attempts } }, clearFaults: true });
+    useFileStack((started) => (stack = started), { start: { gateway: { ...nothingKept, upstreamMaxAttempts: attempts } }, clearFaults: true });
 
     it.each(onEveryAttempt)('$name', async ({ fault, code, awsErrorName }) => {
       stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true });
@@ -44,7 +45,7 @@ describe('SDK retries', () => {
 
   describe('fewer faults than attempts', () => {
     let stack: Stack;
-    useFileStack((started) => (stack = started), { start: { gateway: { upstreamMaxAttempts: 3 } }, clearFaults: true });
+    useFileStack((started) => (stack = started), { start: { gateway: { ...nothingKept, upstreamMaxAttempts: 3 } }, clearFaults: true });
 
     // prettier-ignore
     it.each<{ name: string; fault: 'throttle' | 'timeout' | 'drop'; count: number }>([
@@ -73,7 +74,7 @@ describe('SDK retries', () => {
 describe('upstreamTimeoutMs', () => {
   let stack: Awaited<ReturnType<typeof startProbedStack>>;
   beforeAll(async () => {
-    stack = await startProbedStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
+    stack = await startProbedStack({ gateway: { ...nothingKept, upstreamTimeoutMs: 300, upstreamMaxAttempts: 1 } });
   });
   afterAll(() => stack.stop());
   beforeEach(() => {
@@ -101,7 +102,7 @@ describe('upstreamTimeoutMs', () => {
   });
 
   it('each retry gets its own timeout: two slow attempts, two calls', async () => {
-    await using retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    await using retrying = await startStack({ gateway: { ...nothingKept, upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
     retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000, forever: true });
     const res = await retrying.graphql(APP, { appId: TODO });
     expect(codes(res)).toEqual(['UPSTREAM_TIMEOUT']);
@@ -109,7 +110,7 @@ describe('upstreamTimeoutMs', () => {
   });
 
   it('a slow first attempt, a fast retry: success', async () => {
-    await using retrying = await startStack({ gateway: { upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
+    await using retrying = await startStack({ gateway: { ...nothingKept, upstreamTimeoutMs: 300, upstreamMaxAttempts: 2 } });
     retrying.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 2000 });
     expect(await retrying.graphql(APP, { appId: TODO })).toEqual(todo);
     expect(retrying.calls()).toEqual({ GetBackend: 2 });
@@ -127,7 +128,7 @@ describe('circuit breaker', () => {
     const resilience: Partial<ResilienceConfig> & Pick<ResilienceOptions, 'now'> = {
       breakerMinCalls: 4, breakerErrorPercent: 50, breakerResetMs: resetMs, now: clock.now,
     };
-    stack = await startProbedStack({ gateway: { upstreamMaxAttempts: 1, resilience } });
+    stack = await startProbedStack({ gateway: { ...nothingKept, upstreamMaxAttempts: 1, resilience } });
   });
   afterEach(() => stack.stop());
 
@@ -385,7 +386,7 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
     const gateway = upstream
       ? { ...breaker, upstream: { kind: 'aws' as const, endpoint: upstream.url, region: 'us-east-1', credentials: fakeCredentials } }
       : breaker;
-    await using stack = await startStack({ gateway, upstreamPath });
+    await using stack = await startStack({ gateway: { ...nothingKept, ...gateway }, upstreamPath });
     for (let i = 0; i < 30; i++) {
       await expect(call(stack.gateway.aws)).rejects.toMatchObject({ name: 'UpstreamError', upstreamFault: false, ...expected });
     }
@@ -397,7 +398,7 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
   });
 
   it('a lone surrogate costs no upstream call at all', async () => {
-    await using stack = await startStack({ gateway: breaker });
+    await using stack = await startStack({ gateway: { ...nothingKept, ...breaker } });
     await expect(stack.gateway.aws.call('GetBackend', { appId: 'ab\ud800cd' })).rejects.toThrow(/lone surrogate/);
     expect(stack.calls()).toEqual({});
   });
@@ -409,7 +410,7 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
     { name: 'throttling after the retries', fault: 'throttle', expected: { code: 'RATE_LIMITED', httpStatus: 429 } },
     { name: 'no answer within upstreamTimeoutMs', fault: 'latency', expected: { code: 'UPSTREAM_TIMEOUT', awsErrorName: 'TimeoutError' } },
   ])('$name still counts: four open the circuit and /ready says degraded', async ({ fault, expected }) => {
-    await using stack = await startStack({ gateway: { ...breaker, upstreamTimeoutMs: 200 } });
+    await using stack = await startStack({ gateway: { ...nothingKept, ...breaker, upstreamTimeoutMs: 200 } });
     stack.emulator.faults.inject({ operation: 'GetBackend', type: fault, forever: true, delayMs: 2000 });
     for (let i = 0; i < 4; i++) {
       await expect(stack.gateway.aws.call('GetBackend', { appId: TODO })).rejects.toMatchObject({ upstreamFault: true, ...expected });
@@ -422,7 +423,7 @@ describe('circuit breaker: only failures of AmplifyBackend itself count', () => 
 
 describe('concurrency cap', () => {
   it('10 parallel queries with maxConcurrency 2: never more than 2 upstream calls in flight, all succeed', async () => {
-    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 2 } } });
+    await using stack = await startProbedStack({ gateway: { ...nothingKept, resilience: { maxConcurrency: 2 } } });
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 100, forever: true });
     // The gateway's own view, taken as each call reaches upstream.
     const samples: { inFlight: number; queued: number }[] = [];
@@ -442,7 +443,7 @@ describe('concurrency cap', () => {
   });
 
   it('a full queue (maxQueue 1) answers RATE_LIMITED at once, without an upstream call', async () => {
-    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 1 } } });
+    await using stack = await startProbedStack({ gateway: { ...nothingKept, resilience: { maxConcurrency: 1, maxQueue: 1 } } });
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     let settled = 0;
     const running = stack.graphql(APP, { appId: 'ghost1' }).finally(() => settled++);
@@ -468,7 +469,7 @@ describe('concurrency cap', () => {
   });
 
   it('maxQueue 0: nothing waits, but a free slot still serves', async () => {
-    await using stack = await startProbedStack({ gateway: { resilience: { maxConcurrency: 1, maxQueue: 0 } } });
+    await using stack = await startProbedStack({ gateway: { ...nothingKept, resilience: { maxConcurrency: 1, maxQueue: 0 } } });
     expect(await stack.graphql(APP, { appId: TODO })).toEqual(todo);
     stack.emulator.faults.inject({ operation: 'GetBackend', type: 'latency', delayMs: 600, forever: true });
     const running = stack.graphql(APP, { appId: TODO });

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import { startStack, type Stack, nothingKept } from './helpers.js';
 import { refusal, upstreamBadRequest } from './helpers-errors.js';
 
 let stack: Stack;
 beforeEach(async () => {
-  stack = await startStack();
+  // Counts upstream calls per request: nothing kept across requests.
+  stack = await startStack({ gateway: nothingKept });
 });
 afterEach(() => stack.stop());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Stack } from './helpers.js';
+import { nothingKept, type Stack } from './helpers.js';
 import { upstreamBadRequest, upstreamNotFound } from './helpers-errors.js';
 import { demoStorage, resourceTestKit, s3Storage } from './helpers-resources.js';
 import { useFileStack } from './helpers-stack.js';
@@ -7,7 +7,8 @@ import { useFileStack } from './helpers-stack.js';
 const APP = 'd1todoapp00001';
 
 let stack: Stack;
-useFileStack((started) => (stack = started));
+// Counts upstream calls per request, and reads what jobs changed with no poller watching: nothing kept.
+useFileStack((started) => (stack = started), { start: { gateway: nothingKept } });
 
 const storageFields = `resourceName config {
   bucketName imported serviceName permissions { authenticated unAuthenticated }

@@ -18,7 +18,7 @@ import { createTracing } from '../src/observability/tracing.js';
 import type { OperationScope } from '../src/observability/tracing-plugin.js';
 import { createUpstreamSpans } from '../src/observability/upstream-spans.js';
 import { configError } from './helpers-config.js';
-import { createWsClients, readEvents, startStack, until, type Stack } from './helpers.js';
+import { createWsClients, readEvents, startStack, until, type Stack, nothingKept } from './helpers.js';
 import { useFileStack } from './helpers-stack.js';
 
 const APP = 'd1todoapp00001';
@@ -40,7 +40,8 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   const exporter = new InMemorySpanExporter();
   let stack: Stack;
   let url: string;
-  useFileStack((s) => (stack = s), { start: { gateway: { tracing, upstreamMaxAttempts: 3 }, spanExporter: exporter }, clearFaults: true });
+  // Counts upstream spans per request: nothing kept across requests.
+  useFileStack((s) => (stack = s), { start: { gateway: { ...nothingKept, tracing, upstreamMaxAttempts: 3 }, spanExporter: exporter }, clearFaults: true });
   beforeAll(async () => {
     url = await stack.gateway.start(0);
   });

@@ -1,6 +1,6 @@
 import type { Job } from '../loaders.js';
 import type { JobEvent } from './events.js';
-import { isTerminalStatus, jobVersion, type WatchedJob } from './lifecycle.js';
+import { jobVersion, type WatchedJob } from './lifecycle.js';
 import type { EventQueue } from './queue.js';
 import type { WatchTarget } from './watch-key.js';
 
@@ -15,8 +15,6 @@ export type WatchEvent = Extract<JobEvent, { kind: 'snapshot' | 'job' | 'notFoun
 export function createFanOut(options: {
   key: string;
   target: WatchTarget;
-  /** Told when a job of the watch is seen to finish: what was read of its app may have changed. */
-  onJobFinished?: (appId: string) => void;
 }) {
   const { key, target } = options;
   const subscribers = new Set<EventQueue<WatchEvent>>();
@@ -61,7 +59,6 @@ export function createFanOut(options: {
           const known = jobs.get(id);
           if (known && jobVersion(known) === jobVersion(event.job)) return;
           jobs.set(id, event.job);
-          if (isTerminalStatus(event.job.status)) options.onJobFinished?.(target.appId);
           deliver(event);
           return;
         }

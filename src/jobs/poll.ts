@@ -63,6 +63,8 @@ export function createPoller(options: {
   timing?: JobTiming;
   /** What jobs seen to finish taught, shared by every poller: lets a poll come right after a job's expected end. */
   durations?: JobDurations;
+  /** A job changed to done since the last poll: told before its event is published. */
+  onJobFinished?: (appId: string) => void;
 }) {
   const { bus, key, envKey, target } = options;
   const publish = (event: JobEvent) => bus.publish(envKey, event);
@@ -101,6 +103,7 @@ export function createPoller(options: {
       const before = polled;
       const { known, changed, newlyStuck } = diffJobs(polled, jobs, options.timing);
       polled = known;
+      if (before && changed.some((job) => isTerminalStatus(job.status))) options.onJobFinished?.(target.appId);
       if (before) for (const job of [...changed, ...newlyStuck]) publish({ kind: 'job', job });
       if (!before || snapshotWanted) publishSnapshot();
       wait = pacing.polled(before, changed, known);

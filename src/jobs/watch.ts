@@ -37,7 +37,7 @@ export function openWatch(ctx: WatchContext, target: WatchTarget) {
   const key = watchKey(target);
   const envKey = environmentKey(target);
   let closed = false;
-  const fanOut = createFanOut({ key, target, onJobFinished: ctx.onJobFinished });
+  const fanOut = createFanOut({ key, target });
   const poller = createPoller({
     aws: ctx.aws,
     bus,
@@ -51,6 +51,7 @@ export function openWatch(ctx: WatchContext, target: WatchTarget) {
     onPoll: ctx.onPoll,
     timing: ctx.timing,
     durations: ctx.durations,
+    onJobFinished: ctx.onJobFinished,
   });
   const loop = createLeaseLoop({
     key,

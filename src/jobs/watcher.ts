@@ -31,7 +31,10 @@ export function createJobWatcher(options: {
   renewEveryMs: number;
   /** @default real timers */
   scheduler?: Scheduler;
-  /** Told when a watched job is seen to finish: what was read of its app may have changed. */
+  /**
+   * Told by the poller (one cluster-wide per watch) when it sees a job finish, before it publishes
+   * the job's event: what was read of its app may have changed.
+   */
   onJobFinished?: (appId: string) => void;
   /**
    * What makes a job stuck, and the service's clock (`timing.now`, createTime's): the pollers mark

@@ -1,41 +1,32 @@
-import type { AmplifyBackend, CallOptions, OperationInput, OperationName, OperationOutput } from '../aws/client.js';
-import type { EventBus } from '../jobs/events.js';
-import { isTerminalStatus } from '../jobs/lifecycle.js';
 import type { EventQueue } from '../jobs/queue.js';
 import type { JobWatcher, WatchEvent } from '../jobs/watcher.js';
 import type { JobKey } from '../keys.js';
+import { isTerminalStatus } from '../jobs/lifecycle.js';
 import type { ReadCache } from '../read-cache.js';
-import { environmentIn, writtenResources } from './resources.js';
+import type { ReadInvalidation } from '../read-invalidation.js';
 
 /**
- * The bus "environment" every instance's invalidations travel on: not an environment key (those
- * are JSON arrays, watch-key.ts), so no watch hears it.
- */
-const channel = 'live-queries';
-
-/**
- * What tells live queries that something they read changed, on every instance: writes through any
- * instance (announced on the event bus, which Redis carries to the others), and the ends of the
- * jobs app-wide writes start, which every instance with live queries they concern follows (one
- * job watch, polled by one instance cluster-wide).
+ * What tells live queries that something they read changed, on every instance: the invalidations
+ * of read-invalidation.ts (writes through any instance), and the ends of the jobs app-wide writes
+ * start, which every instance with live queries they concern follows (one job watch, polled by one
+ * instance cluster-wide).
  */
 export function createInvalidation(parts: {
   /** Told on every instance of the resources (resources.ts) a write changed. */
   changed: (resources: readonly string[]) => void;
   /** Whether a live query of this instance depends on one of `resources`. */
   concerns: (resources: readonly string[]) => boolean;
-  bus: EventBus;
-  /** Forgotten for an app written to (by another instance too) before its live queries read it again. */
+  invalidations: Pick<ReadInvalidation, 'listen'>;
+  /** Forgotten for an app whose job was found done when its follow began (no poller saw it finish). */
   reads: Pick<ReadCache, 'forgetApp'>;
   jobs: Pick<JobWatcher, 'subscribeJob'>;
 }) {
   const followed = new Set<EventQueue<WatchEvent>>();
 
-  const unlisten = parts.bus.listen(channel, (event) => {
-    if (event.kind !== 'invalidate') return;
-    parts.reads.forgetApp(event.appId);
-    parts.changed(event.resources);
-    if (event.job && parts.concerns(event.resources)) void follow(event.job, event.resources);
+  const unlisten = parts.invalidations.listen(({ resources, job }) => {
+    if (resources.length === 0) return;
+    parts.changed(resources);
+    if (job && parts.concerns(resources)) void follow(job, resources);
   });
 
   /**
@@ -67,24 +58,6 @@ export function createInvalidation(parts: {
   }
 
   return {
-    /** `aws` whose successful writes invalidate what they changed, on every instance. */
-    announceWrites(aws: AmplifyBackend): AmplifyBackend {
-      return {
-        ...aws,
-        async call<K extends OperationName>(operation: K, input: OperationInput<K>, options?: CallOptions): Promise<OperationOutput<K>> {
-          const output = await aws.call(operation, input, options);
-          const written = writtenResources(operation, input);
-          if (written) {
-            const { appId, resources } = written;
-            const { jobId, backendEnvironmentName } = output as { jobId?: string; backendEnvironmentName?: string };
-            const environmentName = backendEnvironmentName ?? environmentIn(input)?.environmentName;
-            const job = written.wholeApp && jobId && environmentName ? { appId, environmentName, jobId } : undefined;
-            parts.bus.publish(channel, { kind: 'invalidate', appId, resources, ...(job ? { job } : {}) });
-          }
-          return output;
-        },
-      };
-    },
     stop() {
       unlisten();
       for (const events of followed) events.end();

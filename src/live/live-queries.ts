@@ -30,7 +30,7 @@ type ExecutionContext = Context & RequestContext & { request?: Request; socket?:
 /**
  * `query @live` (@n1ru4l/in-memory-live-query-store's live execution): the result is sent
  * again whenever something it read changes. Changes are known from writes through any instance
- * of the gateway and the ends of the jobs app-wide writes start (invalidation.ts, naming what
+ * of the gateway (read-invalidation.ts) and the ends of the jobs app-wide writes start (invalidation.ts, naming what
  * they changed as resources.ts does), and from the jobs of every environment a live query read,
  * which it watches while it reads them (environment-watches.ts).
  *
@@ -130,8 +130,6 @@ export function createLiveQueries(
   return {
     /** After access control: the per-client cap counts principals. */
     plugin,
-    /** `aws` whose successful writes invalidate what they changed, on every instance. */
-    announceWrites: invalidation.announceWrites,
     stats: () => ({
       open: open.size,
       /** Runs since the start, first runs included. */

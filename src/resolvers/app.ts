@@ -45,9 +45,11 @@ export async function environment(app: AppKey, args: { name: string }, ctx: Cont
   return backendEnvironmentList.includes(args.name) ? { appId: app.appId, environmentName: args.name } : null;
 }
 
-/** After a write, what this request read of the app and its environments is stale. */
+/**
+ * After a write, what this request read of the app and its environments is stale. (What the
+ * gateway kept of the app was forgotten, on every instance, as the write succeeded: read-invalidation.ts.)
+ */
 export function forgetApp(ctx: Context, appId: string) {
-  ctx.reads.forgetApp(appId);
   ctx.loaders.app.clear(appId);
   ctx.loaders.environment.clearAll();
 }

@@ -119,9 +119,11 @@ export async function deleteBackend(input: EnvironmentKey, ctx: Context) {
   return environmentWritten('DeleteBackend', input, out, ctx);
 }
 
-/** After a write to an environment, what this request read of it is stale. */
+/**
+ * After a write to an environment, what this request read of it is stale. (What the gateway kept of
+ * the app was forgotten, on every instance, as the write succeeded: read-invalidation.ts.)
+ */
 export function forgetEnvironment(ctx: Context, env: EnvironmentKey) {
-  ctx.reads.forgetApp(env.appId);
   ctx.loaders.environment.clear(environmentOf(env));
   ctx.loaders.jobsPage.clearAll();
   for (const loader of [ctx.loaders.api, ctx.loaders.apiModels, ctx.loaders.auth, ctx.loaders.storage]) loader.clearAll();
