@@ -3,14 +3,15 @@ import { parse } from 'graphql';
 import { estimateUpstreamCalls } from '../src/cost/estimate.js';
 import { schema } from '../src/schema/index.js';
 import { createRateLimiter } from '../src/security/rate-limit.js';
-import { startStack, startStorageJob, until, type Stack } from './helpers.js';
+import { nothingKept, startStack, startStorageJob, until, type Stack } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
 import { firstOver, runOver, transports, type Transport } from './helpers-transport.js';
 
 // Cost is upstream calls: the estimate before an operation runs, what it actually called, both
 // on the demo data, and the limits built on them.
 
-const costOn = { limits: { costExtensions: true } };
+// The table compares what a request asks for with what the emulator served: nothing kept between reads.
+const costOn = { ...nothingKept, limits: { costExtensions: true } };
 
 const appTree = readmeExample('app-tree')[0]!.body;
 const pendingJob = readmeExample('pending-job')[0]!.body;
