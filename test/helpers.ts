@@ -233,11 +233,15 @@ export function createManualScheduler() {
 
 /**
  * Lets the event loop turn until `condition` holds: for what arrives over a socket with no event
- * to await (a subscription reaching the server). Fails after `turns` turns; never sleeps.
+ * to await (a subscription reaching the server). Never sleeps. Fails after `turns` turns and, as a
+ * loaded machine (CI, other suites) can take longer than that to deliver a socket's bytes, not
+ * before `atLeastMs` have passed too.
  */
-export async function until(condition: () => boolean, what: string, turns = 5000) {
-  for (let i = 0; i < turns; i++) {
+export async function until(condition: () => boolean, what: string, turns = 5000, atLeastMs = 10_000) {
+  const start = Date.now();
+  for (let i = 0; ; i++) {
     if (condition()) return;
+    if (i >= turns && Date.now() - start >= atLeastMs) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`gave up waiting for ${what}`);
