@@ -308,3 +308,24 @@ it('answers a corpus of requests byte for byte as yoga does', { timeout: 120_000
   expect(served?.fast).toBeGreaterThan(cases.length / 3);
   expect(slow.stack.gateway.fastPath).toBeUndefined();
 });
+
+// The yoga-level hooks the fast path either runs as yoga does (onRequest, onParams, onResultProcess,
+// onResponse, onExecutionResult) or skips, having checked that none acts on the requests it takes
+// (onRequestParse: see src/fast-path.ts). A plugin that adds one changes these counts: look at
+// what it does to the requests the fast path takes before changing them.
+it('knows every yoga-level hook of the gateway', () => {
+  const plugins = (fast.stack.gateway.yoga as unknown as { plugins: (Record<string, unknown> | false)[] }).plugins.filter(
+    (p): p is Record<string, unknown> => Boolean(p),
+  );
+  const hooks = ['onRequest', 'onRequestParse', 'onParams', 'onExecutionResult', 'onResultProcess', 'onResponse', 'instrumentation'];
+  const counts = Object.fromEntries(hooks.map((hook) => [hook, plugins.filter((p) => p[hook] !== undefined).length]));
+  expect(counts).toEqual({
+    onRequest: 5,
+    onRequestParse: 12,
+    onParams: 5,
+    onExecutionResult: 0,
+    onResultProcess: 2,
+    onResponse: 1,
+    instrumentation: 0,
+  });
+});
