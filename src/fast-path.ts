@@ -62,6 +62,7 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
       headers: req.headers as Record<string, string>,
     });
     let response: Response | undefined;
+    // What throws is answered as yoga's server adapter answers it (a 500 of its own).
     try {
       let url: URL | undefined;
       for (const onRequest of onRequestHooks) {
@@ -156,7 +157,7 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
    * this path read it first).
    */
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-    if (!usable || !eligible(req, options)) return toYoga(req, res);
+    if (!usable || !eligible(req, options, validHosts)) return toYoga(req, res);
     const read = await readOperation(req);
     if (!read) return undefined; // the client went away mid-body
     if (!read.params) {
@@ -169,6 +170,8 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
   }
 
   const served = { fast: 0, yoga: 0 };
+  // Host headers seen to make a URL (at most 100): a client sends the same one on every request.
+  const validHosts = new Set<string>();
   const toYoga = (req: IncomingMessage, res: ServerResponse) => {
     served.yoga++;
     return yoga(req, res);
@@ -210,10 +213,16 @@ interface YogaLevelHooks {
 const isJsonType = (type: string) => type === 'application/json' || /^application\/json;\s*charset=utf-8$/i.test(type);
 
 /** Whether the request's line and headers are those of the common request this path serves. */
-function eligible(req: IncomingMessage, options: { maxBodyBytes: number; endpoint: string }): boolean {
+function eligible(req: IncomingMessage, options: { maxBodyBytes: number; endpoint: string }, validHosts: Set<string>): boolean {
   if (req.method !== 'POST' || req.url !== options.endpoint) return false;
   const h = req.headers;
   if (h.origin !== undefined || h['transfer-encoding'] !== undefined || h.host === undefined) return false;
+  // A Host that makes no URL fails inside yoga's server adapter, with an answer of its own.
+  if (!validHosts.has(h.host)) {
+    if (!URL.canParse(`http://${h.host}${options.endpoint}`)) return false;
+    if (validHosts.size >= 100) validHosts.clear();
+    validHosts.add(h.host);
+  }
   const type = h['content-type'];
   if (type === undefined || !isJsonType(type)) return false;
   const length = h['content-length'];
