@@ -108,7 +108,12 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
       // catches it.
       result = { errors: errorsOf(error) };
     }
-    return processResult(request, result, serverContext);
+    try {
+      return await processResult(request, result, serverContext);
+    } catch (error) {
+      // As yoga's handle catches a result that cannot be processed (serialized).
+      return processResult(request, { errors: errorsOf(error) }, serverContext);
+    }
   }
 
   function errorsOf(error: unknown): GraphQLError[] {
