@@ -44,15 +44,8 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
   // Instrumentation wraps yoga's steps (request, parse, operation, result) in ways this path cannot
   // reproduce: with any, every request goes to yoga.
   const usable = !plugins.some((p) => p.instrumentation);
-  // Yoga's own error handling (handleError in graphql-yoga's error.ts), for what an onParams hook throws.
-  const masking = (yoga as unknown as { maskedErrorsOpts: MaskedErrorsOptions | null }).maskedErrorsOpts;
-
-  /** The request's body and params, or why yoga must serve it. */
-  async function readOperation(req: IncomingMessage): Promise<{ body: Buffer; params?: GraphQLParams } | undefined> {
-    const body = await readBody(req);
-    if (!body) return undefined;
-    return { body, params: operationOf(body) };
-  }
+  const errorsOf = yogaErrors(yoga);
+  const processResult = resultProcessing(yoga, onResultProcessHooks);
 
   async function serve(req: IncomingMessage, res: ServerResponse, params: GraphQLParams) {
     const serverContext: ServerContextOf = { req, res, waitUntil: yoga.waitUntil };
@@ -64,25 +57,9 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
     let response: Response | undefined;
     // What throws is answered as yoga's server adapter answers it (a 500 of its own).
     try {
-      let url: URL | undefined;
-      for (const onRequest of onRequestHooks) {
-        let stop = false;
-        await onRequest({
-          request,
-          setRequest: (next: Request) => void (request = next),
-          serverContext,
-          fetchAPI: yoga.fetchAPI,
-          get url() {
-            return (url ??= new yoga.fetchAPI.URL(request.url, 'http://localhost'));
-          },
-          endResponse(next?: Response) {
-            response = next;
-            if (next) stop = true;
-          },
-        });
-        if (stop) break;
-      }
-      response ??= await operate(request, params, serverContext);
+      const early = await requestHooks(onRequestHooks, { request, serverContext, fetchAPI: yoga.fetchAPI });
+      request = early.request;
+      response = early.response ?? (await operate(request, params, serverContext));
       for (const onResponse of onResponseHooks) {
         await onResponse({
           request,
@@ -116,62 +93,22 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
     }
   }
 
-  function errorsOf(error: unknown): GraphQLError[] {
-    if (error !== null && typeof error === 'object' && 'errors' in error && Array.isArray(error.errors)) {
-      return [...new Set(error.errors.flatMap(errorsOf))];
-    }
-    if (isAbortError(error)) return [];
-    if (!masking) return [error instanceof GraphQLError ? error : createGraphQLError(String(error))];
-    const masked = masking.maskError(error, masking.errorMessage, masking.isDev);
-    if (masked !== error) yoga.logger.error(error);
-    return [masked instanceof GraphQLError ? masked : createGraphQLError(masked.message, { originalError: masked })];
-  }
-
-  function processResult(request: Request, result: unknown, serverContext: ServerContextOf): Promise<Response> | Response {
-    let processor: ResultProcessor | undefined;
-    let mediaType = '*/*';
-    const acceptableMediaTypes: string[] = [];
-    return (async () => {
-      for (const hook of onResultProcessHooks) {
-        await hook({
-          request,
-          acceptableMediaTypes,
-          result,
-          setResult: (next: unknown) => void (result = next),
-          resultProcessor: processor,
-          setResultProcessor(next: ResultProcessor, type: string) {
-            processor = next;
-            mediaType = type;
-          },
-          serverContext,
-        });
-      }
-      if (!processor) {
-        return new yoga.fetchAPI.Response(null, {
-          status: 406,
-          statusText: 'Not Acceptable',
-          headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') },
-        });
-      }
-      return processor(result, yoga.fetchAPI, mediaType);
-    })();
-  }
-
   /**
    * Serves `req` when it is the common request; otherwise hands it to yoga (with its body, when
    * this path read it first).
    */
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
     if (!usable || !eligible(req, options, validHosts)) return toYoga(req, res);
-    const read = await readOperation(req);
-    if (!read) return undefined; // the client went away mid-body
-    if (!read.params) {
+    const body = await readBody(req);
+    if (!body) return undefined; // the client went away mid-body
+    const params = operationOf(body);
+    if (!params) {
       // Replayed: a stream yoga reads as the request's body (whatwg-node takes `req.body` as one).
-      (req as IncomingMessage & { body?: unknown }).body = Readable.from([read.body]);
+      (req as IncomingMessage & { body?: unknown }).body = Readable.from([body]);
       return toYoga(req, res);
     }
     served.fast++;
-    return serve(req, res, read.params);
+    return serve(req, res, params);
   }
 
   const served = { fast: 0, yoga: 0 };
@@ -192,6 +129,81 @@ export function createFastPath(yoga: GraphQLServer, options: { maxBodyBytes: num
 }
 
 export type FastPath = ReturnType<typeof createFastPath>;
+
+/**
+ * The onRequest hooks in order, as whatwg-node's server adapter runs them: one may replace the
+ * request, or answer it (the access check's 401 and 429), which ends the round.
+ */
+async function requestHooks(
+  hooks: Hook[],
+  payload: { request: Request; serverContext: ServerContextOf; fetchAPI: GraphQLServer['fetchAPI'] },
+): Promise<{ request: Request; response?: Response }> {
+  let { request } = payload;
+  let response: Response | undefined;
+  let url: URL | undefined;
+  for (const onRequest of hooks) {
+    await onRequest({
+      ...payload,
+      request,
+      setRequest: (next: Request) => void (request = next),
+      get url() {
+        return (url ??= new payload.fetchAPI.URL(request.url, 'http://localhost'));
+      },
+      endResponse: (next?: Response) => void (response = next),
+    });
+    if (response) break;
+  }
+  return { request, response };
+}
+
+/**
+ * The errors yoga's handle answers for what is thrown at it (handleError in graphql-yoga's
+ * error.ts): masked with yoga's own masking, which logs what it masks.
+ */
+function yogaErrors(yoga: GraphQLServer) {
+  const masking = (yoga as unknown as { maskedErrorsOpts: MaskedErrorsOptions | null }).maskedErrorsOpts;
+  return function errorsOf(error: unknown): GraphQLError[] {
+    if (error !== null && typeof error === 'object' && 'errors' in error && Array.isArray(error.errors)) {
+      return [...new Set(error.errors.flatMap(errorsOf))];
+    }
+    if (isAbortError(error)) return [];
+    if (!masking) return [error instanceof GraphQLError ? error : createGraphQLError(String(error))];
+    const masked = masking.maskError(error, masking.errorMessage, masking.isDev);
+    if (masked !== error) yoga.logger.error(error);
+    return [masked instanceof GraphQLError ? masked : createGraphQLError(masked.message, { originalError: masked })];
+  };
+}
+
+/** yoga's processResult (process-request.ts): the onResultProcess hooks pick a processor, which makes the response. */
+function resultProcessing(yoga: GraphQLServer, onResultProcessHooks: Hook[]) {
+  return async function processResult(request: Request, result: unknown, serverContext: ServerContextOf): Promise<Response> {
+    let processor: ResultProcessor | undefined;
+    let mediaType = '*/*';
+    const acceptableMediaTypes: string[] = [];
+    for (const hook of onResultProcessHooks) {
+      await hook({
+        request,
+        acceptableMediaTypes,
+        result,
+        setResult: (next: unknown) => void (result = next),
+        resultProcessor: processor,
+        setResultProcessor(next: ResultProcessor, type: string) {
+          processor = next;
+          mediaType = type;
+        },
+        serverContext,
+      });
+    }
+    if (!processor) {
+      return new yoga.fetchAPI.Response(null, {
+        status: 406,
+        statusText: 'Not Acceptable',
+        headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') },
+      });
+    }
+    return processor(result, yoga.fetchAPI, mediaType);
+  };
+}
 
 interface MaskedErrorsOptions {
   maskError: (error: unknown, message: string, isDev?: boolean) => Error;
