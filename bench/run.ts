@@ -1,4 +1,5 @@
-// The benchmark harness: `npm run bench` (about 6 minutes) or `npm run bench -- --quick` (under 2).
+// The benchmark harness: `npm run bench` (about 9 minutes) or `npm run bench -- --quick` (under 2;
+// printed, not written to bench/results.json). Needs wrk (`apt-get install wrk`) for the throughput figures.
 // Every figure is measured in one run on this machine and written to BENCHMARKS.md:
 //   1. throughput and p50/p99 of a small and a nested query, upstream 0 ms and 20 ms, against a
 //      bare node:http server as the ceiling (wrk, 50 connections, server and load on separate cores);
@@ -9,9 +10,9 @@
 //   5. the delay from a job's end on the emulator to a subscriber's event about it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
@@ -64,11 +65,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+// Every server this run started and has not stopped: a figure that fails stops them (bench/bare.ts
+// stayed up after a failure), and so does the end of the run, however it ends.
+const running = new Set<ChildProcess>();
+async function stopAll() {
+  await Promise.all([...running].map((child) => stopProcess(child)));
+}
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts a node process (pinned to `cpu` when taskset exists) and resolves with the URL it prints. */
 async function startProcess(script: string, args: string[], env: Record<string, string>, cpu: number, pattern: RegExp) {
   const command = hasTaskset ? 'taskset' : process.execPath;
   const argv = hasTaskset ? ['-c', String(cpu), process.execPath, script, ...args] : [script, ...args];
   const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const lines = createInterface({ input: child.stdout! });
   // Keep reading after the URL: a full pipe would block the server.
   const url = await new Promise<string>((resolve, reject) => {
@@ -82,9 +95,26 @@ async function startProcess(script: string, args: string[], env: Record<string, 
 }
 
 async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return;
+  running.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
+}
+
+const hasWrk = spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+const noWrk =
+  'wrk, the load generator, is not installed: `apt-get install wrk` (Debian, Ubuntu), `brew install wrk` ' +
+  '(macOS), or build it from https://github.com/wg/wrk; then run the bench again (or `--only overhead,calls,coldstart,fanout,jobend`)';
+
+/** CPU time (user and system, every thread) a process has used so far, in ms; undefined off Linux. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime (fields 14 and 15 of stat, 12 and 13 after the command) in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 // Asynchronous, so this process keeps draining the servers' output pipes while wrk runs.
@@ -98,8 +128,15 @@ async function wrk(url: string, query: string, cpu: number, duration = seconds) 
   child.stdout.on('data', (chunk) => (output += chunk));
   await once(child, 'exit');
   const line = output.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk printed no result for ${url}: ${output.slice(0, 500)}`);
   const r = JSON.parse(line!) as { requests: number; durationUs: number; socketErrors: number; non2xx: number; p50Us: number; p99Us: number };
-  return { rps: r.requests / (r.durationUs / 1e6), p50: r.p50Us / 1000, p99: r.p99Us / 1000, errors: r.socketErrors + r.non2xx };
+  return {
+    requests: r.requests,
+    rps: r.requests / (r.durationUs / 1e6),
+    p50: r.p50Us / 1000,
+    p99: r.p99Us / 1000,
+    errors: r.socketErrors + r.non2xx,
+  };
 }
 
 // node:http with keep-alive, the transport the SDK itself uses, so that the two sides of the
@@ -168,40 +205,59 @@ async function startGateway(emulatorUrl: string, env: Record<string, string> = {
 
 // --- 1. throughput and latency ------------------------------------------------------------------
 
+type Run = { rps: number; p50: number; p99: number; errors: number; cpuUsPerRequest?: number };
+
 async function throughput() {
-  const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
-  // Every server is measured warm: a first wrk run (not counted) lets the JIT settle.
-  const measure = async (url: string, query: string) => {
-    await wrk(url, query, 1, warmUpSeconds);
-    const runs = [];
-    for (let i = 0; i < repeats; i++) runs.push(await wrk(url, query, 1));
+  if (!hasWrk) throw new Error(noWrk);
+  const results: Record<string, ReturnType<typeof summarize>> = {};
+  // Every server is measured warm: a first wrk run (not counted) lets the JIT settle. Beside
+  // req/s, the server's CPU time per request (every thread, GC included): steadier than req/s on
+  // a machine that other work shares.
+  const measure = async (server: { url: string; child: ChildProcess }, query: string) => {
+    await wrk(server.url, query, 1, warmUpSeconds);
+    const runs: Run[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const before = cpuMs(server.child.pid);
+      const run = await wrk(server.url, query, 1);
+      const after = cpuMs(server.child.pid);
+      const cpuUsPerRequest = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / run.requests;
+      runs.push({ ...run, cpuUsPerRequest });
+    }
     return summarize(runs);
   };
   const bare = await startProcess('--import', ['tsx', 'bench/bare.ts'], {}, 0, /listening on (\S+)/);
-  results.bare = await measure(bare.url, smallQuery);
+  results.bare = await measure(bare, smallQuery);
   await stopProcess(bare.child);
   // A reference point: stock graphql-yoga answering { hello }, on the same core.
   const hello = await startProcess('--import', ['tsx', 'bench/yoga-hello.ts'], {}, 0, /listening on (\S+)/);
-  results.yogaHello = await measure(hello.url, '{ hello }');
+  results.yogaHello = await measure(hello, '{ hello }');
   await stopProcess(hello.child);
   const lean = await startProcess('--import', ['tsx', 'bench/yoga-hello.ts', '--lean'], {}, 0, /listening on (\S+)/);
-  results.yogaHelloLean = await measure(lean.url, '{ hello }');
+  results.yogaHelloLean = await measure(lean, '{ hello }');
   await stopProcess(lean.child);
 
   const emulator = await startEmulator();
   // The small query as the issue defines it: upstream answers kept (UPSTREAM_CACHE_TTL_MS), so it
-  // measures the gateway itself; the nested query with nothing kept between requests.
+  // measures the gateway itself, through the fast path (the default) and through yoga's fetch
+  // layer (FAST_PATH=false); the nested query with nothing kept between requests.
   const cached = await startGateway(emulator.url, { UPSTREAM_CACHE_TTL_MS: '60000' });
+  const cachedThroughYoga = await startGateway(emulator.url, { UPSTREAM_CACHE_TTL_MS: '60000', FAST_PATH: 'false' });
   const uncached = await startGateway(emulator.url);
   for (const latency of [0, 20]) {
     await setLatency(emulator.url, latency);
-    for (const [name, query, gateway] of [['small', smallQuery, cached], ['nested', nestedQuery, uncached]] as const) {
+    const rows = [
+      ['small', smallQuery, cached],
+      ['smallThroughYoga', smallQuery, cachedThroughYoga],
+      ['nested', nestedQuery, uncached],
+    ] as const;
+    for (const [name, query, gateway] of rows) {
       const check = await post(gateway.url, query);
       if (check.errors) throw new Error(`${name} query failed: ${JSON.stringify(check.errors)}`);
-      results[`${name}@${latency}ms`] = await measure(gateway.url, query);
+      results[`${name}@${latency}ms`] = await measure(gateway, query);
     }
   }
   await stopProcess(cached.child);
+  await stopProcess(cachedThroughYoga.child);
   await stopProcess(uncached.child);
   await stopProcess(emulator.child);
   return Object.fromEntries(
@@ -209,12 +265,14 @@ async function throughput() {
   );
 }
 
-function summarize(runs: { rps: number; p50: number; p99: number; errors: number }[]) {
+function summarize(runs: Run[]) {
+  const cpu = runs.map((r) => r.cpuUsPerRequest).filter((x) => x !== undefined);
   return {
     rps: round(median(runs.map((r) => r.rps)), 0),
     p50: round(median(runs.map((r) => r.p50)), 2),
     p99: round(median(runs.map((r) => r.p99)), 2),
     errors: runs.reduce((n, r) => n + r.errors, 0),
+    ...(cpu.length > 0 ? { cpuUsPerRequest: round(median(cpu), 1) } : {}),
   };
 }
 
@@ -439,10 +497,15 @@ const run = async <T>(name: string, fn: () => Promise<T>) => {
     failed = true;
     console.error(`${name}: ${(error as Error).stack}`);
     return { error: (error as Error).message };
+  } finally {
+    // A figure that failed halfway leaves none of its servers running.
+    await stopAll();
   }
 };
 const report = {
   machine,
+  // Other work on the machine (1, 5 and 15 min load averages at the start): req/s are noisy above 0.5 per core.
+  loadAverage: loadavg().map((x) => round(x, 2)),
   mode: quick
     ? 'quick (1 run of 3 s per figure, after 1 s of warm-up)'
     : `full (median of ${repeats} runs of ${seconds} s, after ${warmUpSeconds} s of warm-up)`,
@@ -454,6 +517,6 @@ const report = {
   jobEnd: await run('jobend', jobEnd),
 };
 console.log(JSON.stringify(report, null, 2));
-// results.json keeps only complete runs.
-if (!values['no-write'] && !only && !failed) writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
+// results.json keeps only complete full runs: a quick one (1 run of 3 s) is printed, not kept.
+if (!values['no-write'] && !only && !failed && !quick) writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
 process.exit(failed ? 1 : 0);

@@ -172,6 +172,11 @@ export interface GatewayConfig {
   graphiql: boolean;
   /** GraphiQL page views per client address and minute (each a 2 MB compressed page); 0 turns it off. @default 20 */
   graphiqlPerMinute: number;
+  /**
+   * Serve the common request (POST /graphql, one JSON operation) beside yoga's fetch layer
+   * (src/fast-path.ts), with the same plugins and answers; off sends every request through yoga. @default true
+   */
+  fastPath: boolean;
   /** Redis for job events and poller leases across instances; in memory without it. */
   redisUrl?: string;
   /** Prefix of every Redis key and channel the gateway uses. @default 'amplifybackend-graphql:' */
@@ -215,6 +220,7 @@ export const defaultConfig = (): GatewayConfig => ({
   upstreamCacheTtlMs: defaultCacheTtlMs,
   graphiql: true,
   graphiqlPerMinute: 20,
+  fastPath: true,
   redisPrefix: 'amplifybackend-graphql:',
   jobPolling: { minIntervalMs: 1000, maxIntervalMs: 15_000, outageAfter: 5 },
   jobLeaseMs: 10_000,
@@ -405,6 +411,7 @@ const env = z
       .max(120_000, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000')
       .default(10_000),
     GRAPHIQL: bool('GRAPHIQL').default(true),
+    FAST_PATH: bool('FAST_PATH').default(true),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\/.+/, 'REDIS_URL must be a redis:// or rediss:// URL')
@@ -535,6 +542,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     upstreamCacheTtlMs: e.UPSTREAM_CACHE_TTL_MS,
     graphiql: e.GRAPHIQL,
     graphiqlPerMinute: e.GRAPHIQL_PER_MINUTE,
+    fastPath: e.FAST_PATH,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     jobPolling: { minIntervalMs: e.JOB_POLL_MIN_MS, maxIntervalMs: e.JOB_POLL_MAX_MS, outageAfter: e.JOB_POLL_OUTAGE_AFTER },

@@ -76,8 +76,9 @@ export function createHttpHandler(options: HttpOptions) {
     inFlight++;
     res.once('close', () => {
       inFlight--;
+      // Built only when it is written (LOG_LEVEL=warn writes none).
       // The query string is left out: a GET operation carries its variables there.
-      options.logger.info(
+      if (options.logger.isLevelEnabled('info')) options.logger.info(
         {
           requestId,
           method: req.method,

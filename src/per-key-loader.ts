@@ -39,20 +39,33 @@ export function perKey<K, O extends OperationName>(
 
 /**
  * An object whose members are made on first use: a request, or a subscription event, pays only for
- * the loaders it reads through.
+ * the loaders it reads through. Its getters sit on a prototype shared by every object of the same
+ * members, so that making one costs an allocation, not a property definition per member (one
+ * object is made for every request).
  */
 export function lazily<M extends Record<string, () => unknown>>(makers: M): { readonly [K in keyof M]: ReturnType<M[K]> } {
-  const made = {} as { [K in keyof M]: ReturnType<M[K]> };
-  for (const name of Object.keys(makers) as (keyof M)[]) {
-    Object.defineProperty(made, name, {
-      enumerable: true,
-      get() {
-        const value = makers[name]() as ReturnType<M[typeof name]>;
-        Object.defineProperty(made, name, { value, enumerable: true });
+  const made = Object.create(prototypeFor(Object.keys(makers))) as Record<PropertyKey, unknown>;
+  made[makersOf] = makers;
+  return made as { readonly [K in keyof M]: ReturnType<M[K]> };
+}
+
+const makersOf = Symbol('makers');
+const prototypes = new Map<string, object>();
+
+function prototypeFor(names: string[]): object {
+  const key = names.join('\u0000');
+  let prototype = prototypes.get(key);
+  if (prototype) return prototype;
+  prototype = {};
+  for (const name of names) {
+    Object.defineProperty(prototype, name, {
+      get(this: Record<PropertyKey, unknown>) {
+        const value = (this[makersOf] as Record<string, () => unknown>)[name]();
+        Object.defineProperty(this, name, { value, enumerable: true });
         return value;
       },
-      configurable: true,
     });
   }
-  return made;
+  prototypes.set(key, prototype);
+  return prototype;
 }

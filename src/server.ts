@@ -145,6 +145,8 @@ export async function createGateway(
     liveQueries: liveQueries.stats,
     /** The id of the HTTP request the calling code runs for, if any (for crash logs). */
     currentRequestId: transports.http.currentRequestId,
+    /** The fast path for the common request (src/fast-path.ts), unless FAST_PATH=false. */
+    fastPath: transports.fastPath,
     /** Whether anybody is let in without a credential. */
     open: authenticator.open,
     get url() {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import type { ExamplePages } from './example-pages.js';
+import { createFastPath } from './fast-path.js';
 import type { GraphQLServer } from './graphql-server.js';
 import { createHttpHandler, type HttpOptions } from './http.js';
 import { createHttpServer } from './http-server.js';
@@ -31,8 +32,9 @@ export function createTransports(
   },
 ) {
   const { yoga, logger } = parts;
+  const fastPath = config.fastPath ? createFastPath(yoga, { maxBodyBytes: config.limits.maxBodyBytes, endpoint: '/graphql' }) : undefined;
   const http = createHttpHandler({
-    graphql: yoga,
+    graphql: fastPath ? fastPath.handle : yoga,
     logger,
     registry: parts.registry,
     metricsToken: config.metricsToken,
@@ -55,7 +57,7 @@ export function createTransports(
     // Frames are bounded like request bodies.
     maxPayloadBytes: config.limits.maxBodyBytes,
   });
-  return { http, listener, ws };
+  return { http, listener, ws, fastPath };
 }
 
 export type Transports = ReturnType<typeof createTransports>;

@@ -60,6 +60,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('serves the common request on the fast path unless FAST_PATH=false', () => {
+    expect(loadConfig({}).fastPath).toBe(true);
+    expect(loadConfig({ FAST_PATH: 'false' }).fastPath).toBe(false);
+  });
+
   it('accepts 1 and 0 for GRAPHIQL', () => {
     expect(loadConfig({ GRAPHIQL: '1' }).graphiql).toBe(true);
     expect(loadConfig({ GRAPHIQL: '0' }).graphiql).toBe(false);
@@ -104,6 +109,7 @@ describe('loadConfig', () => {
       'AWS_ENDPOINT_URL_AMPLIFYBACKEND must be a URL',
     ],
     [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL must be true or false'],
+    [{ FAST_PATH: 'yes' }, 'FAST_PATH must be true or false'],
     [{ UPSTREAM_TIMEOUT_MS: '50' }, 'UPSTREAM_TIMEOUT_MS must be from 100 to 120000'],
   ])('rejects %o with a ConfigError naming the setting', (env, problem) => {
     const error = configError(env);
