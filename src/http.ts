@@ -69,6 +69,12 @@ export function createHttpHandler(options: HttpOptions) {
       }
       return send(res, 200, await options.registry.metrics(), options.registry.contentType);
     }
+    // Yoga's server adapter makes the request's URL from Host: one that is no host made it answer
+    // 500 with a stack trace in plain text.
+    const host = req.headers.host;
+    if (host !== undefined && !URL.canParse(`http://${host}/`)) {
+      return send(res, 400, errorBody(`The Host header ${JSON.stringify(host.slice(0, 100))} is not a host`, 'BAD_REQUEST'));
+    }
     const example = req.method === 'GET' && path.startsWith('/examples/') ? options.examples?.answer(req.url ?? path) : undefined;
     if (example) return send(res, example.status, example.body, example.type, example.headers);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deferred, startStack, type Stack, nothingKept } from './helpers.js';
+import { send } from './helpers-http.js';
 import { maskError } from '../src/errors.js';
 import { graphqlError, unansweredError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
@@ -439,5 +440,24 @@ describe('answers that break the contract', () => {
         },
       ]
     `);
+  });
+});
+
+describe('a Host header that is no host', () => {
+  // Yoga's server adapter made the request's URL from it and answered 500 with a stack trace.
+  it.each(['[::1', 'exa mple', 'a:99999999', '%'])('%j is refused with 400, on either path, with no stack', async (host) => {
+    for (const fastPath of [true, false]) {
+      await using stack = await startStack({ gateway: { fastPath } });
+      const url = await stack.gateway.start(0, '127.0.0.1');
+      const answer = await send(`${url}/graphql`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
+      const body = answer.body.toString();
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(body).errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(body).not.toMatch(/at |TypeError/);
+    }
   });
 });
