@@ -37,10 +37,11 @@ const table: Record<string, Row> = {
     actual: 1,
     readme: true,
   },
-  'README start-job, its mutation: the write (and a refusal lookup), the payload job and environment': {
+  'README start-job, its mutation: the write, then the dearer of its refusal lookup and its payload (the environment as a key costs none)': {
     query: startJobMutation!,
-    estimated: 4,
+    estimated: 2,
     actual: 1,
+    readme: true,
   },
   'an app and the names of its environments: the environments, assumed 4, are counted though unread': {
     query: '{ app(appId: "d1todoapp00001") { appName environments { name } } }',
@@ -117,6 +118,33 @@ describe('the estimate and the actual calls, on the demo data', () => {
     expect(estimateUpstreamCalls(schema, parse(query), undefined, row.variables)).toBe(row.estimated);
     expect(row.actual).toBeLessThanOrEqual(row.estimated);
     if (row.readme) expect(row.estimated).toBeLessThanOrEqual(2 * row.actual);
+  });
+});
+
+describe('a write: the write, then the dearer of its refusal lookup and its payload', () => {
+  const write = (selection: string) => `mutation {
+    createBackendStorage(input: {
+      appId: "d1todoapp00001", environmentName: "dev", resourceName: "photos2"
+      config: { permissions: { authenticated: [READ] } }
+    }) { ${selection} }
+  }`;
+  it.each([
+    // Refused: CreateBackendStorage, then the ListBackendJobs that names the job; no payload.
+    ['refused for a pending job', true, 'job { jobId } environment { name }', 2, 2],
+    ['refused, its payload reading the environment', true, 'environment { amplifyMetaConfigRaw }', 2, 2],
+    // Written: its payload's environment beyond its key is one GetBackend.
+    ['its payload reading the environment', false, 'environment { name amplifyMetaConfigRaw }', 2, 2],
+    // The refusal's lookup is the dearer path.
+    ['its payload naming the environment and the resource by key', false, 'environment { id name } storage { id resourceName }', 2, 1],
+  ])('%s', async (_name, pending, selection, estimated, actual) => {
+    await using stack = await startStack({ gateway: costOn });
+    if (pending) await startStorageJob(stack, 'photos1');
+    stack.resetCalls();
+    const res = await stack.graphql(write(selection));
+    expect(res.errors?.[0]?.extensions?.code).toBe(pending ? 'JOB_PENDING' : undefined);
+    expect(stack.totalCalls()).toBe(actual);
+    expect(res.extensions?.cost).toMatchObject({ estimated, actual });
+    expect(actual).toBeLessThanOrEqual(estimated);
   });
 });
 

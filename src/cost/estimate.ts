@@ -95,9 +95,9 @@ class Estimate {
     if (node.name.value.startsWith('__')) return 0;
     const def = parent.getFields()[node.name.value];
     if (!def) return 0;
-    const perSource = (def.extensions as { perUpstreamSource?: boolean }).perUpstreamSource;
+    const { perUpstreamSource, refusalCalls = 0, keyFields } = def.extensions as FieldExtensions;
     const weight = weightOf(def);
-    const own = weight !== undefined && perSource ? weight * this.sources : weight;
+    const own = weight !== undefined && perUpstreamSource ? weight * this.sources : weight;
     const listSize = listSizeOf(def);
     const page = (def.extensions as { upstreamPage?: number }).upstreamPage;
     const slice = listSize?.slicingArguments ? this.slice(node, def, listSize.slicingArguments) : undefined;
@@ -105,12 +105,28 @@ class Estimate {
     // A connection left without `first` answers DEFAULT_PAGE items (resolvers/connection.ts).
     const connectionSize = slice ?? listSize?.assumedSize ?? DEFAULT_PAGE;
     const childSized: Sized = new Map((listSize?.sizedFields ?? []).map((name) => [name, connectionSize]));
-    const perItem = (type: GraphQLObjectType) =>
-      (page ? 0 : (own ?? weightOf(type) ?? 0)) + (node.selectionSet ? this.selection(node.selectionSet, type, childSized) : 0);
+    const perItem = (type: GraphQLObjectType) => {
+      const keyOnly = keyFields !== undefined && node.selectionSet !== undefined && this.onlyKey(node.selectionSet, keyFields);
+      const itself = page || keyOnly ? 0 : (own ?? weightOf(type) ?? 0);
+      const children = node.selectionSet ? this.selection(node.selectionSet, type, childSized) : 0;
+      // A write refused for a pending job looks the job up and resolves no payload.
+      return refusalCalls > 0 ? itself - refusalCalls + Math.max(refusalCalls, children) : itself + children;
+    };
     const named = getNamedType(def.type);
     const itemCost = this.dearest(named, perItem) ?? own ?? 0;
     const pages = page ? (own ?? 1) * this.pages(connectionSize, page, node) : 0;
     return pages + items * itemCost;
+  }
+
+  /** Whether a selection asks only for `keys` (and `__typename`), in fragments too. */
+  private onlyKey(set: SelectionSetNode, keys: readonly string[], seen: ReadonlySet<string> = new Set()): boolean {
+    return set.selections.every((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === '__typename' || keys.includes(s.name.value);
+      if (s.kind === Kind.INLINE_FRAGMENT) return this.onlyKey(s.selectionSet, keys, seen);
+      const fragment = this.fragments.get(s.name.value);
+      if (!fragment || seen.has(s.name.value)) return true;
+      return this.onlyKey(fragment.selectionSet, keys, new Set([...seen, s.name.value]));
+    });
   }
 
   /** The cost of one item of `named`: for an interface or union, its dearest object type. */
@@ -182,6 +198,13 @@ class Estimate {
     if (v.node.kind === Kind.LIST) return v.node.values.length;
     return v.node.kind === Kind.NULL ? 0 : 1;
   }
+}
+
+/** What src/schema/cost.ts puts in a field's extensions beside its directives. */
+interface FieldExtensions {
+  perUpstreamSource?: boolean;
+  refusalCalls?: number;
+  keyFields?: readonly string[];
 }
 
 /** A schema element whose AST may carry directives: a field or a type. */

@@ -96,6 +96,13 @@ interface FieldCost {
    * running gateway knows: the SDL states the weight for one.
    */
   perSource?: boolean;
+  /**
+   * Calls the write makes only when the service refuses it (naming the job that blocks it): a
+   * refused write resolves no payload, so the estimate takes the dearer of the two paths.
+   */
+  refusalCalls?: number;
+  /** The field answers its object's key: selecting only these costs no call (else the type's weight). */
+  keyFields?: string[];
 }
 
 /** Fields whose cost is not their type's: what they call themselves, or 0 when their parent's call answered them. */
@@ -162,12 +169,21 @@ function mutationCost(field: GraphQLField<unknown, unknown>): FieldCost {
   const input = field.args.find((a) => a.name === 'input');
   const type = input && getNullableType(input.type);
   const named = isInputObjectType(type) && Object.hasOwn(type.getFields(), 'environmentName');
-  return { weight: named ? ENVIRONMENT_WRITE : APP_WRITE };
+  return named
+    ? { weight: ENVIRONMENT_WRITE, refusalCalls: ENVIRONMENT_WRITE - 1 }
+    : { weight: APP_WRITE, refusalCalls: MAX_ENVIRONMENTS_SEARCHED };
 }
 
-function payloadJobCost(type: GraphQLNamedType, name: string): FieldCost | undefined {
+function payloadCost(type: GraphQLNamedType, name: string): FieldCost | undefined {
+  if (!type.name.endsWith('Payload')) return undefined;
   // A write's payload holds what its answer said of the job; its other fields are one GetBackendJob.
-  return type.name.endsWith('Payload') && name === 'job' ? { weight: 1 } : undefined;
+  if (name === 'job') return { weight: 1 };
+  // The app and environment written to, as keys: any other field is their GetBackend.
+  if (name === 'environment') return { keyFields: ['id', 'appId', 'name'] };
+  if (name === 'app') return { keyFields: ['id', 'appId'] };
+  // The resource written to (src/schema/resource.ts), as its key.
+  if (['api', 'auth', 'storage'].includes(name)) return { keyFields: ['id', 'appId', 'environmentName', 'resourceName'] };
+  return undefined;
 }
 
 const intValue = (value: number): ConstValueNode => ({ kind: Kind.INT, value: String(value) });
@@ -225,7 +241,7 @@ export function addCostDirectives(schema: GraphQLSchema) {
     if (typeWeight !== undefined) annotate(type, [costNode(typeWeight)], [{ name: 'cost', args: { weight: typeWeight } }]);
     for (const field of Object.values(type.getFields())) {
       const cost =
-        fieldCosts[`${type.name}.${field.name}`] ?? (type === mutation ? mutationCost(field) : payloadJobCost(type, field.name));
+        fieldCosts[`${type.name}.${field.name}`] ?? (type === mutation ? mutationCost(field) : payloadCost(type, field.name));
       if (!cost) continue;
       const nodes: ConstDirectiveNode[] = [];
       const directives: Directive[] = [];
@@ -239,7 +255,11 @@ export function addCostDirectives(schema: GraphQLSchema) {
       }
       annotate(field, nodes, directives);
       if (cost.page) (field as { extensions: Record<string, unknown> }).extensions = { ...field.extensions, upstreamPage: cost.page };
-      if (cost.perSource) (field as { extensions: Record<string, unknown> }).extensions = { ...field.extensions, perUpstreamSource: true };
+      // What the estimate reads beside the directives, which the spec has no words for.
+      const extra = { perUpstreamSource: cost.perSource, refusalCalls: cost.refusalCalls, keyFields: cost.keyFields };
+      for (const [name, value] of Object.entries(extra)) {
+        if (value !== undefined) (field as { extensions: Record<string, unknown> }).extensions = { ...field.extensions, [name]: value };
+      }
     }
     // Printers read a type's fields from the type's own AST.
     const ast = type.astNode as { fields?: readonly FieldDefinitionNode[] } | undefined | null;
