@@ -9,7 +9,6 @@
 // Prints the report as JSON on stdout; every process it starts is stopped, also when it fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import {
   DeleteBackendStorageCommand,
 } from '@aws-sdk/client-amplifybackend';
 import { createClient } from 'graphql-ws';
+import { post } from './post.js';
 import WebSocket from 'ws';
 import { startRedisServer, type RedisServer } from '../test/helpers-redis.js';
 
@@ -140,29 +140,6 @@ function startGateway(emulatorUrl: string, env: Record<string, string>) {
 
 // --- the load --------------------------------------------------------------------------------------
 
-const keepAlive = new Agent({ keepAlive: true });
-function post(url: string, query: string): Promise<{ data?: any; errors?: unknown[] }> {
-  const body = JSON.stringify({ query });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** Responses with errors (or none at all), by the first error's code. */
 interface Failures {

@@ -11,11 +11,11 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
+import { post, postJson } from './post.js';
 import WebSocket from 'ws';
 import {
   AmplifyBackendClient,
@@ -137,32 +137,6 @@ async function wrk(url: string, query: string, cpu: number, duration = seconds) 
     p99: r.p99Us / 1000,
     errors: r.socketErrors + r.non2xx,
   };
-}
-
-// node:http with keep-alive, the transport the SDK itself uses, so that the two sides of the
-// overhead figure differ only by the gateway (undici's fetch costs about a millisecond more).
-const keepAlive = new Agent({ keepAlive: true });
-function post(url: string, query: string): Promise<{ data?: any; errors?: unknown[] }> {
-  return postJson(url, { query });
-}
-function postJson(url: string, payload: object): Promise<any> {
-  const body = JSON.stringify(payload);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (error) {
-          reject(error);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function startEmulator() {

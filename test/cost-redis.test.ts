@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
+import type { Stack } from './helpers.js';
 import { readmeExample } from './helpers-readme.js';
-import { startRedisServer, type RedisServer } from './helpers-redis.js';
+import { startTwoOnOneRedis } from './helpers-redis.js';
 
 // With REDIS_URL, a client has one budget of upstream calls across every instance.
 
@@ -11,27 +10,16 @@ const keyB = 'b'.repeat(20);
 const appTree = readmeExample('app-tree')[0]!.body;
 
 describe('the budget of upstream calls with Redis', () => {
+  let cluster: Awaited<ReturnType<typeof startTwoOnOneRedis>>;
   let instances: Stack[];
-  let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const redisUrl = redis.url;
-    const redisPrefix = `abg-test:${randomUUID()}:`;
-    const start = () =>
-      startStack({
-        gateway: {
-          redisUrl,
-          redisPrefix,
-          access: { apiKeys: [{ key: keyA, scopes: ['read'] }, { key: keyB, scopes: ['read'] }] },
-          limits: { costExtensions: true, maxUpstreamCalls: 30, upstreamCallsBurst: 30, upstreamCallsPerMinute: 60 },
-        },
-      });
-    instances = [await start(), await start()];
+    cluster = await startTwoOnOneRedis({
+      access: { apiKeys: [{ key: keyA, scopes: ['read'] }, { key: keyB, scopes: ['read'] }] },
+      limits: { costExtensions: true, maxUpstreamCalls: 30, upstreamCallsBurst: 30, upstreamCallsPerMinute: 60 },
+    });
+    instances = cluster.instances;
   });
-  afterAll(async () => {
-    await Promise.all(instances.map((s) => s.stop()));
-    await redis.kill();
-  });
+  afterAll(() => cluster.stop());
 
   const ask = async (stack: Stack, key: string) => {
     const res = await stack.request({ query: appTree }, { 'x-api-key': key });

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { defineConfig } from '../src/config.js';
 import { createGateway, type Gateway } from '../src/server.js';
-import { fakeCredentials, scoped, startTestEmulator, type GraphQLResponse } from './helpers.js';
+import { fakeCredentials, scoped, startStack, startTestEmulator, type GraphQLResponse, type Stack } from './helpers.js';
 
 /** A port nobody listens on right now (the kernel's pick). */
 export async function freePort(): Promise<number> {
@@ -202,6 +202,28 @@ export async function startRedisInstances(options: {
     },
     async [Symbol.asyncDispose]() {
       await this.stop();
+    },
+  };
+}
+
+/**
+ * Two gateways (each with its own emulator) on one redis-server of their own, under a prefix of
+ * their own so that runs never share keys: what a cluster shares through Redis (rate limits,
+ * budgets), seen from two instances. `stop` ends them and the server.
+ */
+export async function startTwoOnOneRedis(gateway: Parameters<typeof defineConfig>[0]) {
+  const redis = await startRedisServer();
+  const shared = { redisUrl: redis.url, redisPrefix: `abg-test:${randomUUID()}:` };
+  const instances: [Stack, Stack] = [
+    await startStack({ gateway: { ...shared, ...gateway } }),
+    await startStack({ gateway: { ...shared, ...gateway } }),
+  ];
+  return {
+    instances,
+    redis,
+    async stop() {
+      await Promise.all(instances.map((s) => s.stop()));
+      await redis.kill();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -6,8 +5,8 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisOutage } from '../src/redis.js';
 import { createRedisRateLimiter } from '../src/security/rate-limit.js';
-import { startStack, type Stack } from './helpers.js';
-import { startRedisServer, type RedisServer } from './helpers-redis.js';
+import type { Stack } from './helpers.js';
+import { startTwoOnOneRedis } from './helpers-redis.js';
 
 // Two instances on one real Redis (a redis-server of the tests' own) share each client's bucket.
 
@@ -15,28 +14,16 @@ const keyA = 'a'.repeat(20);
 const keyB = 'b'.repeat(20);
 
 describe('rate limits with Redis', () => {
+  let cluster: Awaited<ReturnType<typeof startTwoOnOneRedis>>;
   let instances: Stack[];
-  let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const redisUrl = redis.url;
-    // Its own keys: runs never share buckets.
-    const redisPrefix = `abg-test:${randomUUID()}:`;
-    const start = () =>
-      startStack({
-        gateway: {
-          redisUrl,
-          redisPrefix,
-          access: { apiKeys: [{ key: keyA, scopes: ['read'] }, { key: keyB, scopes: ['read'] }] },
-          limits: { rateLimitBurst: 3, rateLimitPerMinute: 1 },
-        },
-      });
-    instances = [await start(), await start()];
+    cluster = await startTwoOnOneRedis({
+      access: { apiKeys: [{ key: keyA, scopes: ['read'] }, { key: keyB, scopes: ['read'] }] },
+      limits: { rateLimitBurst: 3, rateLimitPerMinute: 1 },
+    });
+    instances = cluster.instances;
   });
-  afterAll(async () => {
-    await Promise.all(instances.map((s) => s.stop()));
-    await redis.kill();
-  });
+  afterAll(() => cluster.stop());
 
   const ask = async (stack: Stack, key: string) => {
     const res = await stack.gateway.yoga.fetch('http://yoga/graphql', {
