@@ -11,18 +11,19 @@ import { createJobRuntime } from './job-runtime.js';
 import { judgeReadiness } from './readiness.js';
 import { explainAws } from './upstream-choice.js';
 import { realScheduler, type Scheduler } from './jobs/scheduler.js';
-import { countStuck } from './jobs/stuck.js';
+import { countStuck, type JobTiming } from './jobs/stuck.js';
 import type { JobWatcher } from './jobs/watcher.js';
 import { createLiveQueries, type LiveQueries } from './live/live-queries.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics } from './observability/metrics.js';
-import { createTracing } from './observability/tracing.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
 import { closeRedis, connectRedis, pingRedis, type RedisClients } from './redis.js';
 import { schema } from './schema/index.js';
 import { createAuthenticator } from './security/access.js';
 import type { AuthFailureGuard } from './security/auth-failures.js';
-import { createOriginPolicy } from './security/cors.js';
+import { createOriginPolicy, type OriginPolicy } from './security/cors.js';
 import { limitPlugins } from './security/limits.js';
+import type { ReadInvalidation } from './read-invalidation.js';
 import { appAccessKey } from './security/app-access.js';
 import { useSharedSubscriptions } from './shared-subscriptions.js';
 import { createTransports, type Transports } from './transports.js';
@@ -84,34 +85,18 @@ export async function createGateway(
   });
   const origins = createOriginPolicy({ origins: config.corsOrigins, open: authenticator.open });
 
-  // Watching one job is a state stream: its subscribers can share one execution per change.
-  const sharedSubscriptions = useSharedSubscriptions({
-    stateFields: new Set(['backendJob']),
-    // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
-    partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
-  });
-  const liveQueries = createLiveQueries(config.liveQueries, { invalidations, reads, jobs, scheduler: overrides.scheduler ?? realScheduler });
-  // Every write of a request goes through here: every instance forgets what it kept of the app,
-  // and live queries learn what it changed.
-  const writes = invalidations.announceWrites(aws);
-  // Every read of a request goes through here: a job it shows ended forgets what it changed.
-  const requestReads = invalidations.observeJobs(reads);
-  const yoga = createGraphQLServer(config, {
+  const { yoga, sharedSubscriptions, liveQueries } = createRequestPipeline(config, {
     logger,
-    context: (request) =>
-      createContext(
-        { aws: writes, reads: requestReads, jobs, jobTiming, directory: upstream.directory, maxUpstreamCalls: config.limits.maxUpstreamCalls },
-        request,
-      ),
-    checkCredentials,
-    rateLimiter,
+    upstream,
+    jobs,
+    jobTiming,
+    invalidations,
+    guards: { checkCredentials, rateLimiter, upstreamCost },
     origins,
     limits,
-    upstreamCost,
-    metrics: metrics.plugin,
-    sharedSubscriptions: sharedSubscriptions.plugin,
-    liveQueries: liveQueries.plugin,
-    tracing: tracing?.plugin,
+    metrics,
+    tracing,
+    scheduler: overrides.scheduler ?? realScheduler,
   });
 
   let stopping: Promise<void> | undefined;
@@ -169,6 +154,55 @@ export async function createGateway(
       return stopping;
     },
   };
+}
+
+/**
+ * What every request of every transport runs through: yoga on one envelop instance, its plugins
+ * (access, limits, cost, metrics, shared subscriptions, live queries, tracing), and the context
+ * each operation gets, whose writes tell every instance what they changed.
+ */
+function createRequestPipeline(
+  config: GatewayConfig,
+  parts: {
+    logger: Logger;
+    upstream: Upstream;
+    jobs: JobWatcher;
+    jobTiming: JobTiming;
+    invalidations: ReadInvalidation;
+    guards: Pick<ReturnType<typeof createAccessGuards>, 'checkCredentials' | 'rateLimiter' | 'upstreamCost'>;
+    origins: OriginPolicy;
+    limits: Awaited<ReturnType<typeof limitPlugins>>;
+    metrics: Metrics;
+    tracing: Tracing | undefined;
+    scheduler: Scheduler;
+  },
+) {
+  const { upstream, jobs, jobTiming, invalidations } = parts;
+  // Watching one job is a state stream: its subscribers can share one execution per change.
+  const sharedSubscriptions = useSharedSubscriptions({
+    stateFields: new Set(['backendJob']),
+    // Subscribers share a stream only with those who may see the same apps (its resolver checked them).
+    partition: (args) => appAccessKey((args.contextValue as RequestContext).principal?.apps),
+  });
+  const liveQueries = createLiveQueries(config.liveQueries, { invalidations, reads: upstream.reads, jobs, scheduler: parts.scheduler });
+  // Every write of a request goes through here: every instance forgets what it kept of the app,
+  // and live queries learn what it changed.
+  const writes = invalidations.announceWrites(upstream.aws);
+  // Every read of a request goes through here: a job it shows ended forgets what it changed.
+  const reads = invalidations.observeJobs(upstream.reads);
+  const contextParts = { aws: writes, reads, jobs, jobTiming, directory: upstream.directory, maxUpstreamCalls: config.limits.maxUpstreamCalls };
+  const yoga = createGraphQLServer(config, {
+    logger: parts.logger,
+    context: (request) => createContext(contextParts, request),
+    ...parts.guards,
+    origins: parts.origins,
+    limits: parts.limits,
+    metrics: parts.metrics.plugin,
+    sharedSubscriptions: sharedSubscriptions.plugin,
+    liveQueries: liveQueries.plugin,
+    tracing: parts.tracing?.plugin,
+  });
+  return { yoga, sharedSubscriptions, liveQueries };
 }
 
 /** The stop sequence: subscriptions end first (their `complete` goes out), then requests in flight may finish. */
