@@ -8,9 +8,12 @@ import type { ReadCache } from './read-cache.js';
 
 /**
  * The bus "environment" every instance's invalidations travel on: not an environment key (those
- * are JSON arrays, watch-key.ts), so no watch hears it.
+ * are JSON arrays, watch-key.ts), so no watch hears it. Its name is the one the release before
+ * used for live queries' invalidations, with the same message: during a rolling upgrade the old
+ * instances and the new still forget what the other's writes changed.
  */
-const channel = 'invalidations';
+export const invalidationChannel = 'live-queries';
+const channel = invalidationChannel;
 
 /** Something changed what was read of `appId`: the `resources` (live/resources.ts) a write changed, and the job it started. */
 export interface Invalidation {

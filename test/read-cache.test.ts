@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { AmplifyBackend } from '../src/aws/client.js';
 import { defineConfig, loadConfig } from '../src/config.js';
 import { createReadCache, maxKeyLength } from '../src/read-cache.js';
+import { createEventBus } from '../src/jobs/events.js';
+import { createReadInvalidation, invalidationChannel } from '../src/read-invalidation.js';
 import { createManualScheduler, startStack, startStorageJob, startStorageJobUpstream } from './helpers.js';
 
 const APP = 'd1todoapp00001';
@@ -196,5 +198,30 @@ describe('createReadCache', () => {
     now = 999;
     await cache.call('GetBackend', { appId: 'b' });
     expect(upstream.calls).toHaveLength(4);
+  });
+});
+
+describe('invalidations across releases', () => {
+  // The release before announced writes on the "live-queries" channel, for its live queries; an
+  // instance of this one must hear it (and be heard) while both run in a rolling upgrade.
+  it("forgets an app on the previous release's write announcement, and announces its own the same way", async () => {
+    const upstream = echoUpstream();
+    const reads = createReadCache(upstream.aws, { ttlMs: 60_000 });
+    const bus = createEventBus({ prefix: 'test:' });
+    const invalidation = createReadInvalidation({ bus, reads });
+    const heard: unknown[] = [];
+    bus.listen('live-queries', (event) => heard.push(event));
+
+    await reads.call('GetBackend', { appId: APP });
+    await reads.call('GetBackend', { appId: APP });
+    expect(upstream.calls).toHaveLength(1);
+    bus.publish('live-queries', { kind: 'invalidate', appId: APP, resources: [`App:${APP}`] });
+    await reads.call('GetBackend', { appId: APP });
+    expect(upstream.calls).toHaveLength(2);
+
+    invalidation.announce({ appId: APP, resources: [] });
+    expect(invalidationChannel).toBe('live-queries');
+    expect(heard.at(-1)).toEqual({ kind: 'invalidate', appId: APP, resources: [] });
+    invalidation.stop();
   });
 });
