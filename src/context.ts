@@ -28,6 +28,8 @@ export interface Context {
   jobTiming: JobTiming;
   /** Apps by the Amplify console API (ListApps, GetApp) and where each is, within the request's apps. */
   appDirectory: RequestAppDirectory;
+  /** The same with nothing read yet: a live query's every run lists the apps afresh. */
+  newAppDirectory: () => RequestAppDirectory;
   /** The upstream calls this request asked for (src/cost/counter.ts). */
   upstream: UpstreamCount;
   /** Whose upstream queue turns and budget the request takes: its principal, or its address when open. */
@@ -110,6 +112,7 @@ export function createContext(
     },
     jobTiming,
     appDirectory: appDirectoryFor(directory, apps, client, upstream),
+    newAppDirectory: () => appDirectoryFor(directory, apps, client, upstream),
     upstream,
     client,
     loaders: createLoaders(clientReads),

@@ -196,6 +196,20 @@ describe('@live queries', () => {
     await results.close();
   });
 
+  it.each(streaming)('%s: the list of apps is sent again when a write adds an app, listed afresh each run', async (transport) => {
+    await start();
+    const appIds = (result: GraphQLResponse) => result.data.apps.edges.map((e: { node: { appId: string } }) => e.node.appId);
+    const results = await openLive(transport, 'query @live { apps(first: 100) { edges { node { appId } } } }');
+    const first = appIds(await results.next());
+    expect(first).toContain(APP);
+    expect(first).not.toContain('d0newapp00000');
+
+    const created = await stack.graphql('mutation { createBackend(input: { appId: "d0newapp00000", appName: "new", environmentName: "dev" }) { job { jobId } } }');
+    expect(created.errors).toBeUndefined();
+    expect(appIds(await results.next())).toEqual([...first, 'd0newapp00000'].sort());
+    await results.close();
+  });
+
   it.each(streaming)('%s: a view of an app is sent again when an environment created through the gateway exists, at its job end', async (transport) => {
     await start();
     const environments = (...names: string[]) => ({ data: { app: { environments: names.map((name) => ({ name })) } }, isLive: true });
@@ -441,9 +455,10 @@ describe('what a write invalidates', () => {
   it.each([
     ['CreateBackendStorage', { appId: 'a', backendEnvironmentName: 'dev', resourceName: 'photos' }, ['BackendEnvironment:a/dev'], false],
     ['UpdateBackendJob', { appId: 'a', backendEnvironmentName: 'dev', jobId: 'j' }, ['BackendEnvironment:a/dev'], false],
-    ['CreateBackend', { appId: 'a', backendEnvironmentName: 'qa', appName: 'x' }, ['App:a'], true],
+    // A write that may add or remove an app changes the list of apps too.
+    ['CreateBackend', { appId: 'a', backendEnvironmentName: 'qa', appName: 'x' }, ['App:a', 'Apps'], true],
     ['CloneBackend', { appId: 'a', backendEnvironmentName: 'dev', targetEnvironmentName: 'qa' }, ['App:a'], true],
-    ['RemoveAllBackends', { appId: 'a' }, ['App:a'], true],
+    ['RemoveAllBackends', { appId: 'a' }, ['App:a', 'Apps'], true],
     ['CreateToken', { appId: 'a' }, ['App:a'], true],
   ] as const)('%s %o: %o', (operation, input, resources, wholeApp) => {
     expect(writtenResources(operation, input)).toEqual({ appId: 'a', resources, wholeApp });

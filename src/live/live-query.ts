@@ -8,7 +8,7 @@ import { createLoaders } from '../loaders.js';
 import type { Reads } from '../per-key-loader.js';
 import { appRefusal } from '../security/app-access.js';
 import { createEnvironmentWatches } from './environment-watches.js';
-import { environmentIn, readResources } from './resources.js';
+import { appsResource, environmentIn, readResources } from './resources.js';
 import { createRunGate } from './run-gate.js';
 
 export type Execute = (args: ExecutionArgs) => unknown;
@@ -79,6 +79,15 @@ export function createLiveQuery(
       },
     };
     ctx.loaders = createLoaders(reads);
+    // The list of apps, read afresh each run like the loaders; a run that lists them depends on it.
+    const directory = ctx.newAppDirectory();
+    ctx.appDirectory = {
+      ...directory,
+      list: () => {
+        resources.add(appsResource);
+        return directory.list();
+      },
+    };
     // Each run is held to MAX_UPSTREAM_CALLS on its own; the budget is charged every run's calls.
     ctx.upstream.reset();
     return Promise.resolve(execute(args))

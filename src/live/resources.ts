@@ -18,6 +18,10 @@ export const appResource = (appId: string) => `App:${appId}`;
 
 export const environmentResource = (key: EnvironmentKey) => `BackendEnvironment:${key.appId}/${key.environmentName}`;
 
+/** The list of apps (`Query.apps`, from ListApps): changed by a write that adds an app or may remove one. */
+export const appsResource = 'Apps';
+const changeAppList: ReadonlySet<OperationName> = new Set(['CreateBackend', 'RemoveAllBackends']);
+
 /** Reads change nothing, and are the only operations named Get or List. */
 export const isRead = (operation: OperationName) => operation.startsWith('Get') || operation.startsWith('List');
 
@@ -64,6 +68,7 @@ export function writtenResources(
   const appId = appIn(input);
   if (isRead(operation) || appId === undefined) return undefined;
   const environment = environmentIn(input);
+  if (changeAppList.has(operation)) return { appId, resources: [appResource(appId), appsResource], wholeApp: true };
   if (appWide.has(operation) || !environment) return { appId, resources: [appResource(appId)], wholeApp: true };
   return { appId, resources: [environmentResource(environment)], wholeApp: false };
 }
