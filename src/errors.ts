@@ -54,6 +54,7 @@ function upstreamExtensions(error: UpstreamError) {
     awsErrorName: error.awsErrorName,
     ...(error.requestId ? { requestId: error.requestId } : {}),
     ...(error.resourceType ? { resourceType: error.resourceType } : {}),
+    ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
     ...(error instanceof JobPendingError && error.blockingJob ? { blockingJob: error.blockingJob } : {}),
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deferred, startStack, type Stack, nothingKept } from './helpers.js';
 import { send } from './helpers-http.js';
+import { TooManyRequestsException } from '@aws-sdk/client-amplifybackend';
+import { toUpstreamError } from '../src/aws/errors.js';
 import { maskError } from '../src/errors.js';
 import { graphqlError, unansweredError, upstreamBadRequest, upstreamError, upstreamNotFound } from './helpers-errors.js';
 import { useFileStack } from './helpers-stack.js';
@@ -154,7 +156,15 @@ describe('BAD_USER_INPUT', () => {
 
 
 // What a throttled `app` lookup answers once the SDK gives up.
-const throttledApp = upstreamError({ code: 'RATE_LIMITED', awsErrorName: 'TooManyRequestsException', operation: 'GetBackend', ...inApp, message: 'Rate exceeded' });
+// The service sends no Retry-After: the client is told to wait a second, the SDK's backoff already spent.
+const throttledApp = upstreamError({
+  code: 'RATE_LIMITED',
+  awsErrorName: 'TooManyRequestsException',
+  operation: 'GetBackend',
+  ...inApp,
+  message: 'Rate exceeded',
+  retryAfterSeconds: 1,
+});
 
 describe('RATE_LIMITED', () => {
   let retrying: Stack;
@@ -267,8 +277,7 @@ describe('partial failures', () => {
         errors: [
           { ...REQUEST_ID, path: ['app', 'environments', expect.any(Number), 'auth', 'config'] },
         ],
-      },
-      `
+      }, `
       {
         "errors": [
           {
@@ -277,6 +286,7 @@ describe('partial failures', () => {
               "code": "RATE_LIMITED",
               "operation": "GetBackendAuth",
               "requestId": Any<String>,
+              "retryAfterSeconds": 1,
               "serviceName": "AmplifyBackend",
             },
             "locations": [
@@ -296,8 +306,7 @@ describe('partial failures', () => {
           },
         ],
       }
-    `,
-    );
+    `);
     const environments = res.data.app.environments;
     expect(environments[failed]).toEqual({
       name: ['dev', 'prod'][failed],
@@ -459,5 +468,22 @@ describe('a Host header that is no host', () => {
       expect(JSON.parse(body).errors[0].extensions.code).toBe('BAD_REQUEST');
       expect(body).not.toMatch(/at |TypeError/);
     }
+  });
+});
+
+describe('what a throttled call tells the client to wait', () => {
+  // AmplifyBackend's Retry-After, when it sends one (in seconds), else a second.
+  it.each([
+    ['7', 7],
+    [undefined, 1],
+    ['soon', 1],
+    ['99999999', 1],
+  ])('Retry-After %j: retryAfterSeconds %i', (header, seconds) => {
+    const throttled = Object.assign(
+      new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429, attempts: 3 } }),
+      { $response: { statusCode: 429, headers: header === undefined ? {} : { 'retry-after': header } } },
+    );
+    const error = toUpstreamError('GetBackend', throttled);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: seconds, upstreamFault: true });
   });
 });

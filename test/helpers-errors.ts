@@ -36,8 +36,10 @@ export const refusal = (r: Refusal) => [graphqlError(r)];
  * One GraphQL error for an error AmplifyBackend answered, as the gateway passes it on: the
  * service's error name, the operation, and a request id of its own for each call.
  */
-export function upstreamError(r: Refusal & { awsErrorName: string; operation: string; resourceType?: string }) {
-  const { awsErrorName, operation, resourceType, ...rest } = r;
+export function upstreamError(
+  r: Refusal & { awsErrorName: string; operation: string; resourceType?: string; retryAfterSeconds?: number },
+) {
+  const { awsErrorName, operation, resourceType, retryAfterSeconds, ...rest } = r;
   const error = graphqlError(rest);
   return {
     ...error,
@@ -48,6 +50,8 @@ export function upstreamError(r: Refusal & { awsErrorName: string; operation: st
       requestId: expect.any(String),
       // What a NotFoundException says was missing.
       ...(resourceType === undefined ? {} : { resourceType }),
+      // What RATE_LIMITED and UPSTREAM_UNAVAILABLE tell a client to wait.
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       serviceName: 'AmplifyBackend',
     },
   };

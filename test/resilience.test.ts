@@ -169,6 +169,9 @@ describe('circuit breaker', () => {
       extensions: { code: 'UPSTREAM_UNAVAILABLE', operation: 'GetBackend', awsErrorName: 'CircuitOpen' },
     });
     expect(res.errors?.[0].message).toMatch(/circuit open/);
+    // The wait until the breaker lets a trial call through: at most its reset time, at least 1 s.
+    expect(res.errors?.[0].extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(res.errors?.[0].extensions?.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil(resetMs / 1000));
     // Every operation shares the circuit: a mutation fails fast as well.
     const mutation = await stack.graphql(
       `mutation { createToken(input: { appId: "${TODO}" }) { token { sessionId } } }`,
@@ -457,6 +460,7 @@ describe('concurrency cap', () => {
       code: 'RATE_LIMITED',
       operation: 'GetBackend',
       awsErrorName: 'GatewayQueueFull',
+      retryAfterSeconds: 1,
     });
     // At once: answered while the two before it still wait on upstream.
     expect(settled).toBe(0);

@@ -46,6 +46,28 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * How long a client should wait before trying again (RATE_LIMITED, UPSTREAM_UNAVAILABLE), in
+   * whole seconds, when the gateway knows or can bound it.
+   */
+  retryAfterSeconds?: number;
+
+  /** This error, telling the client to wait `ms` (at least 1 s) before trying again. */
+  retryAfter(ms: number): this {
+    this.retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
+    return this;
+  }
+}
+
+/**
+ * What AmplifyBackend's throttling asks a client to wait: its Retry-After header in seconds when it
+ * sends one, else a second (the SDK has already retried with backoff before giving up).
+ */
+function throttleWaitMs(error: unknown): number {
+  const header = (error as { $response?: { headers?: Record<string, string | undefined> } })?.$response?.headers?.['retry-after'];
+  const seconds = header !== undefined && /^\d{1,5}$/.test(header) ? Number(header) : 1;
+  return seconds * 1000;
 }
 
 /** The job that keeps a write from starting, as a frontend needs it to show it and to subscribe to it. */
@@ -158,7 +180,7 @@ export function toUpstreamError(operation: string, error: unknown): UpstreamErro
     const message = refused
       ? `AmplifyBackend refused the request (HTTP ${status} ${name})${e.message ? `: ${e.message}` : ''}`
       : e.message || name;
-    return new UpstreamError(
+    const upstream = new UpstreamError(
       message || 'AmplifyBackend error',
       code,
       operation,
@@ -169,6 +191,7 @@ export function toUpstreamError(operation: string, error: unknown): UpstreamErro
       e.resourceType,
       classified.upstreamFault,
     );
+    return code === 'RATE_LIMITED' ? upstream.retryAfter(throttleWaitMs(error)) : upstream;
   }
   const at = error !== null && typeof error === 'object' ? (error as { [stage]?: Stage })[stage] : undefined;
   if (at === 'serializing') {

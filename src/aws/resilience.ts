@@ -92,10 +92,12 @@ export function createResilience(options: ResilienceOptions = {}) {
         } catch (error) {
           // Half open, calls beside the trial call are refused too, with breaker.opened false.
           if (CircuitBreaker.isOurError(error as Error)) {
+            // Half open, the trial call decides within its timeout: a second is as good a guess as any.
+            const left = breaker.opened ? resetMs - (now() - openedAt) : 0;
             throw new UpstreamError(
               `AmplifyBackend is failing; calls are paused for up to ${Math.round(resetMs / 1000)} s (circuit open)`,
               'UPSTREAM_UNAVAILABLE', operation, 'CircuitOpen', undefined, undefined, 0,
-            );
+            ).retryAfter(left);
           }
           throw error;
         }
@@ -105,10 +107,11 @@ export function createResilience(options: ResilienceOptions = {}) {
       } catch (error) {
         if (!(error instanceof QueueFullError)) throw error;
         const whose = error.scope === 'client' ? 'of this client ' : '';
+        // How long the queue takes to drain is not known: a second, the shortest a client is told.
         throw new UpstreamError(
           `Too many AmplifyBackend calls ${whose}are waiting (${error.limit}); try again shortly`,
           'RATE_LIMITED', operation, 'GatewayQueueFull', undefined, undefined, 0,
-        );
+        ).retryAfter(1000);
       }
     },
     state: (): 'closed' | 'open' | 'halfOpen' => {
