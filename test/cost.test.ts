@@ -346,3 +346,27 @@ describe('the bucket of n tokens (src/security/rate-limit.ts)', () => {
     expect(bucket.takeNow('c', 1)).toEqual({ ok: true, remaining: 0 });
   });
 });
+
+describe('the estimate of a document that spreads its fragments many times', () => {
+  // Each fragment spreads the next one many times: walked spread by spread, 5 levels of 40 spreads
+  // kept the event loop for 15 s, and these took minutes. Each fragment is now costed once per type.
+  const bomb = (levels: number, spreads: number) => {
+    let query = 'query { ...F0 }\n';
+    for (let i = 0; i < levels; i++) query += `fragment F${i} on Query { ${Array(spreads).fill(`...F${i + 1}`).join(' ')} }\n`;
+    return query + `fragment F${levels} on Query { app(appId: "d1todoapp00001") { appName } }\n`;
+  };
+
+  it('is the cost of what it selects, the fragments costed once each', () => {
+    expect(estimateUpstreamCalls(schema, parse(bomb(6, 30)), undefined, {})).toBe(30 ** 6);
+  });
+
+  // 5 levels: within the depth limit, so the estimate is what refuses it.
+  it.each(transports)('over %s, is refused for its estimate at once, before any call', async (transport) => {
+    await using stack = await startStack({ gateway: costOn });
+    await stack.gateway.start(0, '127.0.0.1');
+    stack.resetCalls();
+    const { results } = await runOver(transport, stack.gateway, { query: bomb(5, 50) });
+    expect(results[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'MAX_UPSTREAM_CALLS_EXCEEDED', estimated: 50 ** 5 });
+    expect(stack.totalCalls()).toBe(0);
+  });
+});
