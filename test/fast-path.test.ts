@@ -251,7 +251,7 @@ function corpus(): Case[] {
   }
   // One principal past its rate: 12 let in, then 429 with retry-after.
   for (let i = 0; i < 15; i++) cases.push(post(`rate limit ${i + 1}`, { authorization: () => jwt({ scope: 'read', sub: 'rate-limited' }) }));
-  // Host headers that are no host: yoga's URL of the request follows them.
+  // Host headers that are no host: refused in front of both paths (src/http.ts).
   for (const host of ['exa mple', 'a/b', '[::1', 'x:99999999']) cases.push(post(`host ${host}`, { ...withJwt, host }));
   // Request ids: a valid one is echoed; an invalid one is replaced (compared as a uuid).
   cases.push(post('request id with spaces', { ...withJwt, 'x-request-id': 'a b' }));
