@@ -35,7 +35,7 @@ import {
 } from '@aws-sdk/client-amplifybackend';
 import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
 import { fromSdk, toSdk, type Camel, type CamelInput } from './map.js';
-import { pathLabels, segmentProblem } from './path-segment.js';
+import { refuseBadPathLabels } from './path-segment.js';
 import { createResilience, type Resilience, type ResilienceOptions, type RunOptions } from './resilience.js';
 
 const commands = {
@@ -205,16 +205,3 @@ export function createAmplifyBackend(options: AwsOptions = {}): AmplifyBackend {
   };
 }
 
-function refuseBadPathLabels(operation: OperationName, input: unknown) {
-  for (const label of pathLabels) {
-    const value = (input as Record<string, unknown> | undefined)?.[label];
-    if (value === undefined || value === null) continue;
-    const problem = typeof value === 'string' ? segmentProblem(value) : 'must be a string';
-    if (problem) {
-      throw new UpstreamError(
-        `Invalid ${label} for ${operation}: ${problem}`,
-        'BAD_USER_INPUT', operation, 'InvalidPathSegment', undefined, undefined, 0,
-      );
-    }
-  }
-}

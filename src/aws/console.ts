@@ -1,6 +1,6 @@
 import { AmplifyClient, GetAppCommand, ListAppsCommand, type App } from '@aws-sdk/client-amplify';
-import { markFailureStage, toUpstreamError, UpstreamError } from './errors.js';
-import { segmentProblem } from './path-segment.js';
+import { markFailureStage, toUpstreamError } from './errors.js';
+import { refuseBadPathLabels } from './path-segment.js';
 import type { AwsCredentials, CallOptions, ConsoleOperationName, UpstreamCallEvent, UpstreamInstrument } from './client.js';
 import type { Resilience } from './resilience.js';
 
@@ -100,10 +100,7 @@ export function createAmplifyConsole(options: ConsoleOptions): AmplifyConsole {
       return { apps: (out.apps ?? []).filter((a) => typeof a.appId === 'string').map(toConsoleApp), nextToken: out.nextToken || undefined };
     },
     async getApp(appId, callOptions) {
-      const problem = segmentProblem(appId);
-      if (problem) {
-        throw new UpstreamError(`Invalid appId for GetApp: ${problem}`, 'BAD_USER_INPUT', 'GetApp', 'InvalidPathSegment', undefined, undefined, 0);
-      }
+      refuseBadPathLabels('GetApp', { appId });
       const out = await call('GetApp', (o) => client.send(new GetAppCommand({ appId }), o), callOptions);
       return toConsoleApp({ ...out.app, appId: out.app?.appId ?? appId });
     },

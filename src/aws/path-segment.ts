@@ -1,3 +1,5 @@
+import { UpstreamError } from './errors.js';
+
 // What may travel as one segment of an AmplifyBackend URI path. The SDK percent-encodes a label,
 // but `.` and `..` stay what they are, and a router (the service's, a proxy's, the emulator's
 // before it was fixed) may resolve them: `/backend/app/job/../remove` is RemoveAllBackends. A lone
@@ -24,4 +26,19 @@ export function segmentProblem(value: string): string | undefined {
   const reserved = /[/\\%?#]/.exec(value);
   if (reserved) return `must not contain "${reserved[0]}"`;
   return undefined;
+}
+
+/** Refuses an input whose path members cannot be path segments, before anything is sent: the client's mistake. */
+export function refuseBadPathLabels(operation: string, input: unknown) {
+  for (const label of pathLabels) {
+    const value = (input as Record<string, unknown> | undefined)?.[label];
+    if (value === undefined || value === null) continue;
+    const problem = typeof value === 'string' ? segmentProblem(value) : 'must be a string';
+    if (problem) {
+      throw new UpstreamError(
+        `Invalid ${label} for ${operation}: ${problem}`,
+        'BAD_USER_INPUT', operation, 'InvalidPathSegment', undefined, undefined, 0,
+      );
+    }
+  }
 }
