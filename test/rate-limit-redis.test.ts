@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createRedisOutage } from '../src/redis.js';
 import { createRedisRateLimiter } from '../src/security/rate-limit.js';
 import type { Stack } from './helpers.js';
@@ -43,6 +43,17 @@ describe('rate limits with Redis', () => {
     expect(await ask(a, keyA)).toEqual({ status: 429, retryAfter: '60' });
     // Another client has its own bucket.
     expect((await ask(b, keyB)).status).toBe(200);
+  });
+
+  it("keeps a client's debt (a bucket taken below empty) until it is paid back, not until a full bucket's time", async () => {
+    const redis = new Redis(cluster.redis.url);
+    onTestFinished(() => redis.disconnect());
+    const outage = createRedisOutage(pino({ level: 'silent' }));
+    // 1 call a second, 2 at most: 10 taken by force leaves -8, 10 s from full again.
+    const limiter = createRedisRateLimiter(redis, { perMinute: 60, burst: 2, prefix: 'debt:', outage, bucket: 'calls' });
+    expect(await limiter.take('spender', 10, true)).toMatchObject({ ok: true, remaining: expect.closeTo(-8, 0) });
+    // The key lived only a full bucket's time (3 s) before: the debt was forgiven when it expired.
+    expect(await redis.pttl('debt:calls:spender')).toBeGreaterThan(9_000);
   });
 });
 

@@ -69,10 +69,13 @@ export function useUpstreamCost(options: UpstreamCostOptions): Plugin {
     const settle = async (end: boolean) => {
       if (!budget) return;
       const total = ctx.upstream.total;
-      if (total > charged) last = await budget.limiter.take(client, total - charged, true);
-      else if (end && total < charged) last = await budget.limiter.take(client, total - charged);
+      const owed = total > charged || (end && total < charged) ? total - charged : 0;
+      // Settled before the take is awaited: two settles in flight (an event's and the end's) must
+      // not both charge the same calls.
+      if (owed !== 0) charged = total;
+      if (owed > 0) last = await budget.limiter.take(client, owed, true);
+      else if (owed < 0) last = await budget.limiter.take(client, owed);
       else if (!last) last = await budget.limiter.take(client, 0);
-      if (total > charged || end) charged = total;
     };
     const report = (): CostReport => ({ estimated, actual: ctx.upstream.calls, budget: budgetReport(last) });
     return {

@@ -89,7 +89,8 @@ else
   retry = math.ceil((n - tokens) / perMs)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / perMs) + 1000)
+-- Until the bucket would be full again: from below empty too (a client that overspent keeps its debt).
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / perMs) + 1000)
 return {retry, tostring(tokens)}`;
 
 /**
