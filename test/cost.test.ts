@@ -43,10 +43,26 @@ const table: Record<string, Row> = {
     actual: 1,
     readme: true,
   },
-  'an app and the names of its environments: the environments, assumed 4, are counted though unread': {
+  "an app and the names of its environments: the app's GetBackend names them": {
     query: '{ app(appId: "d1todoapp00001") { appName environments { name } } }',
-    estimated: 5,
+    estimated: 1,
     actual: 1,
+  },
+  'an environment beyond its name: its own GetBackend, 4 environments assumed': {
+    query: '{ app(appId: "d1todoapp00001") { environments { name amplifyMetaConfigRaw } } }',
+    estimated: 5,
+    actual: 3,
+  },
+  // 100 apps of what ListApps answers were estimated at 401 and refused (MAX_UPSTREAM_CALLS 250).
+  'the apps, with what ListApps answers of each: one ListApps': {
+    query: '{ apps(first: 100) { edges { node { appId region defaultDomain platform createTime } } } }',
+    estimated: 1,
+    actual: 1,
+  },
+  'the apps and the names of their environments: each app its GetBackend': {
+    query: '{ apps(first: 100) { edges { node { appId environments { name } } } } }',
+    estimated: 101,
+    actual: 3,
   },
   'jobs(first: 30): two pages of 25 at most': {
     query: '{ backendEnvironment(appId: "d1todoapp00001", name: "dev") { jobs(first: 30) { edges { node { jobId error } } } } }',

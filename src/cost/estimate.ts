@@ -55,6 +55,8 @@ export function estimateUpstreamCalls(
   return new Estimate(schema, fragments, variables ?? {}, defaults, sources).selection(operation.selectionSet, root, new Map());
 }
 
+const nothingAnswered: ReadonlySet<string> = new Set();
+
 /** Child list fields sized by their parent connection: field name to item count. */
 type Sized = ReadonlyMap<string, number>;
 
@@ -75,22 +77,31 @@ class Estimate {
   private readonly fragmentCosts = new Map<string, number>();
   private readonly keyOnly = new Map<string, boolean>();
 
-  /** The cost of a selection set on one object type. */
-  selection(set: SelectionSetNode, type: GraphQLObjectType, sized: Sized, seen: ReadonlySet<string> = new Set()): number {
+  /**
+   * The cost of a selection set on one object type. `answered`: its fields the call that found the
+   * object already answered (the `keyFields` of the field that returned it), which cost nothing.
+   */
+  selection(
+    set: SelectionSetNode,
+    type: GraphQLObjectType,
+    sized: Sized,
+    answered: ReadonlySet<string> = nothingAnswered,
+    seen: ReadonlySet<string> = new Set(),
+  ): number {
     let cost = 0;
     for (const s of set.selections) {
-      if (s.kind === Kind.FIELD) cost += this.field(s, type, sized);
+      if (s.kind === Kind.FIELD) cost += answered.has(s.name.value) ? this.children(s, type, sized) : this.field(s, type, sized);
       else if (s.kind === Kind.INLINE_FRAGMENT) {
-        if (!s.typeCondition || this.applies(s.typeCondition.name.value, type)) cost += this.selection(s.selectionSet, type, sized, seen);
+        if (!s.typeCondition || this.applies(s.typeCondition.name.value, type)) cost += this.selection(s.selectionSet, type, sized, answered, seen);
       } else {
         const name = s.name.value;
         const fragment = this.fragments.get(name);
         // A cycle does not pass validation; the guard keeps an unvalidated one finite.
         if (!fragment || seen.has(name) || !this.applies(fragment.typeCondition.name.value, type)) continue;
-        const key = JSON.stringify([name, type.name, [...sized]]);
+        const key = JSON.stringify([name, type.name, [...sized], [...answered]]);
         let known = this.fragmentCosts.get(key);
         if (known === undefined) {
-          known = this.selection(fragment.selectionSet, type, sized, new Set([...seen, name]));
+          known = this.selection(fragment.selectionSet, type, sized, answered, new Set([...seen, name]));
           this.fragmentCosts.set(key, known);
         }
         cost += known;
@@ -123,7 +134,7 @@ class Estimate {
     const perItem = (type: GraphQLObjectType) => {
       const keyOnly = keyFields !== undefined && node.selectionSet !== undefined && this.onlyKey(node.selectionSet, keyFields);
       const itself = page || keyOnly ? 0 : (own ?? weightOf(type) ?? 0);
-      const children = node.selectionSet ? this.selection(node.selectionSet, type, childSized) : 0;
+      const children = node.selectionSet ? this.selection(node.selectionSet, type, childSized, keyFields ? new Set(keyFields) : undefined) : 0;
       // A write refused for a pending job looks the job up and resolves no payload.
       return refusalCalls > 0 ? itself - refusalCalls + Math.max(refusalCalls, children) : itself + children;
     };
@@ -131,6 +142,12 @@ class Estimate {
     const itemCost = this.dearest(named, perItem) ?? own ?? 0;
     const pages = page ? (own ?? 1) * this.pages(connectionSize, page, node) : 0;
     return pages + items * itemCost;
+  }
+
+  /** An answered field costs nothing itself; what is selected below it still may (an answered field is a scalar today). */
+  private children(node: FieldNode, parent: GraphQLObjectType, sized: Sized): number {
+    const type = getNamedType(parent.getFields()[node.name.value]?.type);
+    return node.selectionSet && isObjectType(type) ? this.selection(node.selectionSet, type, sized) : 0;
   }
 
   /** Whether a selection asks only for `keys` (and `__typename`), in fragments too. */

@@ -101,13 +101,17 @@ interface FieldCost {
    * refused write resolves no payload, so the estimate takes the dearer of the two paths.
    */
   refusalCalls?: number;
-  /** The field answers its object's key: selecting only these costs no call (else the type's weight). */
+  /**
+   * What the field's answer already holds of its object (its key, or more): these fields cost
+   * nothing, and selecting only them costs no call (else the type's weight).
+   */
   keyFields?: string[];
 }
 
 /** Fields whose cost is not their type's: what they call themselves, or 0 when their parent's call answered them. */
 const fieldCosts: Record<string, FieldCost> = {
-  'App.environments': { listSize: { assumedSize: ASSUMED_ENVIRONMENTS } },
+  // The app's GetBackend lists them by name: any other field is the environment's own GetBackend.
+  'App.environments': { listSize: { assumedSize: ASSUMED_ENVIRONMENTS }, keyFields: ['id', 'appId', 'name'] },
   'BackendEnvironment.apis': { weight: 0, listSize: { assumedSize: ASSUMED_RESOURCES } },
   'BackendEnvironment.storages': { weight: 0, listSize: { assumedSize: ASSUMED_RESOURCES } },
   'BackendEnvironment.api': { weight: 0 },
@@ -137,7 +141,8 @@ const fieldCosts: Record<string, FieldCost> = {
     perSource: true,
     listSize: { slicingArguments: ['first'], sizedFields: ['edges'], requireOneSlicingArgument: false },
   },
-  'AppEdge.node': { weight: 1 },
+  // ListApps answered these; the rest of an App is its GetBackend.
+  'AppEdge.node': { keyFields: ['id', 'appId', 'region', 'account', 'defaultDomain', 'platform', 'createTime'] },
   'AppConnection.unavailable': { weight: 0 },
   // Where the app is: the router's own search, the gateway's like the read cache's.
   'App.region': { weight: 0 },
