@@ -1,7 +1,7 @@
 // Several accounts (AMPLIFY_ACCOUNTS): the gateway's own account and `prod`, reached by STS
 // AssumeRole against a stand-in the test starts (never AWS), each an emulator over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { REFRESH_BEFORE_EXPIRY_MS } from '../src/aws/assume-role.js';
+import { REFRESH_BEFORE_EXPIRY_MS, shareCredentials } from '../src/aws/assume-role.js';
 import { fakeCredentials } from './helpers.js';
 import { startRegionsStack, startStsStandIn } from './helpers-regions.js';
 
@@ -95,5 +95,35 @@ describe('two accounts', () => {
     ]);
     // Nothing reached the account's emulators unsigned or signed with the gateway's own keys.
     expect(Object.keys(stack.calls())).toEqual(['default/us-east-1']);
+  });
+});
+
+describe('credentials renewed before they expire', () => {
+  const identity = (key: string, expiresAt: number) => ({ accessKeyId: key, secretAccessKey: 's', expiration: new Date(expiresAt) });
+
+  it('serve the ones held while they are valid when a renewal fails, and fail once they are not', async () => {
+    let now = 0;
+    const answers: (() => Promise<ReturnType<typeof identity>>)[] = [
+      async () => identity('first', 3_600_000),
+      async () => {
+        throw new Error('STS throttled');
+      },
+      async () => {
+        throw new Error('STS throttled');
+      },
+      async () => identity('second', 7_200_000),
+    ];
+    let calls = 0;
+    const credentials = shareCredentials(() => answers[calls++]!(), () => now);
+    expect((await credentials()).accessKeyId).toBe('first');
+    // Within the renewal window: the renewal fails, the held ones are still good for a minute.
+    now = 3_600_000 - 60_000;
+    expect((await credentials()).accessKeyId).toBe('first');
+    // Expired: a failed renewal is the caller's error.
+    now = 3_600_000 + 1;
+    await expect(credentials()).rejects.toThrow('STS throttled');
+    expect((await credentials()).accessKeyId).toBe('second');
+    expect(calls).toBe(4);
+    expect(REFRESH_BEFORE_EXPIRY_MS).toBeGreaterThan(60_000);
   });
 });

@@ -51,6 +51,9 @@ export function shareCredentials(provider: Provider, now: () => number): Provide
       },
       (error: unknown) => {
         pending = undefined;
+        // Renewed early: while the ones held are still valid, a failed renewal (STS throttled or
+        // away) serves them, and the next call tries again.
+        if (current && (!current.expiration || current.expiration.getTime() > now())) return current;
         throw error;
       },
     );
