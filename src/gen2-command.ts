@@ -1,5 +1,6 @@
-import { lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { segmentProblem } from './aws/path-segment.js';
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Gen2Export } from './gen2/model.js';
 
@@ -69,19 +70,14 @@ export async function queryGen2(fetch: GraphQLFetch, url: string, args: Gen2Args
   return environment.gen2;
 }
 
-/** Where `path` goes under `dir`, or an error: a path from the gateway is checked like any input. */
-function target(dir: string, path: string): string {
+/** The segments of `path` under the output directory, or an error: a path from the gateway is checked like any input. */
+function segmentsOf(path: string): string[] {
   const segments = path.split('/');
-  if (isAbsolute(path) || path.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..') || path.includes('\0')) {
+  if (isAbsolute(path) || segments.some((s) => segmentProblem(s) !== undefined)) {
     throw new Gen2CommandError(`refusing to write ${JSON.stringify(path)}: not a plain relative path`);
   }
-  return resolve(dir, ...segments);
+  return segments;
 }
-
-const inside = (root: string, path: string) => {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-};
 
 /** `dir` resolved, if the files may go there: absent, an empty directory, or any directory with `force`. */
 export function checkOut(dir: string, force: boolean): string {
@@ -103,25 +99,44 @@ export function checkOut(dir: string, force: boolean): string {
  */
 export function writeGen2Files(dir: string, files: Gen2Export['files'], force: boolean): string[] {
   const root = checkOut(dir, force);
-  const targets = files.map((file) => ({ path: target(root, file.path), contents: file.contents }));
+  const targets = files.map((file) => ({ segments: segmentsOf(file.path), contents: file.contents }));
   mkdirSync(root, { recursive: true });
-  const realRoot = realpathSync(root);
   for (const file of targets) {
-    mkdirSync(dirname(file.path), { recursive: true });
-    // A directory on the way may be a symlink left in a non-empty --out: the real place must be inside.
-    const realParent = realpathSync(dirname(file.path));
-    if (realParent !== realRoot && !inside(realRoot, realParent)) throw new Gen2CommandError(`refusing to write ${file.path}: it leads outside ${root}`);
-    const isLink = (() => {
-      try {
-        return lstatSync(file.path).isSymbolicLink();
-      } catch {
-        return false;
-      }
-    })();
-    if (isLink) throw new Gen2CommandError(`refusing to write ${file.path}: it is a symlink`);
-    writeFileSync(file.path, file.contents);
+    // Directory by directory, none of them a symlink (one may be left in a non-empty --out): made
+    // only once the one above is known to be a directory of its own, so nothing is made outside.
+    let at = root;
+    for (const segment of file.segments.slice(0, -1)) {
+      at = resolve(at, segment);
+      const found = statOrUndefined(at);
+      if (!found) mkdirSync(at);
+      else if (found.isSymbolicLink()) throw new Gen2CommandError(`refusing to write through the symlink ${at}: it leads outside ${root}'s own directories`);
+      else if (!found.isDirectory()) throw new Gen2CommandError(`refusing to write under ${at}: it is not a directory`);
+    }
+    const path = resolve(at, file.segments.at(-1)!);
+    let fd: number;
+    try {
+      // O_NOFOLLOW: a symlink in the file's place is refused by the open itself, not by a check before it.
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Gen2CommandError(`refusing to write ${path}: it is a symlink`);
+      throw error;
+    }
+    try {
+      writeFileSync(fd, file.contents);
+    } finally {
+      closeSync(fd);
+    }
   }
-  return targets.map((file) => relative(root, file.path).split(sep).join('/'));
+  return files.map((file) => file.path);
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 interface Io {

@@ -86,6 +86,15 @@ describe('writing', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
+  it('makes no directory outside --out through a symlink before refusing it', () => {
+    const out = fresh();
+    const elsewhere = fresh();
+    symlinkSync(elsewhere, join(out, 'amplify'));
+    // The directories on the way were made (recursively, through the link) before the link was checked.
+    expect(() => writeGen2Files(out, [{ path: 'amplify/auth/resource.ts', contents: '' }], true)).toThrow(/leads outside/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
   it('refuses to write through a symlinked file', () => {
     const out = fresh();
     const target = join(fresh(), 'target.ts');
