@@ -48,12 +48,6 @@ export interface RequestContext {
 /** The apps a request may use: no principal yet means nobody was let in, so no app. */
 export const appsOf = (request: RequestContext) => (request.principal ? (request.principal.apps ?? allApps) : noApps);
 
-/**
- * A new context, with new loaders, for every HTTP request and every subscription. Upstream calls
- * are made for the request's client, the same one its rate limit counts (its principal, or its
- * address on an open gateway): asked at each call, as the principal is set after the context is
- * built.
- */
 /** What every request's context is built from: the gateway's parts and its limit. */
 export interface ContextParts {
   aws: AmplifyBackend;
@@ -64,6 +58,12 @@ export interface ContextParts {
   maxUpstreamCalls: number;
 }
 
+/**
+ * A new context, with new loaders, for every HTTP request and every subscription. Upstream calls
+ * are made for the request's client, the same one its rate limit counts (its principal, or its
+ * address on an open gateway): asked at each call, as the principal is set after the context is
+ * built.
+ */
 export function createContext(
   { aws, reads, jobs, jobTiming, directory, maxUpstreamCalls }: ContextParts,
   request: RequestContext,

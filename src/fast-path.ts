@@ -257,8 +257,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 const paramNames = new Set(['query', 'variables', 'operationName']);
-// A document with any of these words may hold a subscription, @defer, @stream or @live: served by yoga.
-const streamedWords = /subscription|defer|stream|live/;
+// A document with any of these words may hold a subscription, @defer, @stream or @live: served by
+// yoga. As whole words (GraphQL names are \w+): `deliveryMethod` holds no live query.
+const streamedWords = /\b(?:subscription|defer|stream|live)\b/;
 
 /** The body's one operation, when it is the plain kind this path serves. */
 function operationOf(body: Buffer): GraphQLParams | undefined {

@@ -4,8 +4,6 @@ import { getOperationAST, GraphQLSchema, type GraphQLError, type OperationDefini
 import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context, RequestContext } from '../context.js';
 import type { Scheduler } from '../jobs/scheduler.js';
-import { clientAddressOf } from '../security/client-address.js';
-import { rateLimitClient } from '../security/rate-limit.js';
 import { createDependents } from './dependents.js';
 import { createInvalidation } from './invalidation.js';
 import { createLiveQuery, type LiveQuery } from './live-query.js';
@@ -107,7 +105,7 @@ export function createLiveQueries(
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation || !isLiveQueryOperationDefinitionNode(operation, args.variableValues)) return;
       const ctx = args.contextValue as unknown as ExecutionContext;
-      const client = rateLimitClient(ctx.principal?.id, clientAddressOf(ctx.req));
+      const client = ctx.client();
       const batched = ctx.request !== undefined && batches.has(ctx.request);
       const refused = liveRefusal(ctx, batched, perClient.get(client) ?? 0, options.maxPerClient);
       if (refused) {
