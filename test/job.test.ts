@@ -384,6 +384,15 @@ describe('jobs connection', () => {
     );
   });
 
+  it('quotes the start of an after cursor of 1 MB, not all of it', async () => {
+    const after = 'x'.repeat(1_000_000);
+    const res = await stack.graphql(
+      `query($after: String) { backendEnvironment(appId: "${APP}", name: "dev") { jobs(first: 5, after: $after) { edges { cursor } } } }`,
+      { after },
+    );
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' }, message: `Invalid cursor "${'x'.repeat(100)}…"` });
+  });
+
   it('costs one ListBackendJobs for a page of first: 5, and one for the next', async () => {
     await makeJobs(3);
     stack.resetCalls();

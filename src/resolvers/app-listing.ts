@@ -1,8 +1,8 @@
 import type { ListedApp } from '../app-directory.js';
 import type { Context } from '../context.js';
-import { badUserInput, nullIfAbsent } from '../errors.js';
+import { nullIfAbsent } from '../errors.js';
 import type { AppKey } from '../keys.js';
-import { decodeCursor, forwardConnection, type ConnectionArgs } from './connection.js';
+import { decodeCursor, forwardConnection, invalidCursor, type ConnectionArgs } from './connection.js';
 
 // A cursor names the app it follows as account/region/appId: apps of different regions or
 // accounts may not share an id.
@@ -20,7 +20,7 @@ export async function apps(args: ConnectionArgs, ctx: Context) {
   if (args.after) {
     const { t, k } = decodeCursor(args.after);
     // This connection writes no page token (it pages one list) and always names the app.
-    if (t !== undefined || k === undefined || !ctx.appDirectory.visible(appIdOfKey(k))) throw badUserInput(`Invalid cursor "${args.after}"`, 'after');
+    if (t !== undefined || k === undefined || !ctx.appDirectory.visible(appIdOfKey(k))) throw invalidCursor(args.after);
   }
   const listing = await ctx.appDirectory.list();
   const connection = await forwardConnection(

@@ -26,8 +26,12 @@ export function decodeCursor(cursor: string): Position {
   } catch {
     // fall through
   }
-  throw badUserInput(`Invalid cursor "${cursor}"`, 'after');
+  throw invalidCursor(cursor);
 }
+
+/** A cursor this gateway did not make: the error quotes its start, not all of what was sent. */
+export const invalidCursor = (cursor: string) =>
+  badUserInput(`Invalid cursor ${JSON.stringify(cursor.length > 100 ? `${cursor.slice(0, 100)}…` : cursor)}`, 'after');
 
 export interface ConnectionArgs {
   first?: number | null;
